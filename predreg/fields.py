@@ -1,0 +1,501 @@
+"""Field types of the registry format: how a YAML node becomes a value, or a problem.
+
+Each model field (``predreg.model``) names one of these types in its metadata, so the
+model classes stay the one source of truth: the same declaration drives structuring,
+unknown-key detection and the JSON Schema (``predreg.schema``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from .problems import Problems
+from .safeyaml import Mapping, Node, Scalar, Sequence
+
+PROBABILITY_MIN = 0.001
+PROBABILITY_MAX = 0.999
+ID_PATTERN = r"^[\w][\w.-]{0,119}$"
+
+_NUMBER = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
+_BOOLEAN_WORDS = {"yes", "no", "true", "false", "on", "off", "y", "n"}
+_NOT_FINITE = {"nan", ".nan", "inf", ".inf", "-inf", "-.inf", "+inf", "+.inf", "infinity"}
+_NULL_WORDS = {"", "~", "null"}
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TIMESTAMP = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(:\d{2}(\.\d+)?)?)\s*(Z|z|[+-]\d{2}:?\d{2})$"
+)
+_ID = re.compile(ID_PATTERN)
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+
+INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
+"""Returned by a field type after it has recorded a problem."""
+
+
+class FieldType:
+    """Turns one YAML node into a value; records a problem and returns INVALID if it can't."""
+
+    schema: dict[str, Any] = {}
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        raise NotImplementedError
+
+    def json_schema(self) -> dict[str, Any]:
+        return dict(self.schema)
+
+
+def is_null(node: Node) -> bool:
+    return isinstance(node, Scalar) and node.plain and node.text.lower() in _NULL_WORDS
+
+
+def _describe(node: Node) -> str:
+    if isinstance(node, Mapping):
+        return "a mapping"
+    if isinstance(node, Sequence):
+        return "a list"
+    return f"`{node.text}`"
+
+
+class Text(FieldType):
+    """Free text: any scalar, kept as written, not empty."""
+
+    def __init__(self, example: str = "...") -> None:
+        self.example = example
+        self.schema = {"type": "string", "minLength": 1}
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        if not isinstance(node, Scalar):
+            problems.add(node.at, field, f"expected text, got {_describe(node)}", f"write `{field}: {self.example}`")
+            return INVALID
+        text = node.text.strip()
+        if not text or is_null(node):
+            problems.add(node.at, field, "is empty", f"write `{field}: {self.example}`")
+            return INVALID
+        return text
+
+
+class Identifier(Text):
+    """An id or handle: letters, digits, '_', '-', '.'; the file is named after it."""
+
+    def __init__(self, what: str = "id") -> None:
+        super().__init__("neuralese-before-full-automation")
+        self.what = what
+        self.schema = {"type": "string", "pattern": ID_PATTERN}
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        text = super().structure(node, field, problems)
+        if text is not INVALID and not _ID.match(text):
+            problems.add(
+                node.at,
+                field,
+                f"`{text}` is not a valid {self.what}",
+                "use letters, digits, '-', '_' and '.', at most 120 characters, e.g. `scheming-by-2030`",
+            )
+            return INVALID
+        return text
+
+
+class Choice(Text):
+    """One word out of a fixed set."""
+
+    def __init__(self, *choices: str) -> None:
+        super().__init__(choices[0])
+        self.choices = choices
+        self.schema = {"enum": list(choices)}
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        text = super().structure(node, field, problems)
+        if text is not INVALID and text not in self.choices:
+            problems.add(
+                node.at,
+                field,
+                f"`{text}` is not one of {', '.join(self.choices)}",
+                f"write one of them{_did_you_mean(text, self.choices)}",
+            )
+            return INVALID
+        return text
+
+
+class Number(FieldType):
+    """A finite number written plain: not quoted, not a boolean, not a percentage."""
+
+    schema = {"type": "number"}
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        example = f"write a number, e.g. `{field}: 0.7`"
+        if not isinstance(node, Scalar):
+            problems.add(node.at, field, f"expected a number, got {_describe(node)}", example)
+            return INVALID
+        text = node.text.strip()
+        lowered = text.lower()
+        if not node.plain:
+            problems.add(node.at, field, f'is the quoted string "{text}", not a number', "remove the quotes")
+        elif lowered in _BOOLEAN_WORDS:
+            problems.add(node.at, field, f"is the boolean `{text}`, not a number", example)
+        elif lowered in _NULL_WORDS:
+            problems.add(node.at, field, "is empty", example)
+        elif text.endswith("%") and _NUMBER.match(text[:-1].strip()):
+            value = float(text[:-1]) / 100
+            problems.add(node.at, field, f"is the percentage `{text}`", f"write it as a fraction: `{field}: {value:g}`")
+        elif lowered in _NOT_FINITE:
+            problems.add(node.at, field, f"`{text}` is not a finite number", example)
+        elif not _NUMBER.match(text):
+            problems.add(node.at, field, f"`{text}` is not a number", example)
+        else:
+            return float(text)
+        return INVALID
+
+
+class Probability(Number):
+    """A number in [PROBABILITY_MIN, PROBABILITY_MAX]: nothing forecast here is certain."""
+
+    schema = {"type": "number", "minimum": PROBABILITY_MIN, "maximum": PROBABILITY_MAX}
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        value = super().structure(node, field, problems)
+        if value is INVALID:
+            return INVALID
+        if not PROBABILITY_MIN <= value <= PROBABILITY_MAX:
+            if 1 < value <= 100:
+                hint = f"if you mean {value:g}%, write `{value / 100:g}`"
+            else:
+                hint = f"write {PROBABILITY_MIN} for 'almost surely not' or {PROBABILITY_MAX} for 'almost surely'"
+            problems.add(
+                node.at,
+                field,
+                f"{value:g} is outside [{PROBABILITY_MIN}, {PROBABILITY_MAX}], the range a forecast may take",
+                hint,
+            )
+            return INVALID
+        return value
+
+
+class Integer(Number):
+    schema = {"type": "integer"}
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        value = super().structure(node, field, problems)
+        if value is not INVALID and not value.is_integer():
+            problems.add(node.at, field, f"{value:g} is not a whole number", f"write e.g. `{field}: 200`")
+            return INVALID
+        return value if value is INVALID else int(value)
+
+
+_RELATIVE_WORDS = re.compile(
+    r"\b(year|month|week|day|soon|later|next|this|last|end|eoy|q[1-4]|today|tomorrow|decade)\b", re.I
+)
+
+
+class Date(FieldType):
+    """An absolute calendar date, YYYY-MM-DD."""
+
+    schema = {"type": "string", "format": "date"}
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        example = f"write an absolute date, e.g. `{field}: 2027-12-31`"
+        if not isinstance(node, Scalar):
+            problems.add(node.at, field, f"expected a date, got {_describe(node)}", example)
+            return INVALID
+        text = node.text.strip()
+        if _DATE.match(text):
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                problems.add(node.at, field, f"{text} is not a day of the calendar", "check the month and the day")
+                return INVALID
+        if _TIMESTAMP.match(text):
+            problems.add(node.at, field, f"`{text}` has a time of day", f"write the date only: `{field}: {text[:10]}`")
+        elif _RELATIVE_WORDS.search(text):
+            problems.add(
+                node.at,
+                field,
+                f"`{text}` is a relative date, whose meaning drifts with time",
+                f"{example}, the day you mean as of today",
+            )
+        else:
+            problems.add(node.at, field, f"`{text}` is not a date", example)
+        return INVALID
+
+
+class Timestamp(FieldType):
+    """A moment in UTC: ``2026-11-23T14:05:00Z`` (or a date, meaning its midnight UTC)."""
+
+    schema = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        if isinstance(node, Scalar):
+            text = node.text.strip()
+            if _DATE.match(text):
+                day = Date().structure(node, field, problems)
+                if day is INVALID:
+                    return INVALID
+                return dt.datetime.combine(day, dt.time(), dt.timezone.utc)
+            if _TIMESTAMP.match(text):
+                try:
+                    moment = dt.datetime.fromisoformat(text.replace("z", "+00:00").replace("Z", "+00:00"))
+                except ValueError:
+                    problems.add(node.at, field, f"`{text}` is not a moment of the calendar", "check each part")
+                    return INVALID
+                return moment.astimezone(dt.timezone.utc)
+        problems.add(
+            node.at,
+            field,
+            f"{_describe(node)} is not a timestamp",
+            f"write e.g. `{field}: 2026-11-23T14:05:00Z` (UTC) or a date",
+        )
+        return INVALID
+
+
+class Sha256(Text):
+    def __init__(self) -> None:
+        super().__init__("<64 lowercase hex digits>")
+        self.schema = {"type": "string", "pattern": _SHA256.pattern}
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        text = super().structure(node, field, problems)
+        if text is not INVALID and not _SHA256.match(text):
+            problems.add(node.at, field, "is not a sha256 digest", "write 64 lowercase hex digits")
+            return INVALID
+        return text
+
+
+class Outcome(FieldType):
+    """What happened: yes / no, a category, a number, annulled or ambiguous.
+
+    Whether the outcome fits its question's kind is a registry-wide rule.
+    """
+
+    schema = {"type": ["string", "number"]}
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        if not isinstance(node, Scalar) or is_null(node):
+            problems.add(
+                node.at, field, f"expected an outcome, got {_describe(node)}", "write yes, no, a category, a number, annulled or ambiguous"
+            )
+            return INVALID
+        text = node.text.strip()
+        if node.plain:
+            lowered = text.lower()
+            if lowered in ("yes", "true"):
+                return "yes"
+            if lowered in ("no", "false"):
+                return "no"
+            if lowered in _NOT_FINITE:
+                problems.add(node.at, field, f"`{text}` is not a finite number", "write the measured value")
+                return INVALID
+            if _NUMBER.match(text):
+                return float(text)
+        return text
+
+
+class ListOf(FieldType):
+    def __init__(self, item: FieldType, example: str = "[a, b]") -> None:
+        self.item = item
+        self.example = example
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "array", "items": self.item.json_schema()}
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        if not isinstance(node, Sequence):
+            problems.add(node.at, field, f"expected a list, got {_describe(node)}", f"write `{field}: {self.example}`")
+            return INVALID
+        items = [self.item.structure(child, f"{field}[{i}]", problems) for i, child in enumerate(node)]
+        if any(item is INVALID for item in items):
+            return INVALID
+        return tuple(items)
+
+
+class MappingOf(FieldType):
+    """A mapping whose keys and values each have a type (probabilities, quantiles, events)."""
+
+    def __init__(self, key: Callable[[Scalar, str, Problems], Any], value: FieldType, example: str) -> None:
+        self.key = key
+        self.value = value
+        self.example = example
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "object", "additionalProperties": self.value.json_schema(), "minProperties": 1}
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        if not isinstance(node, Mapping) or not node:
+            problems.add(node.at, field, f"expected a mapping, got {_describe(node)}", f"write `{field}: {self.example}`")
+            return INVALID
+        result: dict[Any, Any] = {}
+        for name, child in node.items():
+            line, col = node.key_at[name]
+            key = self.key(Scalar(name, True, line, col), f"{field}.{name}", problems)
+            value = self.value.structure(child, f"{field}[{name}]" if key is INVALID else f"{field}.{name}", problems)
+            if key is INVALID or value is INVALID:
+                return INVALID
+            result[key] = value
+        return result
+
+
+def outcome_name(node: Scalar, field: str, problems: Problems) -> Any:
+    return Identifier("outcome name").structure(node, field, problems)
+
+
+def quantile_level(node: Scalar, field: str, problems: Problems) -> Any:
+    level = Number().structure(node, field, problems)
+    if level is not INVALID and not 0 < level < 1:
+        problems.add(node.at, field, f"quantile level {level:g} is not between 0 and 1", "write levels such as 0.05, 0.5, 0.95")
+        return INVALID
+    return level
+
+
+class Record(FieldType):
+    """A nested mapping structured into an attrs class."""
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+
+    def json_schema(self) -> dict[str, Any]:
+        return object_schema(self.cls)
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        value = structure(self.cls, node, problems, prefix=f"{field}.")
+        return INVALID if value is None else value
+
+
+class LinkOrRecord(Record):
+    """A URL on its own, or a mapping with a ``url`` and more."""
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"anyOf": [{"type": "string"}, object_schema(self.cls)]}
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        if isinstance(node, Scalar):
+            url = Text("https://...").structure(node, field, problems)
+            return INVALID if url is INVALID else self.cls(url=url)
+        return super().structure(node, field, problems)
+
+
+class Config(FieldType):
+    """A resolver: ``name`` plus that resolver's own settings, kept as plain values."""
+
+    schema = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        if isinstance(node, Scalar) and not is_null(node):
+            problems.add(node.at, field, "expected a mapping", f"write `{field}: {{name: {node.text.strip()}}}`")
+            return INVALID
+        if not isinstance(node, Mapping) or "name" not in node:
+            problems.add(node.at, field, "has no name", f"write `{field}: {{name: manual}}`")
+            return INVALID
+        name = Identifier("resolver name").structure(node["name"], f"{field}.name", problems)
+        if name is INVALID:
+            return INVALID
+        settings = {key: plain_value(value) for key, value in node.items() if key != "name"}
+        return self.cls(name=name, config=settings)
+
+
+def plain_value(node: Node) -> Any:
+    """A node as plain Python values, typed as YAML 1.2's core schema would."""
+    if isinstance(node, Mapping):
+        return {key: plain_value(value) for key, value in node.items()}
+    if isinstance(node, Sequence):
+        return [plain_value(value) for value in node]
+    if not node.plain:
+        return node.text
+    lowered = node.text.lower()
+    if lowered in _NULL_WORDS:
+        return None
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if _NUMBER.match(node.text):
+        number = float(node.text)
+        return int(number) if re.match(r"^[-+]?[0-9]+$", node.text) else number
+    return node.text
+
+
+# --- attrs glue -----------------------------------------------------------------------
+
+
+@attrs.frozen
+class Spec:
+    """What a model field means in a file: its type, a description, what to do if missing."""
+
+    type: FieldType
+    doc: str
+    missing: str = ""
+
+
+def spec(field_type: FieldType, doc: str, missing: str = "", **kwargs: Any) -> Any:
+    """Declare a model field together with its file type and documentation."""
+    return attrs.field(metadata={"spec": Spec(field_type, doc, missing)}, **kwargs)
+
+
+def specs(cls: type) -> dict[str, tuple[attrs.Attribute[Any], Spec]]:
+    cached: dict[str, tuple[attrs.Attribute[Any], Spec]] | None = cls.__dict__.get("_predreg_specs")
+    if cached is None:
+        cached = {a.name: (a, a.metadata["spec"]) for a in attrs.fields(cls) if "spec" in a.metadata}
+        setattr(cls, "_predreg_specs", cached)
+    return cached
+
+
+def structure(cls: type, node: Node | None, problems: Problems, prefix: str = "") -> Any:
+    """Structure a mapping into ``cls``, recording every problem; None if it can't be built.
+
+    Unknown keys are reported (with a "did you mean") but do not stop the record being
+    built, so that registry-wide rules can still look at the rest of the file.
+    """
+    if node is None or not isinstance(node, Mapping):
+        where = (0, 0) if node is None else node.at
+        found = "nothing" if node is None else _describe(node)
+        problems.add(where, prefix.rstrip(".") or "file", f"expected a mapping of fields, got {found}", "write `field: value` lines")
+        return None
+    fields = specs(cls)
+    values: dict[str, Any] = {}
+    complete = True
+    for key, child in node.items():
+        entry = fields.get(key)
+        if entry is None:
+            problems.add(
+                node.key_at[key],
+                prefix + key,
+                "is not a field of this format",
+                f"remove it{_did_you_mean(key, fields)}",
+            )
+            continue
+        if is_null(child) and entry[0].default is not attrs.NOTHING:
+            continue
+        value = entry[1].type.structure(child, prefix + key, problems)
+        if value is INVALID:
+            complete = False
+        else:
+            values[key] = value
+    for name, (attribute, field_spec) in fields.items():
+        if name not in values and name not in node and attribute.default is attrs.NOTHING:
+            complete = False
+            problems.add(node.at, prefix + name, "is missing", field_spec.missing or f"add `{name}:`")
+    if not complete:
+        return None
+    return cls(**values)
+
+
+def object_schema(cls: type) -> dict[str, Any]:
+    properties = {}
+    required = []
+    for name, (attribute, field_spec) in specs(cls).items():
+        properties[name] = {"description": field_spec.doc, **field_spec.type.json_schema()}
+        if attribute.default is attrs.NOTHING:
+            required.append(name)
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = required
+    return schema
+
+
+def _did_you_mean(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean `{close[0]}`?" if close else ""
+

@@ -1,0 +1,122 @@
+"""Finding a registry's files and loading each one into a model record.
+
+Layout of a registry (the folder passed to ``predreg check``)::
+
+    authors.yaml                      who may forecast
+    questions/<id>.yaml               shared questions
+    predictions/<author>/<id>.yaml    one forecast each
+    resolutions/<question id>.yaml    outcomes (corrections: <question id>.<n>.yaml)
+    evidence/<sha256>                 stored evidence bodies
+
+Loading a file is a pure function of its bytes, so it can run in any process.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from . import safeyaml
+from .fields import structure
+from .model import Authors, Prediction, Question, Resolution
+from .problems import Problem, Problems
+
+AUTHORS_FILE = "authors.yaml"
+CLASSES: dict[str, type] = {
+    "authors": Authors,
+    "question": Question,
+    "prediction": Prediction,
+    "resolution": Resolution,
+}
+FOLDERS = {"questions": "question", "predictions": "prediction", "resolutions": "resolution"}
+
+
+@attrs.frozen
+class Loaded:
+    """One registry file: its record (None if it could not be built) and its own problems."""
+
+    path: str
+    kind: str
+    record: Any
+    key_at: dict[str, tuple[int, int]]
+    problems: tuple[Problem, ...]
+
+    @property
+    def stem(self) -> str:
+        return Path(self.path).name.removesuffix(".yaml")
+
+    def at(self, field: str) -> tuple[int, int]:
+        """Where a top-level field was written (or the file's start)."""
+        return self.key_at.get(field, (1, 1))
+
+
+def load_file(path: str, kind: str) -> Loaded:
+    """Read, parse and structure one file; never raises for bad content."""
+    problems = Problems(path)
+    record = None
+    key_at: dict[str, tuple[int, int]] = {}
+    try:
+        text = safeyaml.read_text(path, problems)
+    except OSError as error:
+        problems.add((0, 0), "file", f"cannot be read ({error.strerror})", "check its permissions")
+        text = None
+    if text is not None:
+        node = safeyaml.parse(text, problems)
+        if node is None and not problems:
+            problems.add((1, 1), "file", "is empty", "write the record's fields, one `field: value` per line")
+        elif node is not None:
+            record = structure(CLASSES[kind], node, problems)
+            if isinstance(node, safeyaml.Mapping):
+                key_at = node.key_at
+    return Loaded(path, kind, record, key_at, tuple(problems.items))
+
+
+@attrs.frozen
+class Layout:
+    """The files of a registry, by kind, and the problems of where files are."""
+
+    root: str
+    files: list[tuple[str, str]]  # (path, kind), sorted by path
+    problems: list[Problem]
+
+
+def discover(root: str) -> Layout:
+    """List a registry's files without reading them, reporting misplaced ones."""
+    files: list[tuple[str, str]] = []
+    problems: list[Problem] = []
+    authors = os.path.join(root, AUTHORS_FILE)
+    if os.path.isfile(authors):
+        files.append((authors, "authors"))
+    else:
+        problems.append(Problem(authors, 0, 0, "file", "is missing", "list the authors: `authors: {forecaster-a: {name: ...}}`"))
+    for folder, kind in FOLDERS.items():
+        base = os.path.join(root, folder)
+        for directory, subdirs, names in os.walk(base):
+            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+            depth = 0 if directory == base else directory[len(base) + 1 :].count(os.sep) + 1
+            for name in names:
+                path = os.path.join(directory, name)
+                if name.startswith("."):
+                    continue
+                misplaced = _misplaced(name, kind, depth)
+                if misplaced:
+                    problems.append(Problem(path, 0, 0, "file", *misplaced))
+                elif name.endswith(".yaml"):
+                    files.append((path, kind))
+    files.sort()
+    return Layout(root, files, problems)
+
+
+def _misplaced(name: str, kind: str, depth: int) -> tuple[str, str] | None:
+    if name.lower().endswith((".yml", ".yaml")) and not name.endswith(".yaml"):
+        return ("is not read: registry files end in `.yaml`", f"rename it to {name.rsplit('.', 1)[0]}.yaml")
+    if not name.endswith(".yaml"):
+        return None
+    wanted = 1 if kind == "prediction" else 0
+    if depth != wanted:
+        where = "predictions/<author>/<id>.yaml" if kind == "prediction" else f"{kind}s/<id>.yaml"
+        return ("is not where this kind of file belongs", f"move it to {where}")
+    return None

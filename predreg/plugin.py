@@ -1,0 +1,133 @@
+"""The pytest plugin: every registry file is a test item; a bad file is a failing item.
+
+Installed through the ``pytest11`` entry point as ``predreg``; switch it off with
+``-p no:predreg``. ``pytest registry/`` collects ``authors.yaml``, each question, each
+prediction and each resolution as an item with node id ``<path>::<id>``. The registry
+is checked once per process (the same ``check_registry`` the CLI runs) and each item
+reports the problems of its own file, one line each, exactly as ``predreg check``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .checks import check_registry
+from .load import AUTHORS_FILE, FOLDERS, discover
+from .problems import Problem
+
+_problems_key = pytest.StashKey[dict[Path, dict[Path, list[str]]]]()
+_roots_key = pytest.StashKey[dict[Path, bool]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("predreg", "prediction registry")
+    group.addoption(
+        "--predreg-today",
+        metavar="YYYY-MM-DD",
+        help="check the registry as of this UTC date (default: today)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_problems_key] = {}
+    config.stash[_roots_key] = {}
+
+
+def registry_file(path: Path) -> tuple[Path, str] | None:
+    """The registry root and kind of a file, if it is one of a registry's records."""
+    if path.suffix != ".yaml":
+        return None
+    if path.name == AUTHORS_FILE:
+        return path.parent, "authors"
+    if path.parent.parent.name == "predictions":
+        return path.parent.parent.parent, "prediction"
+    kind = FOLDERS.get(path.parent.name)
+    if kind is not None and kind != "prediction":
+        return path.parent.parent, kind
+    return None
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    found = registry_file(file_path)
+    if found is None:
+        return None
+    root, kind = found
+    roots = parent.config.stash[_roots_key]
+    if root not in roots:  # a registry has a predictions folder; other YAML is not ours
+        roots[root] = (root / "predictions").is_dir()
+    if not roots[root]:
+        return None
+    return RegistryFile.from_parent(parent, path=file_path, root=root, kind=kind)
+
+
+class RegistryFile(pytest.File):
+    """One registry file, holding one item named after the record's id."""
+
+    def __init__(self, *, root: Path, kind: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.root = root
+        self.kind = kind
+
+    def collect(self) -> list[RegistryItem]:
+        name = "authors" if self.kind == "authors" else self.path.name.removesuffix(".yaml")
+        return [RegistryItem.from_parent(self, name=name)]
+
+
+class RegistryProblems(Exception):
+    """Raised by an item whose file has problems."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+class RegistryItem(pytest.Item):
+    """A registry record that passes when its file has no problems."""
+
+    parent: RegistryFile
+
+    def runtest(self) -> None:
+        lines = _problems_by_file(self.config, self.parent.root).get(self.path)
+        if lines:
+            raise RegistryProblems(lines)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, RegistryProblems):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo, style=style))
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"{self.parent.kind} {self.name}"
+
+
+def _problems_by_file(config: pytest.Config, root: Path) -> dict[Path, list[str]]:
+    """Check a registry once per process; its problems as lines, per file.
+
+    Problems of files that are not items (a missing authors.yaml, a stray ``.yml``)
+    go to the registry's first file, so that pytest fails whenever ``predreg check`` does.
+    """
+    cache = config.stash[_problems_key]
+    if root not in cache:
+        option = config.getoption("predreg_today")
+        today = dt.date.fromisoformat(option) if option else None
+        registry = check_registry(str(root), today=today)
+        files = [Path(path) for path, _ in discover(registry.root).files]
+        items = set(files)
+        by_file: dict[Path, list[str]] = {}
+        for problem in registry.problems:
+            path = Path(problem.path)
+            owner = path if path in items or not files else files[0]
+            by_file.setdefault(owner, []).append(_shown(problem))
+        cache[root] = by_file
+    return cache[root]
+
+
+def _shown(problem: Problem) -> str:
+    """The CLI's line, with the path relative to where pytest was started."""
+    path = os.path.relpath(problem.path)
+    return str(Problem(path, problem.line, problem.col, problem.field, problem.message, problem.hint))

@@ -1,0 +1,52 @@
+"""Plain-text views of a checked registry."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from .checks import Registry
+from .model import KINDS
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """A left-aligned text table; numbers (and their columns) are right-aligned."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    numeric = [all(_numeric(row[i]) for row in rows) and bool(rows) for i in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(cells, widths, numeric)).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(header), rule, *(line(row) for row in rows)])
+
+
+def _numeric(cell: str) -> bool:
+    return cell.replace(".", "", 1).replace("-", "", 1).replace("+", "", 1).isdigit() or cell == "-"
+
+
+def summary(registry: Registry) -> str:
+    """Predictions per author and kind, with how many are resolved."""
+    counts: Counter[tuple[str, str]] = Counter()
+    resolved: Counter[str] = Counter()
+    for prediction in registry.predictions.values():
+        question = registry.questions[prediction.question_id]
+        counts[prediction.author, question.kind] += 1
+        if registry.resolution(question.id) is not None:
+            resolved[prediction.author] += 1
+    authors = sorted({author for author, _ in counts} | set(registry.authors))
+    rows = []
+    for author in authors:
+        per_kind = [counts[author, kind] for kind in KINDS]
+        rows.append([author, *(str(n) for n in per_kind), str(sum(per_kind)), str(resolved[author])])
+    totals = [sum(counts[a, kind] for a in authors) for kind in KINDS]
+    rows.append(["all", *(str(n) for n in totals), str(sum(totals)), str(sum(resolved.values()))])
+    return table(["author", *KINDS, "total", "resolved"], rows)
+
+
+def headline(registry: Registry) -> str:
+    shared = len({p.question for p in registry.predictions.values() if p.question})
+    return (
+        f"{len(registry.predictions)} predictions by {len({p.author for p in registry.predictions.values()})} authors "
+        f"on {len(registry.questions)} questions ({shared} shared), "
+        f"{sum(len(chain) for chain in registry.resolutions.values())} resolution records"
+    )
