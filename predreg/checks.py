@@ -114,13 +114,11 @@ class _Checker:
             if item.stem != unicodedata.normalize("NFC", record.id):
                 self.problem(item, "id", f"`{record.id}` differs from the file name `{item.stem}.yaml`", f"name the file `{record.id}.yaml`")
             key = normalised(record.id)
-            if key in seen:
-                first = seen[key]
-                self.problem(
-                    item, "id", f"`{record.id}` is already used by {first.path}", "choose another id: ids are compared ignoring case and Unicode form"
-                )
-            else:
-                seen[key] = item
+            first = seen.setdefault(key, item)
+            if first is not item:
+                hint = "choose another id: ids are compared ignoring case and Unicode form"
+                self.problem(item, "id", f"`{record.id}` is also the id of {first.path}", hint)
+                self.problem(first, "id", f"`{first.record.id}` is also the id of {item.path}", hint)
 
     def questions(self) -> tuple[dict[str, Question], dict[str, str]]:
         questions: dict[str, Question] = {}

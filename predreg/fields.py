@@ -449,7 +449,7 @@ def structure(cls: type, node: Node | None, problems: Problems, prefix: str = ""
     built, so that registry-wide rules can still look at the rest of the file.
     """
     if node is None or not isinstance(node, Mapping):
-        where = (0, 0) if node is None else node.at
+        where = (1, 1) if node is None else node.at
         found = "nothing" if node is None else _describe(node)
         problems.add(where, prefix.rstrip(".") or "file", f"expected a mapping of fields, got {found}", "write `field: value` lines")
         return None

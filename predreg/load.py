@@ -61,7 +61,7 @@ def load_file(path: str, kind: str) -> Loaded:
     try:
         text = safeyaml.read_text(path, problems)
     except OSError as error:
-        problems.add((0, 0), "file", f"cannot be read ({error.strerror})", "check its permissions")
+        problems.add((1, 1), "file", f"cannot be read ({error.strerror})", "check its permissions")
         text = None
     if text is not None:
         node = safeyaml.parse(text, problems)
@@ -91,7 +91,7 @@ def discover(root: str) -> Layout:
     if os.path.isfile(authors):
         files.append((authors, "authors"))
     else:
-        problems.append(Problem(authors, 0, 0, "file", "is missing", "list the authors: `authors: {forecaster-a: {name: ...}}`"))
+        problems.append(Problem(authors, 1, 1, "file", "is missing", "list the authors: `authors: {forecaster-a: {name: ...}}`"))
     for folder, kind in FOLDERS.items():
         base = os.path.join(root, folder)
         for directory, subdirs, names in os.walk(base):
@@ -103,7 +103,7 @@ def discover(root: str) -> Layout:
                     continue
                 misplaced = _misplaced(name, kind, depth)
                 if misplaced:
-                    problems.append(Problem(path, 0, 0, "file", *misplaced))
+                    problems.append(Problem(path, 1, 1, "file", *misplaced))
                 elif name.endswith(".yaml"):
                     files.append((path, kind))
     files.sort()

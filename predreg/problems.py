@@ -9,7 +9,7 @@ import attrs
 class Problem:
     """One thing wrong with one field of one file, and what to write instead.
 
-    ``line`` and ``col`` are 1-based; 0 means the problem concerns the whole file.
+    ``line`` and ``col`` are 1-based; a problem with a whole file points at 1:1.
     """
 
     path: str

@@ -91,7 +91,7 @@ def read_text(path: str | os.PathLike[str], problems: Problems) -> str | None:
         data = stream.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         problems.add(
-            (0, 0),
+            (1, 1),
             "file",
             f"is over {MAX_BYTES // 1024} KiB",
             "a prediction is a few hundred bytes; move long text to a linked page",
@@ -116,30 +116,34 @@ def read_text(path: str | os.PathLike[str], problems: Problems) -> str | None:
 
 def parse(text: str, problems: Problems) -> Node | None:
     """Parse one YAML document into located nodes; on refusal record why and return None."""
-    loader = _Loader(text)
+    loader = None
     try:
+        loader = _Loader(text)  # the pure-Python reader checks characters right here
         return _build(loader, problems)
     except _Refused:
         return None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(filter(None, [error.context, error.problem]))
         problems.add(where, "yaml", message, "check the indentation and quoting near here")
         return None
     except yaml.reader.ReaderError as error:
+        character = error.character  # an int from libyaml, a str from pure Python
+        code = character if isinstance(character, int) else ord(character)
         problems.add(
             _position_of(text, error.position),
             "yaml",
-            f"contains the control character {error.character!r}",
+            f"contains the control character U+{code:04X}",
             "remove it",
         )
         return None
     except yaml.YAMLError as error:  # pragma: no cover - other libyaml failures
-        problems.add((0, 0), "yaml", str(error).replace("\n", " "), "fix the YAML syntax")
+        problems.add((1, 1), "yaml", str(error).replace("\n", " "), "fix the YAML syntax")
         return None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _position_of(text: str, offset: int) -> Position:

@@ -1,0 +1,123 @@
+"""The safe YAML reader: what it refuses, how fast, and that both parsers agree."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from predreg import safeyaml
+from predreg.problems import Problems
+
+from .conftest import DATA
+
+
+@pytest.fixture(params=["libyaml", "pure-python"])
+def parser(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with libyaml's C parser and with PyYAML's pure-Python one."""
+    if request.param == "pure-python":
+        monkeypatch.setattr(safeyaml, "_Loader", yaml.SafeLoader)
+    return str(request.param)
+
+
+def parse(text: str) -> tuple[safeyaml.Node | None, list[str]]:
+    problems = Problems("f.yaml")
+    node = safeyaml.parse(text, problems)
+    return node, [str(p) for p in problems.items]
+
+
+def read(path: Path) -> tuple[safeyaml.Node | None, list[str]]:
+    problems = Problems(str(path))
+    text = safeyaml.read_text(path, problems)
+    node = safeyaml.parse(text, problems) if text is not None else None
+    return node, [str(p) for p in problems.items]
+
+
+def test_nodes_keep_text_plainness_and_position(parser: str) -> None:
+    node, problems = parse("a: 0.7\nb: '0.7'\nc: [x, y]\n")
+    assert problems == []
+    assert isinstance(node, safeyaml.Mapping)
+    a, b, c = node["a"], node["b"], node["c"]
+    assert isinstance(a, safeyaml.Scalar) and (a.text, a.plain, a.at) == ("0.7", True, (1, 4))
+    assert isinstance(b, safeyaml.Scalar) and (b.text, b.plain) == ("0.7", False)
+    assert isinstance(c, safeyaml.Sequence) and [s.text for s in c] == ["x", "y"]  # type: ignore[union-attr]
+    assert node.key_at == {"a": (1, 1), "b": (2, 1), "c": (3, 1)}
+
+
+def test_keys_stay_text_even_when_yaml_1_1_would_make_them_booleans(parser: str) -> None:
+    node, _ = parse("yes: 0.5\nno: 0.5\n")
+    assert isinstance(node, safeyaml.Mapping) and list(node) == ["yes", "no"]
+
+
+@pytest.mark.parametrize("name", ["alias-bomb", "deep-nesting"])
+def test_hostile_files_are_refused_in_under_a_second(name: str, parser: str) -> None:
+    start = time.perf_counter()
+    node, problems = read(DATA / "invalid" / f"{name}.yaml")
+    elapsed = time.perf_counter() - start
+    assert node is None
+    assert len(problems) == 1 and "yaml:" in problems[0]
+    assert elapsed < 1.0
+
+
+def test_an_alias_is_refused_even_when_its_anchor_is_missing(parser: str) -> None:
+    _, problems = parse("a: [1, 2]\nb: *a\n")
+    assert problems == ["f.yaml:2:4: yaml: uses the alias *a; aliases are not allowed in a registry; write the value out in full"]
+
+
+def test_alias_is_refused_even_after_a_harmless_anchor_is_refused_first(parser: str) -> None:
+    _, problems = parse("a: &x 1\nb: *x\n")
+    assert problems == ["f.yaml:1:4: yaml: uses the anchor &x; anchors and aliases are not allowed in a registry; write each value out"]
+
+
+def test_thirty_two_levels_are_allowed_and_thirty_three_are_not(parser: str) -> None:
+    node, problems = parse("[" * 32 + "]" * 32)
+    assert problems == [] and node is not None
+    _, problems = parse("[" * 33 + "]" * 33)
+    assert problems == ["f.yaml:1:33: yaml: nests deeper than 32 levels; a prediction needs two or three levels; flatten the file"]
+
+
+def test_a_file_of_exactly_64_kib_is_read_and_one_byte_more_is_not(tmp_path: Path) -> None:
+    exact = tmp_path / "exact.yaml"
+    exact.write_bytes(b"a: " + b"x" * (64 * 1024 - 4) + b"\n")
+    assert read(exact)[1] == []
+    exact.write_bytes(b"a: " + b"x" * (64 * 1024 - 3) + b"\n")
+    assert read(exact)[1] == [f"{exact}:1:1: file: is over 64 KiB; a prediction is a few hundred bytes; move long text to a linked page"]
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "bom.yaml"
+    path.write_bytes(b"\xef\xbb\xbfclaim: caf\xc3\xa9\n")
+    node, problems = read(path)
+    assert problems == [] and isinstance(node, safeyaml.Mapping)
+    assert node["claim"].text == "café"  # type: ignore[union-attr]
+
+
+def test_a_control_character_is_refused_with_its_position(parser: str) -> None:
+    _, problems = parse("a: 1\nb: x\x07y\n")
+    assert problems == ["f.yaml:2:5: yaml: contains the control character U+0007; remove it"]
+
+
+def test_a_syntax_error_names_line_and_column(parser: str) -> None:
+    _, problems = parse("a: 1\n  b: 2\n")
+    # libyaml and pure-Python PyYAML word this one differently; the place is the same
+    assert len(problems) == 1 and problems[0].startswith("f.yaml:2:4: yaml: mapping values are not allowed")
+
+
+def test_a_mapping_as_a_key_is_refused(parser: str) -> None:
+    _, problems = parse("? {a: 1}\n: 2\n")
+    assert problems == ["f.yaml:1:3: yaml: a key must be a plain word; write `name: value`"]
+
+
+def test_a_duplicate_key_keeps_the_first_value_and_is_reported(parser: str) -> None:
+    node, problems = parse("p: 1\np: 2\n")
+    assert isinstance(node, safeyaml.Mapping) and node["p"].text == "1"  # type: ignore[union-attr]
+    assert problems == ["f.yaml:2:1: p: duplicate key (first written on line 1); keep one of the two"]
+
+
+def test_both_parsers_give_identical_problems_for_every_invalid_fixture(monkeypatch: pytest.MonkeyPatch) -> None:
+    fixtures = sorted((DATA / "invalid").glob("*.yaml"))
+    with_libyaml = [read(path)[1] for path in fixtures]
+    monkeypatch.setattr(safeyaml, "_Loader", yaml.SafeLoader)
+    assert [read(path)[1] for path in fixtures] == with_libyaml
