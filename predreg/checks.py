@@ -8,6 +8,7 @@ question), and returns a ``Registry`` holding the valid records and every proble
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import unicodedata
 from collections import defaultdict
@@ -68,7 +69,7 @@ def check_registry(root: str, today: dt.date | None = None, files: Sequence[Load
     """Load and check every file of the registry at ``root``."""
     layout = discover(root)
     loaded = list(files) if files is not None else [load_file(path, kind) for path, kind in layout.files]
-    checker = _Checker(root, today or dt.datetime.now(dt.timezone.utc).date(), loaded)
+    checker = _Checker(root, today or dt.datetime.now(dt.UTC).date(), loaded)
     checker.problems.extend(layout.problems)
     return checker.run()
 
@@ -112,7 +113,12 @@ class _Checker:
         for item in self.by_kind["question"] + self.by_kind["prediction"]:
             record = item.record
             if item.stem != unicodedata.normalize("NFC", record.id):
-                self.problem(item, "id", f"`{record.id}` differs from the file name `{item.stem}.yaml`", f"name the file `{record.id}.yaml`")
+                self.problem(
+                    item,
+                    "id",
+                    f"`{record.id}` differs from the file name `{item.stem}.yaml`",
+                    f"name the file `{record.id}.yaml`",
+                )
             key = normalised(record.id)
             first = seen.setdefault(key, item)
             if first is not item:
@@ -135,14 +141,18 @@ class _Checker:
                         self.problem(
                             item,
                             field,
-                            f"is part of the question, but this file forecasts the shared question `{prediction.question}`",
+                            f"belongs to a question, but this file forecasts shared question `{prediction.question}`",
                             f"remove `{field}:` or the `question:` line",
                         )
                 continue
-            missing = [f for f in ("claim", "criteria", "resolve_by", "resolver", "kind") if getattr(prediction, f) is None]
+            missing = [
+                f for f in ("claim", "criteria", "resolve_by", "resolver", "kind") if getattr(prediction, f) is None
+            ]
             for field in missing:
                 hint = attrs.fields_dict(Prediction)[field].metadata["spec"].missing
-                self.problem(item, field, "is missing" if field != "claim" else "is missing: no question is stated", hint)
+                self.problem(
+                    item, field, "is missing" if field != "claim" else "is missing: no question is stated", hint
+                )
             question = prediction.inline_question()
             if question is not None and self.check_question(item, question):
                 questions.setdefault(question.id, question)
@@ -152,20 +162,42 @@ class _Checker:
         before = len(self.problems)
         if question.kind == "categorical":
             if len(question.outcomes) < 2:
-                self.problem(item, "outcomes", "a categorical question needs at least two outcomes", "write `outcomes: [a, b]`")
+                self.problem(
+                    item, "outcomes", "a categorical question needs at least two outcomes", "write `outcomes: [a, b]`"
+                )
             self.check_names(item, "outcomes", question.outcomes, (ANNULLED, AMBIGUOUS))
             if len(set(question.outcomes)) != len(question.outcomes):
                 self.problem(item, "outcomes", "lists an outcome twice", "list each outcome once")
         elif question.events or question.kind == "ordering":
             if question.kind != "ordering":
-                self.problem(item, "events", f"only ordering questions have events, and this one is {question.kind}", "remove `events:`")
+                self.problem(
+                    item,
+                    "events",
+                    f"only ordering questions have events, and this one is {question.kind}",
+                    "remove `events:`",
+                )
             elif len(question.events) != 2:
-                self.problem(item, "events", f"an ordering question compares two events, not {len(question.events)}", "write `events: {a: ..., b: ...}`")
+                self.problem(
+                    item,
+                    "events",
+                    f"an ordering question compares two events, not {len(question.events)}",
+                    "write `events: {a: ..., b: ...}`",
+                )
             self.check_names(item, "events", question.events, (NEITHER, ANNULLED, AMBIGUOUS))
         if question.kind == "numeric" and not question.unit:
-            self.problem(item, "unit", "is missing: a number without a unit cannot be checked", "add e.g. `unit: x` or `unit: percent`")
+            self.problem(
+                item,
+                "unit",
+                "is missing: a number without a unit cannot be checked",
+                "add e.g. `unit: x` or `unit: percent`",
+            )
         if question.outcomes and question.kind != "categorical":
-            self.problem(item, "outcomes", f"only categorical questions list outcomes, and this one is {question.kind}", "remove `outcomes:`")
+            self.problem(
+                item,
+                "outcomes",
+                f"only categorical questions list outcomes, and this one is {question.kind}",
+                "remove `outcomes:`",
+            )
         return len(self.problems) == before
 
     def check_names(self, item: Loaded, field: str, names: Iterable[str], reserved: tuple[str, ...]) -> None:
@@ -173,7 +205,9 @@ class _Checker:
             if name in reserved:
                 self.problem(item, field, f"`{name}` is a reserved outcome", "choose another name")
 
-    def predictions(self, authors: dict[str, Author], questions: dict[str, Question]) -> dict[str, tuple[Prediction, str]]:
+    def predictions(
+        self, authors: dict[str, Author], questions: dict[str, Question]
+    ) -> dict[str, tuple[Prediction, str]]:
         valid: dict[str, tuple[Prediction, str]] = {}
         items = {item.record.id: item for item in self.by_kind["prediction"]}
         known_authors = ", ".join(sorted(authors)) or "none yet"
@@ -228,9 +262,19 @@ class _Checker:
     def check_forecast(self, item: Loaded, prediction: Prediction, question: Question) -> None:
         kind = question.kind
         if prediction.kind is not None and prediction.kind != kind:
-            self.problem(item, "kind", f"is {prediction.kind}, but question `{question.id}` is {kind}", f"write `kind: {kind}` or remove it")
+            self.problem(
+                item,
+                "kind",
+                f"is {prediction.kind}, but question `{question.id}` is {kind}",
+                f"write `kind: {kind}` or remove it",
+            )
             return
-        wanted = {"binary": "probability", "categorical": "probabilities", "ordering": "probabilities", "numeric": "quantiles"}[kind]
+        wanted = {
+            "binary": "probability",
+            "categorical": "probabilities",
+            "ordering": "probabilities",
+            "numeric": "quantiles",
+        }[kind]
         for field in ("probability", "probabilities", "quantiles"):
             if field != wanted and getattr(prediction, field) is not None:
                 self.problem(item, field, f"does not apply to a {kind} question", f"write the forecast as `{wanted}:`")
@@ -243,43 +287,84 @@ class _Checker:
             if set(value) != outcomes:
                 missing = sorted(outcomes - set(value))
                 extra = sorted(set(value) - outcomes)
-                parts = ([f"lacks {', '.join(missing)}"] if missing else []) + ([f"has unknown {', '.join(extra)}"] if extra else [])
-                self.problem(item, wanted, f"{' and '.join(parts)}", f"give a probability to each of {', '.join(sorted(outcomes))}")
+                parts = ([f"lacks {', '.join(missing)}"] if missing else []) + (
+                    [f"has unknown {', '.join(extra)}"] if extra else []
+                )
+                self.problem(
+                    item,
+                    wanted,
+                    f"{' and '.join(parts)}",
+                    f"give a probability to each of {', '.join(sorted(outcomes))}",
+                )
             total = math.fsum(value.values())
             if abs(total - 1) > SUM_TOLERANCE:
-                self.problem(item, wanted, f"sum to {total:.12g}, not 1", "adjust them so that they add up to exactly 1")
+                self.problem(
+                    item, wanted, f"sum to {total:.12g}, not 1", "adjust them so that they add up to exactly 1"
+                )
         elif kind == "numeric":
             levels = sorted(value)
             values = [value[level] for level in levels]
-            if any(b < a for a, b in zip(values, values[1:])):
-                self.problem(item, "quantiles", "decrease as the level rises", "a higher quantile level must have a value at least as large")
+            if any(b < a for a, b in itertools.pairwise(values)):
+                self.problem(
+                    item,
+                    "quantiles",
+                    "decrease as the level rises",
+                    "a higher quantile level must have a value at least as large",
+                )
 
-    def check_links(self, item: Loaded, prediction: Prediction, questions: dict[str, Question], items: dict[str, Loaded]) -> None:
+    def check_links(
+        self, item: Loaded, prediction: Prediction, questions: dict[str, Question], items: dict[str, Loaded]
+    ) -> None:
         if prediction.given is not None:
             condition = questions.get(prediction.given)
             if condition is None:
-                self.problem(item, "given", f"no question `{prediction.given}` exists", "give the id of a shared question or of a prediction that states one")
+                self.problem(
+                    item,
+                    "given",
+                    f"no question `{prediction.given}` exists",
+                    "give the id of a shared question or of a prediction that states one",
+                )
             elif condition.kind != "binary":
-                self.problem(item, "given", f"`{prediction.given}` is {condition.kind}; a condition must be a binary question", "condition on a yes/no question")
+                self.problem(
+                    item,
+                    "given",
+                    f"`{prediction.given}` is {condition.kind}; a condition must be a binary question",
+                    "condition on a yes/no question",
+                )
             elif prediction.given == prediction.question_id:
                 self.problem(item, "given", "a forecast cannot be conditional on its own question", "remove `given:`")
         if prediction.supersedes is not None:
             earlier = items.get(prediction.supersedes)
             if earlier is None:
-                self.problem(item, "supersedes", f"no prediction `{prediction.supersedes}` exists", "give the id of your earlier prediction")
+                self.problem(
+                    item,
+                    "supersedes",
+                    f"no prediction `{prediction.supersedes}` exists",
+                    "give the id of your earlier prediction",
+                )
                 return
             old: Prediction = earlier.record
             if old.author != prediction.author:
-                self.problem(item, "supersedes", f"`{old.id}` is by {old.author}; you can only revise your own predictions", "register a new prediction instead")
+                self.problem(
+                    item,
+                    "supersedes",
+                    f"`{old.id}` is by {old.author}; you can only revise your own predictions",
+                    "register a new prediction instead",
+                )
             if old.question_id != prediction.question_id:
                 self.problem(
                     item,
                     "supersedes",
                     f"`{old.id}` forecasts question `{old.question_id}`, not `{prediction.question_id}`",
-                    f"a revision forecasts the same question: write `question: {old.question_id}` instead of stating it again",
+                    f"a revision forecasts the same question: write `question: {old.question_id}`, not a new claim",
                 )
             if old.registered > prediction.registered:
-                self.problem(item, "supersedes", f"`{old.id}` was registered after this revision ({old.registered})", "a revision comes after what it revises")
+                self.problem(
+                    item,
+                    "supersedes",
+                    f"`{old.id}` was registered after this revision ({old.registered})",
+                    "a revision comes after what it revises",
+                )
 
     def resolutions(self, questions: dict[str, Question]) -> dict[str, list[Resolution]]:
         by_question: dict[str, list[tuple[Loaded, Resolution]]] = defaultdict(list)
@@ -287,15 +372,35 @@ class _Checker:
             resolution: Resolution = item.record
             question = questions.get(resolution.question)
             if question is None:
-                self.problem(item, "question", f"no question `{resolution.question}` exists", "give the id of a question or of a prediction that states one")
+                self.problem(
+                    item,
+                    "question",
+                    f"no question `{resolution.question}` exists",
+                    "give the id of a question or of a prediction that states one",
+                )
                 continue
             stem, qid = item.stem, resolution.question
             if resolution.corrects is None and stem != qid:
-                self.problem(item, "question", f"the first resolution of `{qid}` must be the file resolutions/{qid}.yaml", f"rename the file to {qid}.yaml")
+                self.problem(
+                    item,
+                    "question",
+                    f"the first resolution of `{qid}` must be the file resolutions/{qid}.yaml",
+                    f"rename the file to {qid}.yaml",
+                )
             if resolution.corrects is not None and not (stem.startswith(qid + ".") and stem[len(qid) + 1 :].isdigit()):
-                self.problem(item, "corrects", f"a correction of `{qid}` must be named resolutions/{qid}.<n>.yaml", f"rename the file to {qid}.2.yaml (or the next free number)")
+                self.problem(
+                    item,
+                    "corrects",
+                    f"a correction of `{qid}` must be named resolutions/{qid}.<n>.yaml",
+                    f"rename the file to {qid}.2.yaml (or the next free number)",
+                )
             if resolution.resolved_at.date() > self.today + FUTURE_TOLERANCE:
-                self.problem(item, "resolved_at", f"{resolution.resolved_at.date()} is in the future", f"write the date it was resolved, at latest {self.today}")
+                self.problem(
+                    item,
+                    "resolved_at",
+                    f"{resolution.resolved_at.date()} is in the future",
+                    f"write the date it was resolved, at latest {self.today}",
+                )
             self.check_outcome(item, resolution, question)
             by_question[qid].append((item, resolution))
         return {qid: self.chain(qid, records) for qid, records in sorted(by_question.items())}
@@ -306,7 +411,12 @@ class _Checker:
             return
         if question.kind == "numeric":
             if not isinstance(outcome, float):
-                self.problem(item, "outcome", f"`{outcome}` is not a number, and `{question.id}` is numeric", "write the measured number, annulled or ambiguous")
+                self.problem(
+                    item,
+                    "outcome",
+                    f"`{outcome}` is not a number, and `{question.id}` is numeric",
+                    "write the measured number, annulled or ambiguous",
+                )
             return
         allowed = question.allowed_outcomes()
         if outcome not in allowed:
@@ -328,7 +438,12 @@ class _Checker:
                 continue
             target = by_stem.get(resolution.corrects)
             if target is None:
-                self.problem(item, "corrects", f"no resolution `{resolution.corrects}` of `{qid}` exists", f"write `corrects: {qid}` or the id of a later correction")
+                self.problem(
+                    item,
+                    "corrects",
+                    f"no resolution `{resolution.corrects}` of `{qid}` exists",
+                    f"write `corrects: {qid}` or the id of a later correction",
+                )
             elif resolution.corrects in corrected:
                 self.problem(
                     item,

@@ -70,7 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(problem)
         if not args.quiet and args.format == "text":
             verdict = f"{len(registry.problems)} problem(s)" if registry.problems else "OK"
-            print(f"{args.registry}: {verdict}: {headline(registry)}", file=sys.stderr if registry.problems else sys.stdout)
+            print(
+                f"{args.registry}: {verdict}: {headline(registry)}",
+                file=sys.stderr if registry.problems else sys.stdout,
+            )
         return EXIT_PROBLEMS if registry.problems else EXIT_OK
     print(summary(registry))
     for problem in registry.problems:

@@ -11,7 +11,7 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
@@ -27,9 +27,7 @@ _BOOLEAN_WORDS = {"yes", "no", "true", "false", "on", "off", "y", "n"}
 _NOT_FINITE = {"nan", ".nan", "inf", ".inf", "-inf", "-.inf", "+inf", "+.inf", "infinity"}
 _NULL_WORDS = {"", "~", "null"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_TIMESTAMP = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(:\d{2}(\.\d+)?)?)\s*(Z|z|[+-]\d{2}:?\d{2})$"
-)
+_TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(:\d{2}(\.\d+)?)?)\s*(Z|z|[+-]\d{2}:?\d{2})$")
 _ID = re.compile(ID_PATTERN)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
@@ -40,7 +38,7 @@ INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
 class FieldType:
     """Turns one YAML node into a value; records a problem and returns INVALID if it can't."""
 
-    schema: dict[str, Any] = {}
+    schema: ClassVar[dict[str, Any]] = {}
 
     def structure(self, node: Node, field: str, problems: Problems) -> Any:
         raise NotImplementedError
@@ -66,7 +64,9 @@ class Text(FieldType):
 
     def __init__(self, example: str = "...") -> None:
         self.example = example
-        self.schema = {"type": "string", "minLength": 1}
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "minLength": 1}
 
     def structure(self, node: Node, field: str, problems: Problems) -> Any:
         if not isinstance(node, Scalar):
@@ -85,7 +85,9 @@ class Identifier(Text):
     def __init__(self, what: str = "id") -> None:
         super().__init__("neuralese-before-full-automation")
         self.what = what
-        self.schema = {"type": "string", "pattern": ID_PATTERN}
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": ID_PATTERN}
 
     def structure(self, node: Node, field: str, problems: Problems) -> Any:
         text = super().structure(node, field, problems)
@@ -106,7 +108,9 @@ class Choice(Text):
     def __init__(self, *choices: str) -> None:
         super().__init__(choices[0])
         self.choices = choices
-        self.schema = {"enum": list(choices)}
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"enum": list(self.choices)}
 
     def structure(self, node: Node, field: str, problems: Problems) -> Any:
         text = super().structure(node, field, problems)
@@ -124,7 +128,7 @@ class Choice(Text):
 class Number(FieldType):
     """A finite number written plain: not quoted, not a boolean, not a percentage."""
 
-    schema = {"type": "number"}
+    schema: ClassVar[dict[str, Any]] = {"type": "number"}
 
     def structure(self, node: Node, field: str, problems: Problems) -> Any:
         example = f"write a number, e.g. `{field}: 0.7`"
@@ -154,7 +158,7 @@ class Number(FieldType):
 class Probability(Number):
     """A number in [PROBABILITY_MIN, PROBABILITY_MAX]: nothing forecast here is certain."""
 
-    schema = {"type": "number", "minimum": PROBABILITY_MIN, "maximum": PROBABILITY_MAX}
+    schema: ClassVar[dict[str, Any]] = {"type": "number", "minimum": PROBABILITY_MIN, "maximum": PROBABILITY_MAX}
 
     def structure(self, node: Node, field: str, problems: Problems) -> Any:
         value = super().structure(node, field, problems)
@@ -176,7 +180,7 @@ class Probability(Number):
 
 
 class Integer(Number):
-    schema = {"type": "integer"}
+    schema: ClassVar[dict[str, Any]] = {"type": "integer"}
 
     def structure(self, node: Node, field: str, problems: Problems) -> Any:
         value = super().structure(node, field, problems)
@@ -194,7 +198,7 @@ _RELATIVE_WORDS = re.compile(
 class Date(FieldType):
     """An absolute calendar date, YYYY-MM-DD."""
 
-    schema = {"type": "string", "format": "date"}
+    schema: ClassVar[dict[str, Any]] = {"type": "string", "format": "date"}
 
     def structure(self, node: Node, field: str, problems: Problems) -> Any:
         example = f"write an absolute date, e.g. `{field}: 2027-12-31`"
@@ -225,7 +229,7 @@ class Date(FieldType):
 class Timestamp(FieldType):
     """A moment in UTC: ``2026-11-23T14:05:00Z`` (or a date, meaning its midnight UTC)."""
 
-    schema = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
+    schema: ClassVar[dict[str, Any]] = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
 
     def structure(self, node: Node, field: str, problems: Problems) -> Any:
         if isinstance(node, Scalar):
@@ -234,14 +238,14 @@ class Timestamp(FieldType):
                 day = Date().structure(node, field, problems)
                 if day is INVALID:
                     return INVALID
-                return dt.datetime.combine(day, dt.time(), dt.timezone.utc)
+                return dt.datetime.combine(day, dt.time(), dt.UTC)
             if _TIMESTAMP.match(text):
                 try:
                     moment = dt.datetime.fromisoformat(text.replace("z", "+00:00").replace("Z", "+00:00"))
                 except ValueError:
                     problems.add(node.at, field, f"`{text}` is not a moment of the calendar", "check each part")
                     return INVALID
-                return moment.astimezone(dt.timezone.utc)
+                return moment.astimezone(dt.UTC)
         problems.add(
             node.at,
             field,
@@ -254,7 +258,9 @@ class Timestamp(FieldType):
 class Sha256(Text):
     def __init__(self) -> None:
         super().__init__("<64 lowercase hex digits>")
-        self.schema = {"type": "string", "pattern": _SHA256.pattern}
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": _SHA256.pattern}
 
     def structure(self, node: Node, field: str, problems: Problems) -> Any:
         text = super().structure(node, field, problems)
@@ -270,12 +276,16 @@ class Outcome(FieldType):
     Whether the outcome fits its question's kind is a registry-wide rule.
     """
 
-    schema = {"type": ["string", "number"]}
+    # YAML 1.1 readers (most editors) read a plain yes/no as a boolean
+    schema: ClassVar[dict[str, Any]] = {"type": ["string", "number", "boolean"]}
 
     def structure(self, node: Node, field: str, problems: Problems) -> Any:
         if not isinstance(node, Scalar) or is_null(node):
             problems.add(
-                node.at, field, f"expected an outcome, got {_describe(node)}", "write yes, no, a category, a number, annulled or ambiguous"
+                node.at,
+                field,
+                f"expected an outcome, got {_describe(node)}",
+                "write yes, no, a category, a number, annulled or ambiguous",
             )
             return INVALID
         text = node.text.strip()
@@ -324,7 +334,9 @@ class MappingOf(FieldType):
 
     def structure(self, node: Node, field: str, problems: Problems) -> Any:
         if not isinstance(node, Mapping) or not node:
-            problems.add(node.at, field, f"expected a mapping, got {_describe(node)}", f"write `{field}: {self.example}`")
+            problems.add(
+                node.at, field, f"expected a mapping, got {_describe(node)}", f"write `{field}: {self.example}`"
+            )
             return INVALID
         result: dict[Any, Any] = {}
         for name, child in node.items():
@@ -344,7 +356,9 @@ def outcome_name(node: Scalar, field: str, problems: Problems) -> Any:
 def quantile_level(node: Scalar, field: str, problems: Problems) -> Any:
     level = Number().structure(node, field, problems)
     if level is not INVALID and not 0 < level < 1:
-        problems.add(node.at, field, f"quantile level {level:g} is not between 0 and 1", "write levels such as 0.05, 0.5, 0.95")
+        problems.add(
+            node.at, field, f"quantile level {level:g} is not between 0 and 1", "write levels such as 0.05, 0.5, 0.95"
+        )
         return INVALID
     return level
 
@@ -379,7 +393,11 @@ class LinkOrRecord(Record):
 class Config(FieldType):
     """A resolver: ``name`` plus that resolver's own settings, kept as plain values."""
 
-    schema = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+    schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "required": ["name"],
+        "properties": {"name": {"type": "string"}},
+    }
 
     def __init__(self, cls: type) -> None:
         self.cls = cls
@@ -434,12 +452,15 @@ def spec(field_type: FieldType, doc: str, missing: str = "", **kwargs: Any) -> A
     return attrs.field(metadata={"spec": Spec(field_type, doc, missing)}, **kwargs)
 
 
+_SPECS: dict[type, dict[str, tuple[attrs.Attribute[Any], Spec]]] = {}
+
+
 def specs(cls: type) -> dict[str, tuple[attrs.Attribute[Any], Spec]]:
-    cached: dict[str, tuple[attrs.Attribute[Any], Spec]] | None = cls.__dict__.get("_predreg_specs")
-    if cached is None:
-        cached = {a.name: (a, a.metadata["spec"]) for a in attrs.fields(cls) if "spec" in a.metadata}
-        setattr(cls, "_predreg_specs", cached)
-    return cached
+    """The file fields of a model class: name -> (attrs attribute, spec)."""
+    found = _SPECS.get(cls)
+    if found is None:
+        found = _SPECS[cls] = {a.name: (a, a.metadata["spec"]) for a in attrs.fields(cls) if "spec" in a.metadata}
+    return found
 
 
 def structure(cls: type, node: Node | None, problems: Problems, prefix: str = "") -> Any:
@@ -451,7 +472,12 @@ def structure(cls: type, node: Node | None, problems: Problems, prefix: str = ""
     if node is None or not isinstance(node, Mapping):
         where = (1, 1) if node is None else node.at
         found = "nothing" if node is None else _describe(node)
-        problems.add(where, prefix.rstrip(".") or "file", f"expected a mapping of fields, got {found}", "write `field: value` lines")
+        problems.add(
+            where,
+            prefix.rstrip(".") or "file",
+            f"expected a mapping of fields, got {found}",
+            "write `field: value` lines",
+        )
         return None
     fields = specs(cls)
     values: dict[str, Any] = {}
@@ -498,4 +524,3 @@ def object_schema(cls: type) -> dict[str, Any]:
 def _did_you_mean(word: str, choices: Any) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean `{close[0]}`?" if close else ""
-

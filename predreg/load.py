@@ -91,7 +91,9 @@ def discover(root: str) -> Layout:
     if os.path.isfile(authors):
         files.append((authors, "authors"))
     else:
-        problems.append(Problem(authors, 1, 1, "file", "is missing", "list the authors: `authors: {forecaster-a: {name: ...}}`"))
+        problems.append(
+            Problem(authors, 1, 1, "file", "is missing", "list the authors: `authors: {forecaster-a: {name: ...}}`")
+        )
     for folder, kind in FOLDERS.items():
         base = os.path.join(root, folder)
         for directory, subdirs, names in os.walk(base):

@@ -75,8 +75,16 @@ _RESOLVE_BY = (
     "The date by which the question is settled.",
     "add `resolve_by: YYYY-MM-DD`: a claim without a date can never be settled",
 )
-_RESOLVER = (Config(Resolver), "The resolver that settles it: `{name: manual}` or a plugin's name and settings.", "add `resolver: {name: manual}`")
-_KIND = (Choice(*KINDS), "binary, categorical, numeric or ordering.", "add `kind: binary` (or categorical, numeric, ordering)")
+_RESOLVER = (
+    Config(Resolver),
+    "The resolver that settles it: `{name: manual}` or a plugin's name and settings.",
+    "add `resolver: {name: manual}`",
+)
+_KIND = (
+    Choice(*KINDS),
+    "binary, categorical, numeric or ordering.",
+    "add `kind: binary` (or categorical, numeric, ordering)",
+)
 _OUTCOMES = (ListOf(Identifier("outcome name"), "[derpy, competent]"), "Categorical questions: the possible outcomes.")
 _EVENTS = (
     MappingOf(outcome_name, Text(), "{neuralese: ..., full-automation: ...}"),
@@ -116,11 +124,17 @@ class Prediction:
     """One author's dated forecast on one question, stated inline or by ``question: <id>``."""
 
     id: str = spec(Identifier(), "The prediction's id; the file is `predictions/<author>/<id>.yaml`.")
-    author: str = spec(Identifier("author handle"), "The author's handle, as in authors.yaml.", "add `author: <your handle>`")
-    registered: dt.date = spec(
-        Date(), "The date of registration (today), never the date of an older belief.", "add `registered: YYYY-MM-DD` (today)"
+    author: str = spec(
+        Identifier("author handle"), "The author's handle, as in authors.yaml.", "add `author: <your handle>`"
     )
-    question: str | None = spec(Identifier(), "The id of a shared question in `questions/`, instead of an inline one.", default=None)
+    registered: dt.date = spec(
+        Date(),
+        "The date of registration (today), never the date of an older belief.",
+        "add `registered: YYYY-MM-DD` (today)",
+    )
+    question: str | None = spec(
+        Identifier(), "The id of a shared question in `questions/`, instead of an inline one.", default=None
+    )
     claim: str | None = spec(*_CLAIM, default=None)
     criteria: str | None = spec(*_CRITERIA, default=None)
     resolve_by: dt.date | None = spec(*_RESOLVE_BY, default=None)
@@ -140,8 +154,12 @@ class Prediction:
         "Numeric: quantile level -> value.",
         default=None,
     )
-    given: str | None = spec(Identifier(), "Conditional forecast: the id of a binary question assumed to resolve yes.", default=None)
-    supersedes: str | None = spec(Identifier(), "The id of this author's earlier prediction that this one revises.", default=None)
+    given: str | None = spec(
+        Identifier(), "Conditional forecast: the id of a binary question assumed to resolve yes.", default=None
+    )
+    supersedes: str | None = spec(
+        Identifier(), "The id of this author's earlier prediction that this one revises.", default=None
+    )
     rationale: str | None = spec(Text(), "Why: reasoning, and the history of the belief.", default=None)
     tags: tuple[str, ...] = spec(_TAGS, "Topics, for per-tag leaderboards.", default=())
     evidence: tuple[Link, ...] = spec(_LINKS, "Links that bear on the forecast.", default=())
@@ -192,17 +210,27 @@ class Resolution:
 
     question: str = spec(Identifier(), "The id of the question resolved.")
     outcome: str | float = spec(
-        Outcome(), "yes / no, a category, a number, annulled or ambiguous.", "add `outcome:` (yes, no, a category, a number, annulled, ambiguous)"
+        Outcome(),
+        "yes / no, a category, a number, annulled or ambiguous.",
+        "add `outcome:` (yes, no, a category, a number, annulled, ambiguous)",
     )
     resolved_at: dt.datetime = spec(Timestamp(), "When it was resolved (UTC).", "add `resolved_at: YYYY-MM-DD`")
     resolver: str = spec(Identifier("resolver name"), "The resolver that gave the outcome (`manual` for a person).")
     resolved_by: str | None = spec(Identifier("handle"), "Who (or which job) resolved it.", default=None)
     resolver_version: str | None = spec(Text(), "Version of the resolver.", default=None)
     approved_by: tuple[str, ...] = spec(ListOf(Identifier("handle")), "Handles of those who approved it.", default=())
-    evidence: tuple[Snapshot, ...] = spec(ListOf(Record(Snapshot), "[{url: ..., sha256: ...}]"), "Evidence snapshots.", default=())
-    corrects: str | None = spec(Identifier(), "The id (file name) of the earlier resolution this record corrects.", default=None)
-    disputed_by: tuple[str, ...] = spec(ListOf(Identifier("handle")), "Handles of those who dispute the outcome.", default=())
-    note: str | None = spec(Text(), "Anything a reader should know: the dispute, the reading of the criteria.", default=None)
+    evidence: tuple[Snapshot, ...] = spec(
+        ListOf(Record(Snapshot), "[{url: ..., sha256: ...}]"), "Evidence snapshots.", default=()
+    )
+    corrects: str | None = spec(
+        Identifier(), "The id (file name) of the earlier resolution this record corrects.", default=None
+    )
+    disputed_by: tuple[str, ...] = spec(
+        ListOf(Identifier("handle")), "Handles of those who dispute the outcome.", default=()
+    )
+    note: str | None = spec(
+        Text(), "Anything a reader should know: the dispute, the reading of the criteria.", default=None
+    )
 
 
 @attrs.frozen
@@ -210,7 +238,9 @@ class Author:
     """A forecaster."""
 
     name: str | None = spec(Text("Forecaster A"), "Display name.", default=None)
-    github: tuple[str, ...] = spec(ListOf(Identifier("GitHub login")), "GitHub logins allowed to register for this author.", default=())
+    github: tuple[str, ...] = spec(
+        ListOf(Identifier("GitHub login")), "GitHub logins allowed to register for this author.", default=()
+    )
     url: str | None = spec(Text("https://..."), "A page about the author.", default=None)
     note: str | None = spec(Text(), "Anything else.", default=None)
 
@@ -220,6 +250,10 @@ class Authors:
     """The file `authors.yaml`: every author, by handle."""
 
     authors: dict[str, Author] = spec(
-        MappingOf(lambda node, field, problems: Identifier("author handle").structure(node, field, problems), Record(Author), "{forecaster-a: {name: ...}}"),
+        MappingOf(
+            lambda node, field, problems: Identifier("author handle").structure(node, field, problems),
+            Record(Author),
+            "{forecaster-a: {name: ...}}",
+        ),
         "handle -> author.",
     )

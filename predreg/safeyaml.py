@@ -11,7 +11,7 @@ what ``yes``, ``0.7`` or ``"0.7"`` mean for each field instead of YAML 1.1 guess
 from __future__ import annotations
 
 import os
-from typing import Union
+from typing import Any
 
 import yaml
 
@@ -31,7 +31,7 @@ Position = tuple[int, int]
 class Scalar:
     """A scalar's text, whether it was written plain (unquoted), and where."""
 
-    __slots__ = ("text", "plain", "line", "col")
+    __slots__ = ("col", "line", "plain", "text")
 
     def __init__(self, text: str, plain: bool, line: int, col: int) -> None:
         self.text = text
@@ -50,7 +50,7 @@ class Scalar:
 class Mapping(dict[str, "Node"]):
     """A mapping with string keys; ``key_at`` gives where each key was written."""
 
-    __slots__ = ("line", "col", "key_at")
+    __slots__ = ("col", "key_at", "line")
 
     def __init__(self, line: int, col: int) -> None:
         super().__init__()
@@ -66,7 +66,7 @@ class Mapping(dict[str, "Node"]):
 class Sequence(list["Node"]):
     """A sequence, with where it starts."""
 
-    __slots__ = ("line", "col")
+    __slots__ = ("col", "line")
 
     def __init__(self, line: int, col: int) -> None:
         super().__init__()
@@ -78,7 +78,7 @@ class Sequence(list["Node"]):
         return (self.line, self.col)
 
 
-Node = Union[Scalar, Mapping, Sequence]
+Node = Scalar | Mapping | Sequence
 
 
 class _Refused(Exception):
@@ -151,17 +151,17 @@ def _position_of(text: str, offset: int) -> Position:
     return (before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1)
 
 
-def _build(loader: _Loader, problems: Problems) -> Node | None:
+def _build(loader: Any, problems: Problems) -> Node | None:
     root: Node | None = None
     containers: list[Mapping | Sequence] = []
     # for each open mapping: the key waiting for its value (None while reading a key)
     keys: list[str | None] = []
     documents = 0
 
-    def refuse(event: yaml.Event, message: str, hint: str) -> None:
+    def refuse(event: Any, message: str, hint: str) -> None:
         _refuse(problems, event, message, hint)
 
-    def attach(node: Node, event: yaml.Event) -> None:
+    def attach(node: Node, event: Any) -> None:
         nonlocal root
         if not containers:
             root = node
@@ -192,7 +192,7 @@ def _build(loader: _Loader, problems: Problems) -> Node | None:
         keys[-1] = None
 
     while True:
-        event = loader.get_event()
+        event: Any = loader.get_event()
         kind = event.__class__
         if kind is yaml.ScalarEvent:
             _refuse_anchor_or_tag(problems, event)
@@ -236,13 +236,13 @@ def _build(loader: _Loader, problems: Problems) -> Node | None:
             return root
 
 
-def _refuse(problems: Problems, event: yaml.Event, message: str, hint: str) -> None:
+def _refuse(problems: Problems, event: Any, message: str, hint: str) -> None:
     mark = event.start_mark
     problems.add((mark.line + 1, mark.column + 1), "yaml", message, hint)
     raise _Refused
 
 
-def _refuse_anchor_or_tag(problems: Problems, event: yaml.Event) -> None:
+def _refuse_anchor_or_tag(problems: Problems, event: Any) -> None:
     if event.anchor is not None:
         _refuse(
             problems,

@@ -63,19 +63,25 @@ def test_hostile_files_are_refused_in_under_a_second(name: str, parser: str) -> 
 
 def test_an_alias_is_refused_even_when_its_anchor_is_missing(parser: str) -> None:
     _, problems = parse("a: [1, 2]\nb: *a\n")
-    assert problems == ["f.yaml:2:4: yaml: uses the alias *a; aliases are not allowed in a registry; write the value out in full"]
+    assert problems == [
+        "f.yaml:2:4: yaml: uses the alias *a; aliases are not allowed in a registry; write the value out in full"
+    ]
 
 
 def test_alias_is_refused_even_after_a_harmless_anchor_is_refused_first(parser: str) -> None:
     _, problems = parse("a: &x 1\nb: *x\n")
-    assert problems == ["f.yaml:1:4: yaml: uses the anchor &x; anchors and aliases are not allowed in a registry; write each value out"]
+    assert problems == [
+        "f.yaml:1:4: yaml: uses the anchor &x; anchors and aliases are not allowed in a registry; write each value out"
+    ]
 
 
 def test_thirty_two_levels_are_allowed_and_thirty_three_are_not(parser: str) -> None:
     node, problems = parse("[" * 32 + "]" * 32)
     assert problems == [] and node is not None
     _, problems = parse("[" * 33 + "]" * 33)
-    assert problems == ["f.yaml:1:33: yaml: nests deeper than 32 levels; a prediction needs two or three levels; flatten the file"]
+    assert problems == [
+        "f.yaml:1:33: yaml: nests deeper than 32 levels; a prediction needs two or three levels; flatten the file"
+    ]
 
 
 def test_a_file_of_exactly_64_kib_is_read_and_one_byte_more_is_not(tmp_path: Path) -> None:
@@ -83,7 +89,9 @@ def test_a_file_of_exactly_64_kib_is_read_and_one_byte_more_is_not(tmp_path: Pat
     exact.write_bytes(b"a: " + b"x" * (64 * 1024 - 4) + b"\n")
     assert read(exact)[1] == []
     exact.write_bytes(b"a: " + b"x" * (64 * 1024 - 3) + b"\n")
-    assert read(exact)[1] == [f"{exact}:1:1: file: is over 64 KiB; a prediction is a few hundred bytes; move long text to a linked page"]
+    assert read(exact)[1] == [
+        f"{exact}:1:1: file: is over 64 KiB; a prediction is a few hundred bytes; move long text to a linked page"
+    ]
 
 
 def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:

@@ -1,0 +1,273 @@
+"""Registry-wide rules of `predreg check`, each on a small real registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from predreg import check_registry
+from predreg.checks import normalised
+
+from .conftest import TODAY, check
+
+BINARY = """\
+id: {id}
+author: {author}
+registered: 2026-11-23
+claim: Something testable happens.
+criteria: YES if it happens, NO otherwise.
+resolve_by: 2027-12-31
+resolver: {{name: manual}}
+kind: binary
+probability: 0.4
+"""
+
+
+def write(registry: Path, relative: str, text: str) -> Path:
+    path = registry / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def add_binary(registry: Path, author: str, ident: str, folder: str | None = None) -> Path:
+    return write(registry, f"predictions/{folder or author}/{ident}.yaml", BINARY.format(id=ident, author=author))
+
+
+def problems(registry: Path) -> list[str]:
+    return [str(p) for p in check_registry("registry", today=TODAY).problems]
+
+
+def test_ids_that_differ_only_by_unicode_form_collide(minimal_registry: Path) -> None:
+    add_binary(minimal_registry, "forecaster-a", "file-safety")
+    add_binary(minimal_registry, "forecaster-b", "\ufb01le-safety")  # the "fi" ligature
+    found = problems(minimal_registry)
+    assert len(found) == 2
+    assert all("ids are compared ignoring case and Unicode form" in line for line in found)
+
+
+def test_normalised_ids_fold_case_and_compatibility_forms() -> None:
+    assert normalised("Scheming") == normalised("scheming") == normalised("ｓｃｈｅｍｉｎｇ")
+    assert normalised("scheming-a") != normalised("scheming-b")
+
+
+def test_a_prediction_id_may_not_reuse_a_shared_question_id(minimal_registry: Path) -> None:
+    add_binary(minimal_registry, "forecaster-a", "Shared-Question")
+    found = problems(minimal_registry)
+    assert any("questions/shared-question.yaml" in line and line.startswith("registry/predictions") for line in found)
+
+
+def test_author_must_match_the_folder(minimal_registry: Path) -> None:
+    add_binary(minimal_registry, "forecaster-b", "in-wrong-folder", folder="forecaster-a")
+    assert problems(minimal_registry) == [
+        "registry/predictions/forecaster-a/in-wrong-folder.yaml:2:1: author: `forecaster-b` does not match the folder "
+        "`predictions/forecaster-a/`; move the file to predictions/forecaster-b/ or write `author: forecaster-a`"
+    ]
+
+
+def test_a_missing_authors_file_is_reported(minimal_registry: Path) -> None:
+    (minimal_registry / "authors.yaml").unlink()
+    assert problems(minimal_registry) == [
+        "registry/authors.yaml:1:1: file: is missing; list the authors: `authors: {forecaster-a: {name: ...}}`"
+    ]
+
+
+def test_a_yml_file_is_not_silently_ignored(minimal_registry: Path) -> None:
+    write(minimal_registry, "predictions/forecaster-a/typo.yml", BINARY.format(id="typo", author="forecaster-a"))
+    assert problems(minimal_registry) == [
+        "registry/predictions/forecaster-a/typo.yml:1:1: file: is not read: registry files end in `.yaml`; "
+        "rename it to typo.yaml"
+    ]
+
+
+def test_a_prediction_outside_an_author_folder_is_reported(minimal_registry: Path) -> None:
+    write(minimal_registry, "predictions/loose.yaml", BINARY.format(id="loose", author="forecaster-a"))
+    assert problems(minimal_registry) == [
+        "registry/predictions/loose.yaml:1:1: file: is not where this kind of file belongs; "
+        "move it to predictions/<author>/<id>.yaml"
+    ]
+
+
+def test_registration_one_day_ahead_of_utc_is_allowed_but_two_are_not(minimal_registry: Path) -> None:
+    add_binary(minimal_registry, "forecaster-a", "dated-today")
+    assert check_registry("registry", today=TODAY - dt.timedelta(days=1)).ok
+    assert not check_registry("registry", today=TODAY - dt.timedelta(days=2)).ok
+
+
+def test_a_revision_of_someone_elses_prediction_is_refused(minimal_registry: Path) -> None:
+    write(
+        minimal_registry,
+        "predictions/forecaster-b/hijack.yaml",
+        "id: hijack\nauthor: forecaster-b\nregistered: 2026-11-23\nquestion: shared-question\n"
+        "supersedes: on-shared\nprobability: 0.9\n",
+    )
+    assert problems(minimal_registry) == [
+        "registry/predictions/forecaster-b/hijack.yaml:5:1: supersedes: `on-shared` is by forecaster-a; "
+        "you can only revise your own predictions; register a new prediction instead"
+    ]
+
+
+def test_a_revision_must_forecast_the_same_question(minimal_registry: Path) -> None:
+    text = BINARY.format(id="restated", author="forecaster-a") + "supersedes: on-shared\n"
+    write(minimal_registry, "predictions/forecaster-a/restated.yaml", text)
+    [line] = problems(minimal_registry)
+    assert "a revision forecasts the same question: write `question: shared-question`" in line
+
+
+def test_a_valid_revision_passes(minimal_registry: Path) -> None:
+    write(
+        minimal_registry,
+        "predictions/forecaster-a/on-shared-revised.yaml",
+        "id: on-shared-revised\nauthor: forecaster-a\nregistered: 2026-11-23\nquestion: shared-question\n"
+        "supersedes: on-shared\nprobability: 0.2\n",
+    )
+    assert problems(minimal_registry) == []
+
+
+def test_a_condition_must_be_a_binary_question(minimal_registry: Path) -> None:
+    write(
+        minimal_registry,
+        "questions/which-lab.yaml",
+        "id: which-lab\nclaim: Which lab first?\ncriteria: The first to publish.\nresolve_by: 2027-01-01\n"
+        "resolver: {name: manual}\nkind: categorical\noutcomes: [lab-a, lab-b]\n",
+    )
+    text = BINARY.format(id="conditional", author="forecaster-a") + "given: which-lab\n"
+    write(minimal_registry, "predictions/forecaster-a/conditional.yaml", text)
+    [line] = problems(minimal_registry)
+    assert "given: `which-lab` is categorical; a condition must be a binary question" in line
+
+
+def test_forecasts_on_a_shared_categorical_question_must_cover_its_outcomes(minimal_registry: Path) -> None:
+    write(
+        minimal_registry,
+        "questions/which-lab.yaml",
+        "id: which-lab\nclaim: Which lab first?\ncriteria: The first to publish.\nresolve_by: 2027-01-01\n"
+        "resolver: {name: manual}\nkind: categorical\noutcomes: [lab-a, lab-b, lab-c]\n",
+    )
+    write(
+        minimal_registry,
+        "predictions/forecaster-a/lab.yaml",
+        "id: lab\nauthor: forecaster-a\nregistered: 2026-11-23\nquestion: which-lab\n"
+        "probabilities: {lab-a: 0.5, lab-d: 0.5}\n",
+    )
+    [line] = problems(minimal_registry)
+    assert line.endswith(
+        "probabilities: lacks lab-b, lab-c and has unknown lab-d; give a probability to each of lab-a, lab-b, lab-c"
+    )
+
+
+def test_probabilities_may_miss_one_by_at_most_1e_9(minimal_registry: Path) -> None:
+    base = "id: {id}\nauthor: forecaster-a\nregistered: 2026-11-23\nclaim: c\ncriteria: c\nresolve_by: 2027-01-01\n"
+    base += "resolver: {{name: manual}}\nkind: categorical\nprobabilities: {{a: 0.5, b: {b}}}\n"
+    write(minimal_registry, "predictions/forecaster-a/close.yaml", base.format(id="close", b="0.5000000009"))
+    assert problems(minimal_registry) == []
+    write(minimal_registry, "predictions/forecaster-a/far.yaml", base.format(id="far", b="0.500000002"))
+    [line] = problems(minimal_registry)
+    assert "far.yaml" in line and "sum to 1.000000002, not 1" in line
+
+
+RESOLUTION = "question: {question}\noutcome: {outcome}\nresolved_at: 2026-11-23\nresolver: manual\n"
+
+
+@pytest.mark.parametrize(
+    ("outcome", "accepted"),
+    [("yes", True), ("no", True), ("annulled", True), ("ambiguous", True), ("maybe", False), ("0.5", False)],
+)
+def test_a_binary_resolution_takes_yes_no_annulled_or_ambiguous(
+    minimal_registry: Path, outcome: str, accepted: bool
+) -> None:
+    write(
+        minimal_registry,
+        "resolutions/shared-question.yaml",
+        RESOLUTION.format(question="shared-question", outcome=outcome),
+    )
+    found = problems(minimal_registry)
+    assert (found == []) is accepted
+    if not accepted:
+        assert found[0].endswith("write one of yes, no, annulled, ambiguous")
+
+
+def test_a_resolution_of_an_unknown_question_is_refused(minimal_registry: Path) -> None:
+    write(minimal_registry, "resolutions/ghost.yaml", RESOLUTION.format(question="ghost", outcome="yes"))
+    assert problems(minimal_registry) == [
+        "registry/resolutions/ghost.yaml:1:1: question: no question `ghost` exists; "
+        "give the id of a question or of a prediction that states one"
+    ]
+
+
+def test_a_correction_chain_gives_the_standing_resolution(minimal_registry: Path) -> None:
+    write(
+        minimal_registry,
+        "resolutions/shared-question.yaml",
+        RESOLUTION.format(question="shared-question", outcome="yes"),
+    )
+    write(
+        minimal_registry,
+        "resolutions/shared-question.2.yaml",
+        RESOLUTION.format(question="shared-question", outcome="no") + "corrects: shared-question\n",
+    )
+    registry = check_registry("registry", today=TODAY)
+    assert registry.problems == []
+    standing = registry.resolution("shared-question")
+    assert standing is not None and standing.outcome == "no"
+    assert [r.outcome for r in registry.resolutions["shared-question"]] == ["yes", "no"]
+
+
+def test_two_corrections_of_one_record_are_refused(minimal_registry: Path) -> None:
+    write(
+        minimal_registry,
+        "resolutions/shared-question.yaml",
+        RESOLUTION.format(question="shared-question", outcome="yes"),
+    )
+    for n in (2, 3):
+        write(
+            minimal_registry,
+            f"resolutions/shared-question.{n}.yaml",
+            RESOLUTION.format(question="shared-question", outcome="no") + "corrects: shared-question\n",
+        )
+    [line] = problems(minimal_registry)
+    assert line.startswith(
+        "registry/resolutions/shared-question.3.yaml:5:1: corrects: `shared-question` is already corrected"
+    )
+
+
+def test_a_second_resolution_without_corrects_is_refused(minimal_registry: Path) -> None:
+    write(
+        minimal_registry,
+        "resolutions/shared-question.yaml",
+        RESOLUTION.format(question="shared-question", outcome="yes"),
+    )
+    write(
+        minimal_registry,
+        "resolutions/shared-question.2.yaml",
+        RESOLUTION.format(question="shared-question", outcome="no"),
+    )
+    [line] = problems(minimal_registry)
+    assert "the first resolution of `shared-question` must be the file resolutions/shared-question.yaml" in line
+
+
+def test_a_numeric_question_is_resolved_with_a_number(minimal_registry: Path) -> None:
+    write(
+        minimal_registry,
+        "questions/speedup.yaml",
+        "id: speedup\nclaim: How much?\ncriteria: The first estimate.\nresolve_by: 2027-01-01\n"
+        "resolver: {name: manual}\nkind: numeric\nunit: x\n",
+    )
+    write(minimal_registry, "resolutions/speedup.yaml", RESOLUTION.format(question="speedup", outcome="1.7"))
+    registry = check_registry("registry", today=TODAY)
+    assert registry.problems == [] and registry.resolution("speedup").outcome == 1.7  # type: ignore[union-attr]
+    write(minimal_registry, "resolutions/speedup.yaml", RESOLUTION.format(question="speedup", outcome="yes"))
+    [line] = problems(minimal_registry)
+    assert "`yes` is not a number, and `speedup` is numeric" in line
+
+
+def test_every_problem_in_every_file_is_reported(minimal_registry: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write(minimal_registry, "predictions/forecaster-a/one.yaml", "id: one\nprobability: yes\nregistered: 2025-02-30\n")
+    write(minimal_registry, "predictions/forecaster-b/two.yaml", "id: two\nprobabilty: 0.3\n")
+    code, out = check(capsys)
+    assert code == 1
+    lines = out.splitlines()
+    assert sum("one.yaml" in line for line in lines) == 3  # probability, registered, author missing
+    assert sum("two.yaml" in line for line in lines) == 3  # typo, author and registered missing

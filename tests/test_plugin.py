@@ -1,0 +1,80 @@
+"""The pytest plugin, run through pytester on real registries."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from .conftest import DATA, EXAMPLE_REGISTRY, TODAY
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def example(pytester: pytest.Pytester) -> pytest.Pytester:
+    shutil.copytree(EXAMPLE_REGISTRY, pytester.path / "registry")
+    return pytester
+
+
+def files_in(registry: str) -> int:
+    return sum(1 for _ in (EXAMPLE_REGISTRY.parent / registry).rglob("*.yaml"))
+
+
+def test_every_registry_file_is_an_item_named_path_and_id(example: pytest.Pytester) -> None:
+    result = example.runpytest("registry", "--collect-only", "-q", f"--predreg-today={TODAY}")
+    ids = [line for line in result.outlines if "::" in line]
+    assert len(ids) == files_in("registry")
+    assert "registry/predictions/forecaster-a/mythos-level-scheming.yaml::mythos-level-scheming" in ids
+    assert "registry/authors.yaml::authors" in ids
+    assert "registry/questions/empirical-scheming-report.yaml::empirical-scheming-report" in ids
+
+
+def test_the_example_registry_passes(example: pytest.Pytester) -> None:
+    result = example.runpytest("registry", f"--predreg-today={TODAY}")
+    result.assert_outcomes(passed=files_in("registry"))
+
+
+def test_a_copied_in_invalid_fixture_fails_with_the_clis_message(example: pytest.Pytester) -> None:
+    fixture = DATA / "invalid" / "probability-yes.yaml"
+    shutil.copy(fixture, example.path / "registry" / "predictions" / "forecaster-a")
+    result = example.runpytest("registry", f"--predreg-today={TODAY}")
+    result.assert_outcomes(passed=files_in("registry"), failed=1)
+    expected = fixture.with_suffix(".expected").read_text(encoding="utf-8").strip()
+    result.stdout.fnmatch_lines([expected])
+    result.stdout.no_fnmatch_line("*Traceback*")
+    result.stdout.no_fnmatch_line("*def runtest*")
+
+
+def test_a_file_that_does_not_parse_is_a_failing_item_not_a_collection_error(example: pytest.Pytester) -> None:
+    shutil.copy(DATA / "invalid" / "alias-bomb.yaml", example.path / "registry" / "predictions" / "forecaster-a")
+    result = example.runpytest("registry", f"--predreg-today={TODAY}")
+    result.assert_outcomes(passed=files_in("registry"), failed=1, errors=0)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_problems_of_files_that_are_not_items_still_fail_the_run(example: pytest.Pytester) -> None:
+    (example.path / "registry" / "predictions" / "forecaster-a" / "stray.yml").write_text("id: stray\n")
+    result = example.runpytest("registry", f"--predreg-today={TODAY}")
+    result.assert_outcomes(passed=files_in("registry") - 1, failed=1)
+    result.stdout.fnmatch_lines(["*stray.yml:1:1: file: is not read*rename it to stray.yaml"])
+
+
+def test_it_works_under_xdist(example: pytest.Pytester) -> None:
+    shutil.copy(
+        DATA / "invalid" / "probability-quoted.yaml", example.path / "registry" / "predictions" / "forecaster-a"
+    )
+    result = example.runpytest_subprocess("registry", "-n", "2", "-p", "xdist", f"--predreg-today={TODAY}")
+    result.assert_outcomes(passed=files_in("registry"), failed=1)
+    result.stdout.fnmatch_lines(['*probability-quoted.yaml:9:14: probability: is the quoted string "0.7"*'])
+
+
+def test_it_can_be_switched_off(example: pytest.Pytester) -> None:
+    result = example.runpytest("registry", "-p", "no:predreg")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def test_yaml_outside_a_registry_is_left_alone(pytester: pytest.Pytester) -> None:
+    pytester.makefile(".yaml", **{"questions/config": "a: 1\n", "authors": "x: 1\n"})
+    result = pytester.runpytest("--collect-only")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
