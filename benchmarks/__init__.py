@@ -1,0 +1,1 @@
+"""Runnable speed measurements; each prints its figures beside a baseline from the same run."""
