@@ -1,0 +1,155 @@
+"""Scores against independent references: scikit-learn, SciPy, and values worked by hand."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy.stats import binomtest
+from sklearn.metrics import brier_score_loss, mean_pinball_loss
+
+from predreg import scoring
+
+probability = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+
+
+def test_binary_brier_matches_sklearn() -> None:
+    rng = random.Random(3)
+    p = [rng.random() for _ in range(500)]
+    o = [rng.random() < 0.4 for _ in range(500)]
+    ours = math.fsum(scoring.brier_binary(pi, oi) for pi, oi in zip(p, o, strict=True)) / len(p)
+    assert ours == pytest.approx(brier_score_loss(o, p), abs=1e-12)
+
+
+def test_categorical_brier_matches_sklearns_multiclass_sum_over_classes() -> None:
+    rng = np.random.default_rng(4)
+    labels = ["competent", "derpy", "neither"]  # sklearn orders columns alphabetically
+    raw = rng.random((400, 3))
+    proba = raw / raw.sum(axis=1, keepdims=True)
+    truth = rng.choice(labels, 400)
+    ours = (
+        math.fsum(
+            scoring.brier_categorical(dict(zip(labels, row, strict=True)), outcome)
+            for row, outcome in zip(proba, truth, strict=True)
+        )
+        / 400
+    )
+    assert ours == pytest.approx(brier_score_loss(truth, proba, labels=labels, scale_by_half=False), abs=1e-12)
+
+
+def test_categorical_brier_of_certainty_on_the_wrong_outcome_is_two() -> None:
+    assert scoring.brier_categorical({"a": 1.0, "b": 0.0, "c": 0.0}, "b") == 2.0
+
+
+def test_log_and_baseline_scores_by_hand() -> None:
+    assert scoring.log_score(0.25) == pytest.approx(-2 * math.log(2), abs=1e-15)
+    # binary: 100 * log2(p / 0.5); p = 0.75 gives 100 * log2(1.5)
+    assert scoring.baseline_score(0.75, 2) == pytest.approx(100 * math.log2(1.5), abs=1e-12)
+    assert scoring.baseline_score(0.5, 2) == 0.0
+    # three options, p = 1/3 is the uniform forecast; p = 1 is 100
+    assert scoring.baseline_score(1 / 3, 3) == pytest.approx(0.0, abs=1e-12)
+    assert scoring.baseline_score(1.0, 3) == pytest.approx(100.0, abs=1e-12)
+    assert scoring.baseline_score(0.5, 3) == pytest.approx(100 * math.log(1.5) / math.log(3), abs=1e-12)
+
+
+def test_peer_scores_on_the_disputed_shared_question() -> None:
+    # seed row 8: 0.75 against 0.25, resolved yes
+    briers = {"forecaster-b": scoring.brier_binary(0.75, True), "forecaster-c": scoring.brier_binary(0.25, True)}
+    assert briers == {"forecaster-b": 0.0625, "forecaster-c": 0.5625}
+    peers = scoring.peer_scores(briers)
+    assert peers == {"forecaster-b": (-0.5, -0.5), "forecaster-c": (0.5, 0.5)}
+
+
+def test_peer_score_is_mean_and_median_of_the_others_and_none_when_alone() -> None:
+    peers = scoring.peer_scores({"a": 0.1, "b": 0.2, "c": 0.6, "d": 0.7})
+    assert peers["a"] == pytest.approx((0.1 - 0.5, 0.1 - 0.6), abs=1e-15)
+    assert scoring.peer_scores({"a": 0.3}) == {"a": None}
+
+
+def test_pinball_loss_matches_sklearn() -> None:
+    quantiles = {0.05: 1.1, 0.25: 1.35, 0.5: 1.6, 0.75: 2.0, 0.95: 3.0}
+    for value in (0.9, 1.5, 1.7, 4.2):
+        reference = np.mean([mean_pinball_loss([value], [q], alpha=level) for level, q in quantiles.items()])
+        assert scoring.pinball_loss(quantiles, value) == pytest.approx(reference, abs=1e-12)
+
+
+def test_interval_score_by_hand() -> None:
+    assert scoring.interval_score(1.0, 3.0, 0.1, 2.0) == 2.0
+    assert scoring.interval_score(1.0, 3.0, 0.1, 4.0) == pytest.approx(2.0 + 20 * 1.0)
+    assert scoring.interval_score(1.0, 3.0, 0.1, 0.5) == pytest.approx(2.0 + 20 * 0.5)
+    assert scoring.central_interval({0.05: 1.1, 0.5: 1.6, 0.95: 3.0}) == (1.1, 3.0, 0.1)
+    assert scoring.central_interval({0.5: 1.6, 0.9: 3.0}) is None
+
+
+@pytest.mark.parametrize(("hits", "n"), [(8, 10), (0, 7), (7, 7), (31, 120)])
+def test_wilson_interval_matches_scipy(hits: int, n: int) -> None:
+    reference = binomtest(hits, n).proportion_ci(confidence_level=0.95, method="wilson")
+    assert scoring.wilson_interval(hits, n) == pytest.approx((reference.low, reference.high), abs=1e-12)
+
+
+def test_calibration_bins_are_finer_at_the_extremes_and_count_every_forecast() -> None:
+    p = [0.01, 0.04, 0.1, 0.5, 0.96, 1.0, 0.3]
+    o = [False, False, True, True, True, True, False]
+    bins = scoring.calibration(p, o)
+    assert (bins[0].low, bins[0].high, bins[-1].low, bins[-1].high) == (0.0, 0.05, 0.95, 1.0)
+    assert sum(b.count for b in bins) == len(p)
+    assert (bins[0].count, bins[0].observed, bins[0].mean_forecast) == (2, 0.0, pytest.approx(0.025))
+    assert (bins[-1].count, bins[-1].observed) == (2, 1.0)
+
+
+@given(st.lists(st.tuples(probability, st.booleans()), min_size=1, max_size=60))
+def test_murphy_terms_sum_to_the_brier_score(pairs: list[tuple[float, bool]]) -> None:
+    p = [x for x, _ in pairs]
+    o = [y for _, y in pairs]
+    brier = math.fsum(scoring.brier_binary(x, y) for x, y in pairs) / len(pairs)
+    assert scoring.murphy(p, o).brier == pytest.approx(brier, abs=1e-12)
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=30))
+def test_a_perfect_forecaster_scores_zero(outcomes: list[bool]) -> None:
+    assert all(scoring.brier_binary(1.0 if o else 0.0, o) == 0 for o in outcomes)
+    assert scoring.brier_categorical({"a": 1.0, "b": 0.0}, "a") == 0
+
+
+@given(probability, probability)
+def test_brier_is_minimised_in_expectation_by_the_true_probability(truth: float, forecast: float) -> None:
+    def expected(p: float) -> float:
+        return truth * scoring.brier_binary(p, True) + (1 - truth) * scoring.brier_binary(p, False)
+
+    assert expected(truth) <= expected(forecast) + 1e-15
+
+
+def test_difficulty_adjustment_recovers_known_author_effects() -> None:
+    """30 authors of known skill answer different, overlapping subsets of 300 questions."""
+    rng = np.random.default_rng(7)
+    skill = rng.normal(0, 0.05, 30)
+    difficulty = rng.uniform(0.05, 0.4, 300)
+    rows = []
+    for i in range(30):
+        # each author answers a different slice, biased towards some questions
+        chosen = rng.choice(300, size=rng.integers(40, 120), replace=False)
+        for j in chosen:
+            rows.append((f"author-{i:02d}", f"q-{j:03d}", float(skill[i] + difficulty[j] + rng.normal(0, 0.02))))
+    adjusted = scoring.difficulty_adjusted(rows, resamples=50)
+    truth = skill - skill.mean()
+    estimate = np.array([adjusted.effects[f"author-{i:02d}"] for i in range(30)])
+    error = np.abs(estimate - truth)
+    assert error.max() < 0.01  # noise sd is 0.02 per answer, 40-120 answers per author
+    covered = sum(
+        adjusted.intervals[f"author-{i:02d}"][0] <= truth[i] <= adjusted.intervals[f"author-{i:02d}"][1]
+        for i in range(30)
+    )
+    assert covered >= 24  # about 95% expected; allow for 50 resamples
+
+
+def test_raw_means_would_be_misled_by_difficulty_where_the_fit_is_not() -> None:
+    # a skilled author who answers only hard questions, a poor one only easy ones, a bridge author both
+    rows = [("skilled", f"hard-{k}", 0.30) for k in range(10)] + [("poor", f"easy-{k}", 0.15) for k in range(10)]
+    rows += [("bridge", f"hard-{k}", 0.40) for k in range(10)] + [("bridge", f"easy-{k}", 0.05) for k in range(10)]
+    effects = scoring.difficulty_adjusted(rows, resamples=20).effects
+    assert effects["skilled"] < effects["poor"]  # raw means say the opposite (0.30 > 0.15)
+    assert effects["poor"] - effects["skilled"] == pytest.approx(0.2, abs=1e-9)
