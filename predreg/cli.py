@@ -6,16 +6,20 @@ Exit codes (a contract): 0 all fine, 1 the registry has problems, 2 usage error.
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
+import io
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 
 import attrs
 
-from . import __version__
-from .checks import check_registry
+from . import __version__, leaderboard, reports
+from .checks import Registry, check_registry
+from .leaderboard import MIN_N
 from .load import CLASSES
 from .reports import headline, summary
 from .schema import json_schema
@@ -47,12 +51,35 @@ def _parser() -> argparse.ArgumentParser:
     summary_.add_argument("registry", nargs="?", default="registry")
     summary_.add_argument("--today", type=_date)
 
+    score = commands.add_parser("score", help="the leaderboard: Brier, log and peer scores per author")
+    score.add_argument("registry", nargs="?", default="registry")
+    score.add_argument("--format", choices=["table", "md", "json", "csv"], default="table")
+    score.add_argument("--by", choices=["tag"], help="one leaderboard per tag")
+    score.add_argument("--tag", help="only questions with this tag")
+    score.add_argument("--author", action="append", help="only this author (repeatable)")
+    score.add_argument(
+        "--min-n", type=int, default=MIN_N, help=f"scored questions needed to be ranked (default {MIN_N})"
+    )
+    score.add_argument(
+        "--policy", choices=["time-averaged", "last"], default="time-averaged", help="how revisions count"
+    )
+    score.add_argument("--output", "-o", help="write to this file instead of standard output")
+    score.add_argument("--today", type=_date)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of a registry file, for editors")
     schema.add_argument("kind", nargs="?", default="prediction", choices=sorted(CLASSES))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # output piped into `head` and cut short: not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "schema":
@@ -75,10 +102,55 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr if registry.problems else sys.stdout,
             )
         return EXIT_PROBLEMS if registry.problems else EXIT_OK
+    if args.command == "score":
+        return _score(args, registry)
     print(summary(registry))
     for problem in registry.problems:
         print(problem, file=sys.stderr)
     return EXIT_PROBLEMS if registry.problems else EXIT_OK
+
+
+def _score(args: argparse.Namespace, registry: Registry) -> int:
+    for problem in registry.problems:  # scores use the valid records; say what was left out
+        print(problem, file=sys.stderr)
+    options = {"policy": args.policy, "min_n": args.min_n, "today": args.today, "authors": args.author}
+    board = leaderboard.build(registry, tag=args.tag, **options)
+    if args.format == "json":
+        text = json.dumps(leaderboard.as_json(board, dt.datetime.now(dt.UTC)), indent=2)
+    elif args.format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(reports.LEADERBOARD_HEADER)
+        writer.writerows(reports.leaderboard_rows(board))
+        text = buffer.getvalue().rstrip("\n")
+    else:
+        render = reports.leaderboard_markdown if args.format == "md" else reports.leaderboard_text
+        parts = [render(board)]
+        if args.by == "tag":
+            tags = sorted({t for s in board.series for t in s.tags})
+            for tag in tags:
+                parts.append(f"\n## {tag}\n" if args.format == "md" else f"\n[{tag}]")
+                parts.append(render(leaderboard.build(registry, tag=tag, **options)))
+        text = "\n".join(parts)
+    if args.output:
+        write_atomic(args.output, text + "\n")
+    else:
+        print(text)
+    return EXIT_PROBLEMS if registry.problems else EXIT_OK
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write a file whole or not at all: a temporary file beside it, then os.replace."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".predreg-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from .checks import Registry
 from .model import KINDS
@@ -52,3 +53,67 @@ def headline(registry: Registry) -> str:
         f"on {len(registry.questions)} questions ({shared} shared), "
         f"{sum(len(chain) for chain in registry.resolutions.values())} resolution records"
     )
+
+
+def _number(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _ci(interval: tuple[float, float] | None) -> str:
+    if interval is None or interval[0] != interval[0]:  # NaN: no bootstrap draws
+        return "-"
+    return f"[{interval[0]:+.3f}, {interval[1]:+.3f}]"
+
+
+LEADERBOARD_HEADER = [
+    "rank",
+    "author",
+    "n",
+    "brier",
+    "log",
+    "baseline",
+    "peer",
+    "adjusted",
+    "adjusted 95% CI",
+    "unscored",
+]
+
+
+def leaderboard_rows(board: Any) -> list[list[str]]:
+    """Rows of the leaderboard: ranked authors first, then those below --min-n (rank '-')."""
+    rows = []
+    for rank, author in [(str(i + 1), a) for i, a in enumerate(board.ranked)] + [("-", a) for a in board.unranked]:
+        rows.append(
+            [
+                rank,
+                author.author,
+                str(author.n),
+                _number(author.brier),
+                _number(author.log_score),
+                _number(author.baseline, 1),
+                "-" if author.peer is None else f"{author.peer:+.3f}",
+                "-" if author.adjusted is None else f"{author.adjusted:+.3f}",
+                _ci(author.adjusted_ci),
+                str(author.unscored),
+            ]
+        )
+    return rows
+
+
+def leaderboard_text(board: Any) -> str:
+    from .scoring import BRIER_SCALE
+
+    lines = [table(LEADERBOARD_HEADER, leaderboard_rows(board)), ""]
+    lines.append(f"{BRIER_SCALE}. Ranked: at least {board.min_n} scored questions; rank '-' is below that.")
+    lines.append(f"Revisions scored {board.policy}; peer = own Brier minus the others' mean on shared questions.")
+    return "\n".join(lines)
+
+
+def leaderboard_markdown(board: Any) -> str:
+    from .scoring import BRIER_SCALE
+
+    rows = leaderboard_rows(board)
+    out = ["| " + " | ".join(LEADERBOARD_HEADER) + " |", "|" + "---|" * len(LEADERBOARD_HEADER)]
+    out += ["| " + " | ".join(row) + " |" for row in rows]
+    out += ["", f"*{BRIER_SCALE}. Ranked at {board.min_n}+ scored questions; revisions scored {board.policy}.*"]
+    return "\n".join(out)

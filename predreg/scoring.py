@@ -198,8 +198,12 @@ def fit_effects(
 
 
 def difficulty_adjusted(rows: Iterable[tuple[str, str, float]], resamples: int = 200, seed: int = 0) -> Adjusted:
-    """Author effects from (author, question, Brier) rows, with a question bootstrap 95% CI."""
-    rows = list(rows)
+    """Author effects from (author, question, Brier) rows, with a question bootstrap 95% CI.
+
+    Effects are only comparable between authors linked through shared questions, so
+    only the largest such connected group is fitted; the others get no effect.
+    """
+    rows = _largest_connected(list(rows))
     author_names = sorted({author for author, _, _ in rows})
     question_names = sorted({question for _, question, _ in rows})
     a_of = {name: i for i, name in enumerate(author_names)}
@@ -232,3 +236,25 @@ def difficulty_adjusted(rows: Iterable[tuple[str, str, float]], resamples: int =
         low, high = np.percentile(column, [2.5, 97.5]) if len(column) else (math.nan, math.nan)
         intervals[name] = (float(low), float(high))
     return Adjusted({name: float(effects[i]) for i, name in enumerate(author_names)}, intervals)
+
+
+def _largest_connected(rows: list[tuple[str, str, float]]) -> list[tuple[str, str, float]]:
+    """The rows of the largest group of authors connected through shared questions."""
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for author, question, _ in rows:
+        parent[root("a:" + author)] = root("q:" + question)
+    sizes: dict[str, int] = {}
+    for author, _, _ in rows:
+        key = root("a:" + author)
+        sizes[key] = sizes.get(key, 0) + 1
+    if not sizes:
+        return rows
+    biggest = max(sorted(sizes), key=lambda key: sizes[key])
+    return [row for row in rows if root("a:" + row[0]) == biggest]

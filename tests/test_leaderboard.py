@@ -1,0 +1,133 @@
+"""The leaderboard built from real registries, against hand-worked numbers."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from predreg import check_registry, leaderboard
+from predreg.cli import main
+
+from .conftest import REPO, TODAY
+from .test_check import write
+
+LATER = dt.date(2026, 12, 1)
+
+
+def test_the_disputed_shared_question_of_seed_row_8(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    assert main(["score", "registry", "--format", "json", "--today", TODAY.isoformat()]) == 0
+    export = json.loads(capsys.readouterr().out)
+    assert {"authors", "questions", "generated_at"} <= set(export)
+    row8 = {q["author"]: q for q in export["questions"] if q["question"] == "empirical-scheming-report"}
+    assert row8["forecaster-b"]["brier"] == pytest.approx(0.0625, abs=1e-12)  # (0.75 - 1)^2
+    assert row8["forecaster-c"]["brier"] == pytest.approx(0.5625, abs=1e-12)  # (0.25 - 1)^2
+    authors = {a["author"]: a for a in export["authors"]}
+    assert authors["forecaster-b"]["peer"] == pytest.approx(-0.5, abs=1e-12)
+    assert authors["forecaster-c"]["peer"] == pytest.approx(0.5, abs=1e-12)
+    assert authors["forecaster-b"]["adjusted"] == pytest.approx(-0.25, abs=1e-12)
+    for key in ("author", "n", "brier", "log_score", "peer", "adjusted", "adjusted_ci", "calibration"):
+        assert key in authors["forecaster-b"]
+
+
+def _series_registry(registry: Path) -> None:
+    """forecaster-a: 0.2 from Jan 1, revised to 0.8 on Jul 1; forecaster-b: 0.5 from Mar 1; yes on Nov 1."""
+    base = "author: {a}\nregistered: {d}\nquestion: shared-question\nprobability: {p}\n"
+    (registry / "predictions" / "forecaster-a" / "on-shared.yaml").unlink()
+    write(
+        registry,
+        "predictions/forecaster-a/early.yaml",
+        "id: early\n" + base.format(a="forecaster-a", d="2026-01-01", p=0.2),
+    )
+    write(
+        registry,
+        "predictions/forecaster-a/revised.yaml",
+        "id: revised\nsupersedes: early\n" + base.format(a="forecaster-a", d="2026-07-01", p=0.8),
+    )
+    write(
+        registry,
+        "predictions/forecaster-b/middle.yaml",
+        "id: middle\n" + base.format(a="forecaster-b", d="2026-03-01", p=0.5),
+    )
+    write(
+        registry,
+        "resolutions/shared-question.yaml",
+        "question: shared-question\noutcome: yes\nresolved_at: 2026-11-01\nresolver: manual\n",
+    )
+
+
+def test_revisions_are_time_averaged_over_the_open_window(minimal_registry: Path) -> None:
+    _series_registry(minimal_registry)
+    registry = check_registry("registry", today=TODAY)
+    assert registry.problems == []
+    board = leaderboard.build(registry, min_n=1, today=LATER)
+    series = {s.author: s for s in board.series}
+    # window Jan 1 -> Nov 1 is 304 days: 181 days at 0.2 (Brier 0.64), 123 days at 0.8 (0.04)
+    assert series["forecaster-a"].brier == pytest.approx((181 * 0.64 + 123 * 0.04) / 304, abs=1e-12)
+    assert series["forecaster-a"].coverage == 1.0
+    assert series["forecaster-a"].predictions == ("early", "revised")
+    # forecaster-b forecast for 245 of the 304 days, all at 0.5
+    assert series["forecaster-b"].brier == pytest.approx(0.25, abs=1e-12)
+    assert series["forecaster-b"].coverage == pytest.approx(245 / 304, abs=1e-12)
+
+
+def test_the_last_forecast_policy_scores_only_the_standing_forecast(minimal_registry: Path) -> None:
+    _series_registry(minimal_registry)
+    board = leaderboard.build(check_registry("registry", today=TODAY), min_n=1, policy="last", today=LATER)
+    assert {s.author: s.brier for s in board.series}["forecaster-a"] == pytest.approx(0.04, abs=1e-12)
+
+
+def test_a_conditional_forecast_is_annulled_when_its_condition_resolves_no(minimal_registry: Path) -> None:
+    write(
+        minimal_registry,
+        "predictions/forecaster-b/if-shared.yaml",
+        "id: if-shared\nauthor: forecaster-b\nregistered: 2026-11-23\ngiven: shared-question\nclaim: c\n"
+        "criteria: YES if c.\nresolve_by: 2027-01-01\nresolver: {name: manual}\nkind: binary\nprobability: 0.3\n",
+    )
+    resolution = "question: {q}\noutcome: {o}\nresolved_at: 2026-11-23\nresolver: manual\n"
+    write(minimal_registry, "resolutions/shared-question.yaml", resolution.format(q="shared-question", o="no"))
+    write(minimal_registry, "resolutions/if-shared.yaml", resolution.format(q="if-shared", o="yes"))
+    board = leaderboard.build(check_registry("registry", today=TODAY), min_n=1, today=LATER)
+    assert [(u.author, u.question, u.reason) for u in board.unscored] == [
+        ("forecaster-b", "if-shared", "condition shared-question resolved no")
+    ]
+    assert [s.author for s in board.series] == ["forecaster-a"]
+
+
+def test_annulled_questions_are_listed_not_scored(minimal_registry: Path) -> None:
+    write(
+        minimal_registry,
+        "resolutions/shared-question.yaml",
+        "question: shared-question\noutcome: annulled\nresolved_at: 2026-11-23\nresolver: manual\n",
+    )
+    board = leaderboard.build(check_registry("registry", today=TODAY), min_n=1)
+    assert board.series == []
+    assert [(u.author, u.reason) for u in board.unscored] == [("forecaster-a", "question annulled")]
+    assert board.unranked[0].unscored == 1 and board.unranked[0].brier is None
+
+
+def test_authors_below_min_n_are_listed_apart(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    registry = check_registry("registry", today=TODAY)
+    assert leaderboard.build(registry).ranked == []
+    ranked = leaderboard.build(registry, min_n=1).ranked
+    assert [a.brier for a in ranked] == sorted(a.brier for a in ranked)  # type: ignore[type-var]
+
+
+def test_csv_and_markdown_carry_the_same_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    out_csv, out_md = tmp_path / "board.csv", tmp_path / "board.md"
+    assert main(["score", "registry", "--format", "csv", "-o", str(out_csv)]) == 0
+    assert main(["score", "registry", "--format", "md", "-o", str(out_md)]) == 0
+    rows = list(csv.reader(io.StringIO(out_csv.read_text())))
+    md_rows = [line for line in out_md.read_text().splitlines() if line.startswith("| ") and "rank" not in line]
+    assert len(rows) - 1 == len(md_rows) >= 4
+    assert "lower is better" in out_md.read_text()
+    assert not list(tmp_path.glob(".predreg-*"))  # the atomic write left no temporary file
