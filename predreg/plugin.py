@@ -16,9 +16,11 @@ from typing import Any
 
 import pytest
 
+from . import leaderboard
 from .checks import check_registry
 from .load import AUTHORS_FILE, FOLDERS, discover
 from .problems import Problem
+from .reports import leaderboard_text
 
 _problems_key = pytest.StashKey[dict[Path, dict[Path, list[str]]]]()
 _roots_key = pytest.StashKey[dict[Path, bool]]()
@@ -131,3 +133,30 @@ def _shown(problem: Problem) -> str:
     """The CLI's line, with the path relative to where pytest was started."""
     path = os.path.relpath(problem.path)
     return str(Problem(path, problem.line, problem.col, problem.field, problem.message, problem.hint))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Print each tested registry's leaderboard once, on the controller.
+
+    Under pytest-xdist the controller collects nothing itself, so the registries are
+    found from the node ids of the reports the workers sent back. Scores are a
+    reduce step over the whole registry, never computed per worker.
+    """
+    if hasattr(config, "workerinput"):
+        return
+    roots = set()
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            nodeid = getattr(report, "nodeid", "")
+            if "::" not in nodeid:
+                continue
+            found = registry_file(config.rootpath / nodeid.split("::", 1)[0])
+            if found is not None and (found[0] / "predictions").is_dir():
+                roots.add(found[0])
+    for root in sorted(roots):
+        option = config.getoption("predreg_today")
+        today = dt.date.fromisoformat(option) if option else None
+        registry = check_registry(str(root), today=today)
+        board = leaderboard.build(registry, today=today)
+        terminalreporter.write_sep("=", f"predreg leaderboard: {os.path.relpath(root)}")
+        terminalreporter.write_line(leaderboard_text(board))

@@ -78,3 +78,12 @@ def test_yaml_outside_a_registry_is_left_alone(pytester: pytest.Pytester) -> Non
     pytester.makefile(".yaml", **{"questions/config": "a: 1\n", "authors": "x: 1\n"})
     result = pytester.runpytest("--collect-only")
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2", "-p", "xdist"]], ids=["serial", "xdist"])
+def test_the_leaderboard_is_printed_once_at_the_end(example: pytest.Pytester, workers: list[str]) -> None:
+    result = example.runpytest_subprocess("registry", *workers, f"--predreg-today={TODAY}")
+    assert result.ret == 0
+    text = result.stdout.str()
+    assert text.count("predreg leaderboard: registry") == 1
+    result.stdout.fnmatch_lines(["*forecaster-b  1  0.062*-0.500*"])
