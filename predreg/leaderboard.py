@@ -242,11 +242,16 @@ def _authors(
         if with_brier
         else None
     )
-    names = sorted({s.author for s in scored} | {u.author for u in unscored})
+    series_by_author: dict[str, list[ScoredSeries]] = defaultdict(list)
+    for s in scored:
+        series_by_author[s.author].append(s)
+    unscored_by_author: dict[str, int] = defaultdict(int)
+    for u in unscored:
+        unscored_by_author[u.author] += 1
     result = []
-    for author in names:
-        mine = [s for s in with_brier if s.author == author]
-        numeric = [s for s in scored if s.author == author and s.pinball is not None]
+    for author in sorted(set(series_by_author) | set(unscored_by_author)):
+        mine = [s for s in series_by_author[author] if s.brier is not None]
+        numeric = [s for s in series_by_author[author] if s.pinball is not None]
         binary_due = [
             s
             for s in mine
@@ -272,7 +277,7 @@ def _authors(
                 calibration=scoring.calibration(probabilities, outcomes),  # type: ignore[arg-type]
                 numeric_n=len(numeric),
                 pinball=_mean(s.pinball for s in numeric),
-                unscored=sum(u.author == author for u in unscored),
+                unscored=unscored_by_author[author],
             )
         )
     return result

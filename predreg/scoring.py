@@ -172,20 +172,26 @@ class Adjusted:
 
 
 def fit_effects(
-    authors: npt.ArrayLike, questions: npt.ArrayLike, scores: npt.ArrayLike, n_authors: int, n_questions: int
+    authors: npt.ArrayLike,
+    questions: npt.ArrayLike,
+    scores: npt.ArrayLike,
+    n_authors: int,
+    n_questions: int,
+    start: np.ndarray | None = None,
 ) -> np.ndarray:
     """Least-squares author effects of ``score = a_author + b_question + e``.
 
     Solved by alternating projections (backfitting), which is exact least squares for
     this two-way layout and costs O(rows) per sweep, so it scales to millions of rows
     where a dense solver would not. Effects are centred to mean 0 over authors.
+    ``start`` warm-starts the author effects (the bootstrap starts from the full fit).
     """
     a_index = np.asarray(authors)
     q_index = np.asarray(questions)
     y = np.asarray(scores, dtype=float)
     a_count = np.maximum(np.bincount(a_index, minlength=n_authors), 1)
     q_count = np.maximum(np.bincount(q_index, minlength=n_questions), 1)
-    a = np.zeros(n_authors)
+    a = np.zeros(n_authors) if start is None else start.copy()
     b = np.zeros(n_questions)
     for _ in range(500):
         b = np.bincount(q_index, y - a[a_index], minlength=n_questions) / q_count
@@ -214,22 +220,23 @@ def difficulty_adjusted(rows: Iterable[tuple[str, str, float]], resamples: int =
     effects = fit_effects(authors, questions, scores, len(author_names), len(question_names))
 
     rng = np.random.default_rng(seed)
-    rows_of_question = [np.flatnonzero(questions == j) for j in range(len(question_names))]
+    # rows grouped by question, so a resample's rows are built with offsets, not searches
+    order = np.argsort(questions, kind="stable")
+    counts = np.bincount(questions, minlength=len(question_names))
+    offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))
     draws = np.full((resamples, len(author_names)), np.nan)
     for r in range(resamples):
         picked = rng.integers(0, len(question_names), len(question_names))
-        index = np.concatenate([rows_of_question[j] for j in picked]) if len(picked) else np.array([], dtype=int)
-        # each drawn copy of a question is a new question in the resample
-        copies = (
-            np.concatenate([np.full(len(rows_of_question[j]), k) for k, j in enumerate(picked)])
-            if len(picked)
-            else index
-        )
+        sizes = counts[picked]
+        total = int(sizes.sum())
+        # position within each picked question's block, then the block's offset
+        within = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        index = order[np.repeat(offsets[picked], sizes) + within]
+        copies = np.repeat(np.arange(len(picked)), sizes)  # each drawn copy is a new question
         present = np.unique(authors[index])
-        fitted = fit_effects(authors[index], copies, scores[index], len(author_names), len(picked))
+        fitted = fit_effects(authors[index], copies, scores[index], len(author_names), len(picked), start=effects)
         # authors absent from a resample have no estimate in it; recentre on those present
-        fitted_present = fitted[present] - fitted[present].mean()
-        draws[r, present] = fitted_present
+        draws[r, present] = fitted[present] - fitted[present].mean()
     intervals = {}
     for i, name in enumerate(author_names):
         column = draws[:, i][~np.isnan(draws[:, i])]
