@@ -128,7 +128,7 @@ def score_series(
 ) -> ScoredSeries:
     """Score one author's series on one resolved question."""
     end = resolution.resolved_at.date()
-    standing = [p for p in forecasts if p.registered <= end] or forecasts[:1]
+    standing = [p for p in forecasts if p.registered <= end]  # build() drops series wholly after `end`
     window = (end - window_start).days
     per_forecast = [_forecast_scores(p, question, resolution.outcome) for p in standing]
     first = standing[0].registered
@@ -191,8 +191,6 @@ def build(
     scored: list[ScoredSeries] = []
     unscored: list[Unscored] = []
     for (author, qid), forecasts in sorted(grouped.items()):
-        if wanted is not None and author not in wanted:
-            continue
         question = registry.questions[qid]
         resolution = registry.resolution(qid)
         if resolution is None:
@@ -211,10 +209,19 @@ def build(
                 )
                 unscored.append(Unscored(author, qid, why))
                 continue
+        if forecasts[0].registered > resolution.resolved_at.date():
+            unscored.append(Unscored(author, qid, "registered after the question resolved"))
+            continue
         series = score_series(forecasts, question, resolution, first_forecast[qid], policy)
         if tag is None or tag in series.tags:
             scored.append(series)
-    authors_scored = _authors(registry, scored, unscored, today, resamples)
+    # peers and the adjusted fit use every author; --author only narrows what is shown
+    authors_scored = [
+        a for a in _authors(registry, scored, unscored, today, resamples) if wanted is None or a.author in wanted
+    ]
+    if wanted is not None:
+        scored = [s for s in scored if s.author in wanted]
+        unscored = [u for u in unscored if u.author in wanted]
     ranked = sorted((a for a in authors_scored if a.n >= min_n), key=lambda a: (a.brier, a.author))
     unranked = sorted((a for a in authors_scored if a.n < min_n), key=lambda a: (-a.n, a.author))
     return Leaderboard(ranked, unranked, scored, unscored, min_n, policy)

@@ -131,3 +131,25 @@ def test_csv_and_markdown_carry_the_same_rows(tmp_path: Path, monkeypatch: pytes
     assert len(rows) - 1 == len(md_rows) >= 4
     assert "lower is better" in out_md.read_text()
     assert not list(tmp_path.glob(".predreg-*"))  # the atomic write left no temporary file
+
+
+def test_choosing_an_author_does_not_change_their_peer_score(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(REPO)
+    registry = check_registry("registry", today=TODAY)
+    everyone = {a.author: a for a in leaderboard.build(registry, min_n=1).ranked}
+    [alone] = leaderboard.build(registry, min_n=1, authors=["forecaster-b"]).ranked
+    assert alone.peer == everyone["forecaster-b"].peer == pytest.approx(-0.5)
+    assert alone.adjusted == everyone["forecaster-b"].adjusted
+
+
+def test_a_forecast_registered_after_the_resolution_is_never_scored(minimal_registry: Path) -> None:
+    write(
+        minimal_registry,
+        "resolutions/shared-question.yaml",
+        "question: shared-question\noutcome: yes\nresolved_at: 2026-11-01\nresolver: manual\n",
+    )
+    board = leaderboard.build(check_registry("registry", today=TODAY), min_n=1)
+    assert board.series == []
+    assert [(u.author, u.reason) for u in board.unscored] == [
+        ("forecaster-a", "registered after the question resolved")
+    ]
