@@ -48,6 +48,7 @@ class ScoredSeries:
     baseline: float | None
     pinball: float | None
     interval: float | None
+    crps: float | None
     coverage: float
     last_probability: float | None
     """The binary probability standing at resolution (for calibration)."""
@@ -106,6 +107,7 @@ def _forecast_scores(prediction: Prediction, question: Question, outcome: str | 
         interval = scoring.central_interval(quantiles)
         return {
             "pinball": scoring.pinball_loss(quantiles, value),
+            "crps": scoring.crps_from_quantiles(quantiles, value),
             "interval": scoring.interval_score(*interval, value) if interval else None,
         }
     if question.kind == "binary":
@@ -165,6 +167,7 @@ def score_series(
         baseline=combined.get("baseline"),
         pinball=combined.get("pinball"),
         interval=combined.get("interval"),
+        crps=combined.get("crps"),
         coverage=coverage,
         last_probability=last.probability if question.kind == "binary" else None,
         tags=tuple(sorted(set(question.tags) | {t for p in standing for t in p.tags})),
@@ -334,6 +337,7 @@ def as_json(board: Leaderboard, generated_at: dt.datetime) -> dict[str, Any]:
                 "baseline": s.baseline,
                 "pinball": s.pinball,
                 "interval": s.interval,
+                "crps": s.crps,
                 "coverage": s.coverage,
                 "tags": list(s.tags),
             }

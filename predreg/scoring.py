@@ -54,6 +54,22 @@ def pinball_loss(quantiles: Mapping[float, float], value: float) -> float:
     return math.fsum(losses) / len(losses)
 
 
+def crps_from_quantiles(quantiles: Mapping[float, float], value: float) -> float | None:
+    """CRPS approximated as twice the mean pinball loss (Berrisch and Ziel, 2023).
+
+    The approximation stands for the integral of the pinball loss over all levels, so
+    it is given only where the levels allow it: evenly spaced and symmetric about the
+    median (0.1, 0.2, ..., 0.9, say). Otherwise None.
+    """
+    levels = sorted(quantiles)
+    if len(levels) < 3 or abs(levels[0] + levels[-1] - 1) > 1e-9:
+        return None
+    steps = [b - a for a, b in itertools.pairwise(levels)]
+    if max(steps) - min(steps) > 1e-9 or abs(levels[0] - steps[0]) > 1e-9:
+        return None
+    return 2 * pinball_loss(quantiles, value)
+
+
 def interval_score(lower: float, upper: float, alpha: float, value: float) -> float:
     """Interval score of a central (1 - alpha) interval (Gneiting and Raftery, 2007)."""
     penalty = 0.0

@@ -153,3 +153,20 @@ def test_raw_means_would_be_misled_by_difficulty_where_the_fit_is_not() -> None:
     effects = scoring.difficulty_adjusted(rows, resamples=20).effects
     assert effects["skilled"] < effects["poor"]  # raw means say the opposite (0.30 > 0.15)
     assert effects["poor"] - effects["skilled"] == pytest.approx(0.2, abs=1e-9)
+
+
+def test_crps_from_evenly_spaced_quantiles_matches_scoringrules() -> None:
+    import scoringrules
+
+    levels = [k / 10 for k in range(1, 10)]
+    values = [1.0, 1.2, 1.35, 1.5, 1.6, 1.75, 2.0, 2.4, 3.1]
+    quantiles = dict(zip(levels, values, strict=True))
+    for observed in (0.5, 1.55, 2.2, 5.0):
+        reference = float(scoringrules.crps_quantile(observed, np.array(values), np.array(levels), backend="numpy"))
+        assert scoring.crps_from_quantiles(quantiles, observed) == pytest.approx(reference, abs=1e-12)
+
+
+def test_crps_is_not_given_where_the_levels_do_not_cover_the_distribution_evenly() -> None:
+    assert scoring.crps_from_quantiles({0.05: 1.1, 0.25: 1.35, 0.5: 1.6, 0.75: 2.0, 0.95: 3.0}, 1.6) is None
+    assert scoring.crps_from_quantiles({0.1: 1.0, 0.5: 1.5}, 1.6) is None
+    assert scoring.crps_from_quantiles({0.25: 1.0, 0.5: 1.5, 0.75: 2.0}, 1.6) is not None
