@@ -54,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     score = commands.add_parser("score", help="the leaderboard: Brier, log and peer scores per author")
     score.add_argument("registry", nargs="?", default="registry")
     score.add_argument("--format", choices=["table", "md", "json", "csv"], default="table")
-    score.add_argument("--by", choices=["tag"], help="one leaderboard per tag")
+    score.add_argument(
+        "--by", choices=leaderboard.GROUPINGS, help="one leaderboard per tag, year of registration or horizon"
+    )
     score.add_argument("--tag", help="only questions with this tag")
     score.add_argument("--author", action="append", help="only this author (repeatable)")
     score.add_argument(
@@ -126,11 +128,11 @@ def _score(args: argparse.Namespace, registry: Registry) -> int:
     else:
         render = reports.leaderboard_markdown if args.format == "md" else reports.leaderboard_text
         parts = [render(board)]
-        if args.by == "tag":
-            tags = sorted({t for s in board.series for t in s.tags})
-            for tag in tags:
-                parts.append(f"\n## {tag}\n" if args.format == "md" else f"\n[{tag}]")
-                parts.append(render(leaderboard.build(registry, tag=tag, **options)))
+        if args.by is not None:
+            keys = sorted({key for series in board.series for key in leaderboard.groups_of(series, args.by)})
+            for key in keys:
+                parts.append(f"\n## {args.by}: {key}\n" if args.format == "md" else f"\n[{args.by}: {key}]")
+                parts.append(render(leaderboard.build(registry, tag=args.tag, group=(args.by, key), **options)))
         text = "\n".join(parts)
     if args.output:
         write_atomic(args.output, text + "\n")

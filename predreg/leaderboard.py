@@ -182,6 +182,7 @@ def build(
     today: dt.date | None = None,
     authors: Iterable[str] | None = None,
     tag: str | None = None,
+    group: tuple[str, str] | None = None,
     resamples: int = 200,
 ) -> Leaderboard:
     """Score every resolved series of the registry and rank the authors."""
@@ -216,7 +217,7 @@ def build(
             unscored.append(Unscored(author, qid, "registered after the question resolved"))
             continue
         series = score_series(forecasts, question, resolution, first_forecast[qid], policy)
-        if tag is None or tag in series.tags:
+        if (tag is None or tag in series.tags) and (group is None or group[1] in groups_of(series, group[0])):
             scored.append(series)
     # peers and the adjusted fit use every author; --author only narrows what is shown
     authors_scored = [
@@ -228,6 +229,20 @@ def build(
     ranked = sorted((a for a in authors_scored if a.n >= min_n), key=lambda a: (a.brier, a.author))
     unranked = sorted((a for a in authors_scored if a.n < min_n), key=lambda a: (-a.n, a.author))
     return Leaderboard(ranked, unranked, scored, unscored, min_n, policy)
+
+
+HORIZONS = ((90, "under 3 months"), (365, "3-12 months"), (3 * 365, "1-3 years"))
+GROUPINGS = ("tag", "year", "horizon")
+
+
+def groups_of(series: ScoredSeries, by: str) -> tuple[str, ...]:
+    """The groups a series belongs to: its tags, its year of registration, or its horizon."""
+    if by == "tag":
+        return series.tags
+    if by == "year":
+        return (str(series.registered.year),)
+    days = (series.resolved_at - series.registered).days
+    return (next((name for limit, name in HORIZONS if days < limit), "over 3 years"),)
 
 
 def _mean(values: Iterable[float | None]) -> float | None:

@@ -153,3 +153,25 @@ def test_a_forecast_registered_after_the_resolution_is_never_scored(minimal_regi
     assert [(u.author, u.reason) for u in board.unscored] == [
         ("forecaster-a", "registered after the question resolved")
     ]
+
+
+def test_views_by_year_of_registration_and_by_horizon(minimal_registry: Path) -> None:
+    _series_registry(minimal_registry)  # registered Jan 1 and Mar 1 2026, resolved Nov 1 2026
+    registry = check_registry("registry", today=TODAY)
+    by = {s.author: s for s in leaderboard.build(registry, min_n=1).series}
+    assert leaderboard.groups_of(by["forecaster-a"], "year") == ("2026",)
+    assert leaderboard.groups_of(by["forecaster-a"], "horizon") == ("3-12 months",)  # 304 days
+    within = leaderboard.build(registry, min_n=1, group=("horizon", "3-12 months"))
+    assert {s.author for s in within.series} == {"forecaster-a", "forecaster-b"}
+    assert leaderboard.build(registry, min_n=1, group=("horizon", "under 3 months")).series == []
+    assert leaderboard.build(registry, min_n=1, group=("year", "2025")).series == []
+
+
+def test_score_by_prints_one_section_per_group(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(REPO)
+    assert main(["score", "registry", "--by", "year"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("[year: 2026]") == 1
+    assert out.count("rank  author") == 2  # the overall board, then the one year
