@@ -53,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
 
     score = commands.add_parser("score", help="the leaderboard: Brier, log and peer scores per author")
     score.add_argument("registry", nargs="?", default="registry")
-    score.add_argument("--format", choices=["table", "md", "json", "csv"], default="table")
+    score.add_argument("--format", choices=["table", "md", "json", "csv", "html"], default="table")
     score.add_argument(
         "--by", choices=leaderboard.GROUPINGS, help="one leaderboard per tag, year of registration or horizon"
     )
@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument(
         "--policy", choices=["time-averaged", "last"], default="time-averaged", help="how revisions count"
     )
-    score.add_argument("--output", "-o", help="write to this file instead of standard output")
+    score.add_argument("--output", "-o", help="write to this file (for html: this folder, default site/)")
     score.add_argument("--today", type=_date)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a registry file, for editors")
@@ -117,6 +117,19 @@ def _score(args: argparse.Namespace, registry: Registry) -> int:
         print(problem, file=sys.stderr)
     options = {"policy": args.policy, "min_n": args.min_n, "today": args.today, "authors": args.author}
     board = leaderboard.build(registry, tag=args.tag, **options)
+    if args.format == "html":
+        try:
+            from . import html
+        except ImportError:  # pragma: no cover - depends on the install
+            print("predreg: the HTML report needs matplotlib: pip install 'predreg[html]'", file=sys.stderr)
+            return EXIT_USAGE
+        tags = sorted({t for s in board.series for t in s.tags})
+        page = html.render(registry, board, dt.datetime.now(dt.UTC), tags)
+        target = os.path.join(args.output or "site", "index.html")
+        write_atomic(target, page)
+        print(reports.leaderboard_text(board))
+        print(f"\nwrote {target}")
+        return EXIT_PROBLEMS if registry.problems else EXIT_OK
     if args.format == "json":
         text = json.dumps(leaderboard.as_json(board, dt.datetime.now(dt.UTC)), indent=2)
     elif args.format == "csv":
@@ -149,6 +162,9 @@ def write_atomic(path: str, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; a report is for reading
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)

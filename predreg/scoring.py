@@ -227,6 +227,8 @@ def difficulty_adjusted(rows: Iterable[tuple[str, str, float]], resamples: int =
     """
     rows = _largest_connected(list(rows))
     author_names = sorted({author for author, _, _ in rows})
+    if len(author_names) < 2:  # one author alone has nobody to be compared with
+        return Adjusted({}, {})
     question_names = sorted({question for _, question, _ in rows})
     a_of = {name: i for i, name in enumerate(author_names)}
     q_of = {name: i for i, name in enumerate(question_names)}
