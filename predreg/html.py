@@ -80,7 +80,7 @@ def calibration_svg(author: str, bins: list[CalibrationBin]) -> str:
         axes.text(
             0.5, 0.5, "no binary question past its\nresolve-by date yet", ha="center", va="center", color="#6b7385"
         )
-    axes.set(xlim=(0, 1), ylim=(0, 1), xlabel="forecast probability", ylabel="observed frequency")
+    axes.set(xlim=(0, 1.05), ylim=(0, 1.05), xlabel="forecast probability", ylabel="observed frequency")
     axes.legend(fontsize=7, loc="upper left", frameon=False)
     figure.tight_layout()
     buffer = io.StringIO()
