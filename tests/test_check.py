@@ -171,6 +171,12 @@ def test_probabilities_may_miss_one_by_at_most_1e_9(minimal_registry: Path) -> N
 RESOLUTION = "question: {question}\noutcome: {outcome}\nresolved_at: 2026-11-23\nresolver: manual\n"
 
 
+def resolve(registry: Path, outcome: str, name: str = "shared-question", corrects: str | None = None) -> None:
+    """Write resolutions/<name>.yaml for shared-question (a correction if ``corrects`` is given)."""
+    text = RESOLUTION.format(question="shared-question", outcome=outcome)
+    write(registry, f"resolutions/{name}.yaml", text + (f"corrects: {corrects}\n" if corrects else ""))
+
+
 @pytest.mark.parametrize(
     ("outcome", "accepted"),
     [("yes", True), ("no", True), ("annulled", True), ("ambiguous", True), ("maybe", False), ("0.5", False)],
@@ -178,11 +184,7 @@ RESOLUTION = "question: {question}\noutcome: {outcome}\nresolved_at: 2026-11-23\
 def test_a_binary_resolution_takes_yes_no_annulled_or_ambiguous(
     minimal_registry: Path, outcome: str, accepted: bool
 ) -> None:
-    write(
-        minimal_registry,
-        "resolutions/shared-question.yaml",
-        RESOLUTION.format(question="shared-question", outcome=outcome),
-    )
+    resolve(minimal_registry, outcome)
     found = problems(minimal_registry)
     assert (found == []) is accepted
     if not accepted:
@@ -198,16 +200,8 @@ def test_a_resolution_of_an_unknown_question_is_refused(minimal_registry: Path) 
 
 
 def test_a_correction_chain_gives_the_standing_resolution(minimal_registry: Path) -> None:
-    write(
-        minimal_registry,
-        "resolutions/shared-question.yaml",
-        RESOLUTION.format(question="shared-question", outcome="yes"),
-    )
-    write(
-        minimal_registry,
-        "resolutions/shared-question.2.yaml",
-        RESOLUTION.format(question="shared-question", outcome="no") + "corrects: shared-question\n",
-    )
+    resolve(minimal_registry, "yes")
+    resolve(minimal_registry, "no", name="shared-question.2", corrects="shared-question")
     registry = check_registry("registry", today=TODAY)
     assert registry.problems == []
     standing = registry.resolution("shared-question")
@@ -216,17 +210,9 @@ def test_a_correction_chain_gives_the_standing_resolution(minimal_registry: Path
 
 
 def test_two_corrections_of_one_record_are_refused(minimal_registry: Path) -> None:
-    write(
-        minimal_registry,
-        "resolutions/shared-question.yaml",
-        RESOLUTION.format(question="shared-question", outcome="yes"),
-    )
+    resolve(minimal_registry, "yes")
     for n in (2, 3):
-        write(
-            minimal_registry,
-            f"resolutions/shared-question.{n}.yaml",
-            RESOLUTION.format(question="shared-question", outcome="no") + "corrects: shared-question\n",
-        )
+        resolve(minimal_registry, "no", name=f"shared-question.{n}", corrects="shared-question")
     [line] = problems(minimal_registry)
     assert line.startswith(
         "registry/resolutions/shared-question.3.yaml:5:1: corrects: `shared-question` is already corrected"
@@ -234,16 +220,8 @@ def test_two_corrections_of_one_record_are_refused(minimal_registry: Path) -> No
 
 
 def test_a_second_resolution_without_corrects_is_refused(minimal_registry: Path) -> None:
-    write(
-        minimal_registry,
-        "resolutions/shared-question.yaml",
-        RESOLUTION.format(question="shared-question", outcome="yes"),
-    )
-    write(
-        minimal_registry,
-        "resolutions/shared-question.2.yaml",
-        RESOLUTION.format(question="shared-question", outcome="no"),
-    )
+    resolve(minimal_registry, "yes")
+    resolve(minimal_registry, "no", name="shared-question.2")
     [line] = problems(minimal_registry)
     assert "the first resolution of `shared-question` must be the file resolutions/shared-question.yaml" in line
 
