@@ -49,6 +49,8 @@ class Registry:
     files: dict[str, str]
     """Record id -> path of the file that holds it (predictions and questions)."""
     problems: list[Problem]
+    paths: tuple[str, ...] = ()
+    """Every registry file read, sorted: the pytest plugin's items."""
 
     @property
     def ok(self) -> bool:
@@ -71,7 +73,7 @@ def check_registry(root: str, today: dt.date | None = None, files: Sequence[Load
     loaded = list(files) if files is not None else [load_file(path, kind) for path, kind in layout.files]
     checker = _Checker(root, today or dt.datetime.now(dt.UTC).date(), loaded)
     checker.problems.extend(layout.problems)
-    return checker.run()
+    return attrs.evolve(checker.run(), paths=tuple(path for path, _ in layout.files))
 
 
 class _Checker:

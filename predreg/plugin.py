@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 
 from . import leaderboard
-from .checks import check_registry
-from .load import AUTHORS_FILE, FOLDERS, discover
+from .checks import Registry, check_registry
+from .load import AUTHORS_FILE, FOLDERS
 from .problems import Problem
 from .reports import leaderboard_text
 
+_registries_key = pytest.StashKey[dict[Path, Registry]]()
 _problems_key = pytest.StashKey[dict[Path, dict[Path, list[str]]]]()
 _roots_key = pytest.StashKey[dict[Path, bool]]()
 
@@ -37,6 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_problems_key] = {}
+    config.stash[_registries_key] = {}
     config.stash[_roots_key] = {}
 
 
@@ -115,10 +117,8 @@ def _problems_by_file(config: pytest.Config, root: Path) -> dict[Path, list[str]
     """
     cache = config.stash[_problems_key]
     if root not in cache:
-        option = config.getoption("predreg_today")
-        today = dt.date.fromisoformat(option) if option else None
-        registry = check_registry(str(root), today=today)
-        files = [Path(path) for path, _ in discover(registry.root).files]
+        registry = _checked(config, root)
+        files = [Path(path) for path in registry.paths]
         items = set(files)
         by_file: dict[Path, list[str]] = {}
         for problem in registry.problems:
@@ -126,6 +126,15 @@ def _problems_by_file(config: pytest.Config, root: Path) -> dict[Path, list[str]
             owner = path if path in items or not files else files[0]
             by_file.setdefault(owner, []).append(_shown(problem))
         cache[root] = by_file
+    return cache[root]
+
+
+def _checked(config: pytest.Config, root: Path) -> Registry:
+    """The registry at ``root``, checked once per process."""
+    cache = config.stash[_registries_key]
+    if root not in cache:
+        option = config.getoption("predreg_today")
+        cache[root] = check_registry(str(root), today=dt.date.fromisoformat(option) if option else None)
     return cache[root]
 
 
@@ -153,10 +162,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             found = registry_file(config.rootpath / nodeid.split("::", 1)[0])
             if found is not None and (found[0] / "predictions").is_dir():
                 roots.add(found[0])
+    option = config.getoption("predreg_today")
+    today = dt.date.fromisoformat(option) if option else None
     for root in sorted(roots):
-        option = config.getoption("predreg_today")
-        today = dt.date.fromisoformat(option) if option else None
-        registry = check_registry(str(root), today=today)
-        board = leaderboard.build(registry, today=today)
+        board = leaderboard.build(_checked(config, root), today=today)
         terminalreporter.write_sep("=", f"predreg leaderboard: {os.path.relpath(root)}")
         terminalreporter.write_line(leaderboard_text(board))
