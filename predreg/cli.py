@@ -115,16 +115,17 @@ def _main(argv: Sequence[str] | None) -> int:
 def _score(args: argparse.Namespace, registry: Registry) -> int:
     for problem in registry.problems:  # scores use the valid records; say what was left out
         print(problem, file=sys.stderr)
+    groups = [("tag", args.tag)] if args.tag else []
     options = {"policy": args.policy, "min_n": args.min_n, "today": args.today, "authors": args.author}
-    board = leaderboard.build(registry, tag=args.tag, **options)
+    board = leaderboard.build(registry, groups=groups, **options)
     if args.format == "html":
         try:
             from . import html
         except ImportError:  # pragma: no cover - depends on the install
             print("predreg: the HTML report needs matplotlib: pip install 'predreg[html]'", file=sys.stderr)
             return EXIT_USAGE
-        tags = sorted({t for s in board.series for t in s.tags})
-        page = html.render(registry, board, dt.datetime.now(dt.UTC), tags)
+        tag_views = leaderboard.views(registry, board, "tag", groups, **options)
+        page = html.render(registry, board, dt.datetime.now(dt.UTC), tag_views)
         target = os.path.join(args.output or "site", "index.html")
         write_atomic(target, page)
         print(reports.leaderboard_text(board))
@@ -142,10 +143,9 @@ def _score(args: argparse.Namespace, registry: Registry) -> int:
         render = reports.leaderboard_markdown if args.format == "md" else reports.leaderboard_text
         parts = [render(board)]
         if args.by is not None:
-            keys = sorted({key for series in board.series for key in leaderboard.groups_of(series, args.by)})
-            for key in keys:
+            for key, view in leaderboard.views(registry, board, args.by, groups, **options):
                 parts.append(f"\n## {args.by}: {key}\n" if args.format == "md" else f"\n[{args.by}: {key}]")
-                parts.append(render(leaderboard.build(registry, tag=args.tag, group=(args.by, key), **options)))
+                parts.append(render(view))
         text = "\n".join(parts)
     if args.output:
         write_atomic(args.output, text + "\n")

@@ -12,7 +12,7 @@ import html
 import io
 from collections.abc import Iterable
 
-from . import __version__, leaderboard, reports
+from . import __version__, reports
 from .checks import Registry
 from .leaderboard import AuthorScore, Leaderboard
 from .scoring import BRIER_SCALE, CalibrationBin
@@ -110,8 +110,10 @@ def _resolved_table(author: AuthorScore, board: Leaderboard, registry: Registry)
     return f"<table><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def render(registry: Registry, board: Leaderboard, generated_at: dt.datetime, tags: Iterable[str] = ()) -> str:
-    """The whole page as one HTML string."""
+def render(
+    registry: Registry, board: Leaderboard, generated_at: dt.datetime, tag_views: Iterable[tuple[str, Leaderboard]] = ()
+) -> str:
+    """The whole page as one HTML string; ``tag_views`` from ``leaderboard.views(..., "tag")``."""
     authors = board.ranked + board.unranked
     cards = "".join(
         f'<div class="author" id="author-{html.escape(a.author)}"><h3>{html.escape(a.author)}</h3>'
@@ -119,9 +121,7 @@ def render(registry: Registry, board: Leaderboard, generated_at: dt.datetime, ta
         for a in authors
     )
     tag_sections = "".join(
-        f'<h3 id="tag-{html.escape(tag)}">{html.escape(tag)}</h3>'
-        + leaderboard_table(leaderboard.build(registry, tag=tag, min_n=board.min_n, policy=board.policy))
-        for tag in tags
+        f'<h3 id="tag-{html.escape(tag)}">{html.escape(tag)}</h3>' + leaderboard_table(view) for tag, view in tag_views
     )
     unscored = "".join(
         f"<li>{html.escape(u.author)} on {html.escape(u.question)}: {html.escape(u.reason)}</li>"

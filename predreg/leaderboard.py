@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -181,11 +181,13 @@ def build(
     min_n: int = MIN_N,
     today: dt.date | None = None,
     authors: Iterable[str] | None = None,
-    tag: str | None = None,
-    group: tuple[str, str] | None = None,
+    groups: Sequence[tuple[str, str]] = (),
     resamples: int = 200,
 ) -> Leaderboard:
-    """Score every resolved series of the registry and rank the authors."""
+    """Score every resolved series of the registry and rank the authors.
+
+    ``groups`` keeps only series in every (grouping, key) given, e.g. ``[("tag", "scheming")]``.
+    """
     today = today or dt.datetime.now(dt.UTC).date()
     wanted = set(authors) if authors is not None else None
     grouped = series_of(registry)
@@ -217,7 +219,7 @@ def build(
             unscored.append(Unscored(author, qid, "registered after the question resolved"))
             continue
         series = score_series(forecasts, question, resolution, first_forecast[qid], policy)
-        if (tag is None or tag in series.tags) and (group is None or group[1] in groups_of(series, group[0])):
+        if all(key in groups_of(series, by) for by, key in groups):
             scored.append(series)
     # peers and the adjusted fit use every author; --author only narrows what is shown
     authors_scored = [
@@ -243,6 +245,14 @@ def groups_of(series: ScoredSeries, by: str) -> tuple[str, ...]:
         return (str(series.registered.year),)
     days = (series.resolved_at - series.registered).days
     return (next((name for limit, name in HORIZONS if days < limit), "over 3 years"),)
+
+
+def views(
+    registry: Registry, board: Leaderboard, by: str, groups: Sequence[tuple[str, str]] = (), **options: Any
+) -> list[tuple[str, Leaderboard]]:
+    """One leaderboard per group of ``board``'s series, built with the same options."""
+    keys = sorted({key for series in board.series for key in groups_of(series, by)})
+    return [(key, build(registry, groups=[*groups, (by, key)], **options)) for key in keys]
 
 
 def _mean(values: Iterable[float | None]) -> float | None:

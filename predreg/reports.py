@@ -7,6 +7,7 @@ from typing import Any
 
 from .checks import Registry
 from .model import KINDS
+from .scoring import BRIER_SCALE
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:
@@ -101,8 +102,6 @@ def leaderboard_rows(board: Any) -> list[list[str]]:
 
 
 def leaderboard_text(board: Any) -> str:
-    from .scoring import BRIER_SCALE
-
     lines = [table(LEADERBOARD_HEADER, leaderboard_rows(board)), ""]
     lines.append(f"{BRIER_SCALE}. Ranked: at least {board.min_n} scored questions; rank '-' is below that.")
     lines.append(f"Revisions scored {board.policy}; peer = own Brier minus the others' mean on shared questions.")
@@ -110,8 +109,6 @@ def leaderboard_text(board: Any) -> str:
 
 
 def leaderboard_markdown(board: Any) -> str:
-    from .scoring import BRIER_SCALE
-
     rows = leaderboard_rows(board)
     out = ["| " + " | ".join(LEADERBOARD_HEADER) + " |", "|" + "---|" * len(LEADERBOARD_HEADER)]
     out += ["| " + " | ".join(row) + " |" for row in rows]

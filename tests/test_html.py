@@ -65,3 +65,16 @@ def test_chromium_renders_the_leaderboard_table_and_the_plots(site: Path, tmp_pa
     )
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 50_000  # a rendered page, not a blank one
+
+
+def test_the_per_tag_views_honour_the_same_options_as_the_main_board(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(REPO)
+    out = tmp_path / "site"
+    assert main(["score", "registry", "--format", "html", "--author", "forecaster-b", "-o", str(out)]) == 0
+    capsys.readouterr()
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert '<h3 id="tag-scheming">' in page  # forecaster-b's question is tagged scheming
+    assert "forecaster-b" in page
+    assert "forecaster-c" not in page  # not in the main board, nor in any tag view

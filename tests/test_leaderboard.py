@@ -161,10 +161,10 @@ def test_views_by_year_of_registration_and_by_horizon(minimal_registry: Path) ->
     by = {s.author: s for s in leaderboard.build(registry, min_n=1).series}
     assert leaderboard.groups_of(by["forecaster-a"], "year") == ("2026",)
     assert leaderboard.groups_of(by["forecaster-a"], "horizon") == ("3-12 months",)  # 304 days
-    within = leaderboard.build(registry, min_n=1, group=("horizon", "3-12 months"))
+    within = leaderboard.build(registry, min_n=1, groups=[("horizon", "3-12 months")])
     assert {s.author for s in within.series} == {"forecaster-a", "forecaster-b"}
-    assert leaderboard.build(registry, min_n=1, group=("horizon", "under 3 months")).series == []
-    assert leaderboard.build(registry, min_n=1, group=("year", "2025")).series == []
+    assert leaderboard.build(registry, min_n=1, groups=[("horizon", "under 3 months")]).series == []
+    assert leaderboard.build(registry, min_n=1, groups=[("year", "2025")]).series == []
 
 
 def test_score_by_prints_one_section_per_group(
