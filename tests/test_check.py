@@ -168,13 +168,20 @@ def test_probabilities_may_miss_one_by_at_most_1e_9(minimal_registry: Path) -> N
     assert "far.yaml" in line and "sum to 1.000000002, not 1" in line
 
 
-RESOLUTION = "question: {question}\noutcome: {outcome}\nresolved_at: 2026-11-23\nresolver: manual\n"
+RESOLUTION = "question: {question}\noutcome: {outcome}\nresolved_at: {resolved_at}\nresolver: manual\n"
 
 
-def resolve(registry: Path, outcome: str, name: str = "shared-question", corrects: str | None = None) -> None:
-    """Write resolutions/<name>.yaml for shared-question (a correction if ``corrects`` is given)."""
-    text = RESOLUTION.format(question="shared-question", outcome=outcome)
-    write(registry, f"resolutions/{name}.yaml", text + (f"corrects: {corrects}\n" if corrects else ""))
+def resolve(
+    registry: Path,
+    outcome: str,
+    name: str | None = None,
+    corrects: str | None = None,
+    question: str = "shared-question",
+    resolved_at: str = "2026-11-23",
+) -> None:
+    """Write resolutions/<name>.yaml (default: the question's id); a correction if ``corrects`` is given."""
+    text = RESOLUTION.format(question=question, outcome=outcome, resolved_at=resolved_at)
+    write(registry, f"resolutions/{name or question}.yaml", text + (f"corrects: {corrects}\n" if corrects else ""))
 
 
 @pytest.mark.parametrize(
@@ -192,7 +199,7 @@ def test_a_binary_resolution_takes_yes_no_annulled_or_ambiguous(
 
 
 def test_a_resolution_of_an_unknown_question_is_refused(minimal_registry: Path) -> None:
-    write(minimal_registry, "resolutions/ghost.yaml", RESOLUTION.format(question="ghost", outcome="yes"))
+    resolve(minimal_registry, "yes", question="ghost")
     assert problems(minimal_registry) == [
         "registry/resolutions/ghost.yaml:1:1: question: no question `ghost` exists; "
         "give the id of a question or of a prediction that states one"
@@ -233,10 +240,10 @@ def test_a_numeric_question_is_resolved_with_a_number(minimal_registry: Path) ->
         "id: speedup\nclaim: How much?\ncriteria: The first estimate.\nresolve_by: 2027-01-01\n"
         "resolver: {name: manual}\nkind: numeric\nunit: x\n",
     )
-    write(minimal_registry, "resolutions/speedup.yaml", RESOLUTION.format(question="speedup", outcome="1.7"))
+    resolve(minimal_registry, "1.7", question="speedup")
     registry = check_registry("registry", today=TODAY)
     assert registry.problems == [] and registry.resolution("speedup").outcome == 1.7  # type: ignore[union-attr]
-    write(minimal_registry, "resolutions/speedup.yaml", RESOLUTION.format(question="speedup", outcome="yes"))
+    resolve(minimal_registry, "yes", question="speedup")
     [line] = problems(minimal_registry)
     assert "`yes` is not a number, and `speedup` is numeric" in line
 

@@ -14,7 +14,7 @@ from predreg import check_registry, leaderboard
 from predreg.cli import main
 
 from .conftest import REPO, TODAY
-from .test_check import write
+from .test_check import resolve, write
 
 LATER = dt.date(2026, 12, 1)
 
@@ -56,11 +56,7 @@ def _series_registry(registry: Path) -> None:
         "predictions/forecaster-b/middle.yaml",
         "id: middle\n" + base.format(a="forecaster-b", d="2026-03-01", p=0.5),
     )
-    write(
-        registry,
-        "resolutions/shared-question.yaml",
-        "question: shared-question\noutcome: yes\nresolved_at: 2026-11-01\nresolver: manual\n",
-    )
+    resolve(registry, "yes", resolved_at="2026-11-01")
 
 
 def test_revisions_are_time_averaged_over_the_open_window(minimal_registry: Path) -> None:
@@ -91,9 +87,8 @@ def test_a_conditional_forecast_is_annulled_when_its_condition_resolves_no(minim
         "id: if-shared\nauthor: forecaster-b\nregistered: 2026-11-23\ngiven: shared-question\nclaim: c\n"
         "criteria: YES if c.\nresolve_by: 2027-01-01\nresolver: {name: manual}\nkind: binary\nprobability: 0.3\n",
     )
-    resolution = "question: {q}\noutcome: {o}\nresolved_at: 2026-11-23\nresolver: manual\n"
-    write(minimal_registry, "resolutions/shared-question.yaml", resolution.format(q="shared-question", o="no"))
-    write(minimal_registry, "resolutions/if-shared.yaml", resolution.format(q="if-shared", o="yes"))
+    resolve(minimal_registry, "no")
+    resolve(minimal_registry, "yes", question="if-shared")
     board = leaderboard.build(check_registry("registry", today=TODAY), min_n=1, today=LATER)
     assert [(u.author, u.question, u.reason) for u in board.unscored] == [
         ("forecaster-b", "if-shared", "condition shared-question resolved no")
@@ -102,11 +97,7 @@ def test_a_conditional_forecast_is_annulled_when_its_condition_resolves_no(minim
 
 
 def test_annulled_questions_are_listed_not_scored(minimal_registry: Path) -> None:
-    write(
-        minimal_registry,
-        "resolutions/shared-question.yaml",
-        "question: shared-question\noutcome: annulled\nresolved_at: 2026-11-23\nresolver: manual\n",
-    )
+    resolve(minimal_registry, "annulled", resolved_at="2026-11-23")
     board = leaderboard.build(check_registry("registry", today=TODAY), min_n=1)
     assert board.series == []
     assert [(u.author, u.reason) for u in board.unscored] == [("forecaster-a", "question annulled")]
@@ -143,11 +134,7 @@ def test_choosing_an_author_does_not_change_their_peer_score(monkeypatch: pytest
 
 
 def test_a_forecast_registered_after_the_resolution_is_never_scored(minimal_registry: Path) -> None:
-    write(
-        minimal_registry,
-        "resolutions/shared-question.yaml",
-        "question: shared-question\noutcome: yes\nresolved_at: 2026-11-01\nresolver: manual\n",
-    )
+    resolve(minimal_registry, "yes", resolved_at="2026-11-01")
     board = leaderboard.build(check_registry("registry", today=TODAY), min_n=1)
     assert board.series == []
     assert [(u.author, u.reason) for u in board.unscored] == [
