@@ -18,18 +18,20 @@ Rules (documented in the README):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
+import numpy as np
 
 from . import scoring
 from .checks import Registry
-from .model import UNSCORED_OUTCOMES, Prediction, Question, Resolution
+from .model import UNSCORED_OUTCOMES, Prediction, Question
 
 MIN_N = 5
+_EPOCH = dt.date(1970, 1, 1).toordinal()
 
 
 @attrs.frozen
@@ -80,27 +82,247 @@ class AuthorScore:
     unscored: int
 
 
-@attrs.frozen
+_SCORES = ("brier", "log_score", "baseline", "pinball", "interval", "crps")
+
+
+@attrs.frozen(eq=False)
+class Table:
+    """Every scored series of a registry as columns, one row per (author, question).
+
+    Scoring a million forecasts is array work; objects are made only for what is shown
+    (:meth:`series`). Rows are in (author, question) order. Scores are nan where none
+    applies (a Brier for a numeric question, say).
+    """
+
+    policy: str
+    authors: list[str]
+    """Author names by code: everyone with a forecast."""
+    questions: list[Question]
+    """Questions by code."""
+    outcomes: list[str | float | None]
+    """The standing outcome of each question, by code (None while unresolved)."""
+    forecasts: list[Prediction]
+    order: np.ndarray
+    """``forecasts[order]`` is grouped by series, oldest first: row i's are ``order[first[i]:stop[i]]``."""
+    author: np.ndarray
+    question: np.ndarray
+    first: np.ndarray
+    stop: np.ndarray
+    registered: np.ndarray
+    """Day ordinal of the series' first forecast."""
+    resolved: np.ndarray
+    """Day ordinal of the resolution."""
+    scores: dict[str, np.ndarray]
+    coverage: np.ndarray
+    last_probability: np.ndarray
+    unscored: list[Unscored]
+
+    def __len__(self) -> int:
+        return len(self.author)
+
+    @functools.cached_property
+    def tags(self) -> list[tuple[str, ...]]:
+        """Each row's tags: its question's and those of the forecasts standing in it."""
+        of_question = [tuple(sorted(set(q.tags))) for q in self.questions]
+        result = [of_question[q] for q in self.question.tolist()]
+        for row, (first, stop) in enumerate(zip(self.first.tolist(), self.stop.tolist(), strict=True)):
+            own = {tag for i in self.order[first:stop].tolist() for tag in self.forecasts[i].tags}
+            if not own.issubset(result[row]):
+                result[row] = tuple(sorted(own.union(result[row])))
+        return result
+
+    def series(self, rows: np.ndarray) -> list[ScoredSeries]:
+        """The rows picked by the mask ``rows``, as objects."""
+        picked = np.flatnonzero(rows).tolist()
+        scores = {name: _optional(column[picked]) for name, column in self.scores.items()}
+        last = _optional(self.last_probability[picked])
+        result = []
+        for k, row in enumerate(picked):
+            question = self.questions[self.question[row]]
+            standing = [self.forecasts[i] for i in self.order[self.first[row] : self.stop[row]].tolist()]
+            result.append(
+                ScoredSeries(
+                    author=self.authors[self.author[row]],
+                    question=question.id,
+                    kind=question.kind,
+                    predictions=tuple(p.id for p in standing),
+                    outcome=self.outcomes[self.question[row]],
+                    resolved_at=dt.date.fromordinal(int(self.resolved[row])),
+                    registered=dt.date.fromordinal(int(self.registered[row])),
+                    coverage=float(self.coverage[row]),
+                    last_probability=last[k],
+                    tags=self.tags[row],
+                    **{name: values[k] for name, values in scores.items()},
+                )
+            )
+        return result
+
+
+def _optional(values: np.ndarray) -> list[float | None]:
+    return [None if math.isnan(v) else v for v in values.tolist()]
+
+
+@attrs.frozen(eq=False)
 class Leaderboard:
     ranked: list[AuthorScore]
     unranked: list[AuthorScore]
-    series: list[ScoredSeries]
     unscored: list[Unscored]
     min_n: int
     policy: str
+    table: Table
+    rows: np.ndarray
+    """Mask of the table's rows this board shows (its groups and authors)."""
+
+    @functools.cached_property
+    def series(self) -> list[ScoredSeries]:
+        return self.table.series(self.rows)
 
 
-def series_of(registry: Registry) -> dict[tuple[str, str], list[Prediction]]:
-    """Each author's forecasts per question, oldest first (revisions after what they revise)."""
-    grouped: dict[tuple[str, str], list[Prediction]] = defaultdict(list)
-    for prediction in registry.predictions.values():
-        grouped[prediction.author, prediction.question_id].append(prediction)
-    for forecasts in grouped.values():
-        forecasts.sort(key=lambda p: (p.registered, p.supersedes is not None, p.id))
-    return grouped
+def score_table(registry: Registry, policy: str = "time-averaged") -> Table:
+    """Score every series of the registry whose question has resolved.
+
+    An author's forecasts on one question form a series, oldest first (a revision after
+    what it revises). Each forecast standing at resolution is scored, and the series'
+    score is their time-weighted mean (or the last one's, per ``policy``).
+    """
+    names = sorted({p.author for p in registry.predictions.values()})
+    questions = [registry.questions[qid] for qid in sorted(registry.questions)]
+    q_of = {q.id: i for i, q in enumerate(questions)}
+    resolutions = [registry.resolution(q.id) for q in questions]
+    outcomes = [r.outcome if r else None for r in resolutions]
+
+    # one row per forecast, sorted into series: author, question, date, revision, id
+    forecasts = list(registry.predictions.values())
+    a_of = {name: i for i, name in enumerate(names)}
+    author = np.array([a_of[p.author] for p in forecasts], dtype=np.intp)
+    question = np.array([q_of[p.question_id] for p in forecasts], dtype=np.intp)
+    day = np.array([p.registered.toordinal() for p in forecasts], dtype=np.int64)
+    revision = np.array([p.supersedes is not None for p in forecasts], dtype=bool)
+    order = np.lexsort((revision, day, question, author))
+    keys = (author[order], question[order], day[order], revision[order])
+    if np.any(np.logical_and.reduce([k[1:] == k[:-1] for k in keys])):  # same day, same kind: by id
+        ids = [p.id for p in forecasts]
+        id_rank = np.empty(len(ids), dtype=np.intp)
+        id_rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
+        order = np.lexsort((id_rank, revision, day, question, author))
+    author, question, day = author[order], question[order], day[order]
+    given = np.array([q_of[p.given] if p.given else -1 for p in forecasts], dtype=np.intp)[order]
+    probability = np.array([p.probability or np.nan for p in forecasts], dtype=float)[order]
+
+    # per question: resolution day (-1 while open), how it counts, and the first forecast anyone made
+    end_of = np.array([r.resolved_at.date().toordinal() if r else -1 for r in resolutions], dtype=np.int64)
+    annulled = np.array([o in UNSCORED_OUTCOMES for o in outcomes], dtype=bool)
+    yes = np.array([o == "yes" for o in outcomes], dtype=bool)
+    binary = np.array([q.kind == "binary" for q in questions], dtype=bool)
+    window_start = np.full(len(questions), np.iinfo(np.int64).max)
+    np.minimum.at(window_start, question, day)
+
+    # series: runs of one author and question; only resolved questions count
+    n = len(forecasts)
+    new = np.r_[True, (author[1:] != author[:-1]) | (question[1:] != question[:-1])] if n else np.zeros(0, bool)
+    starts = np.flatnonzero(new)
+    lasts = np.r_[starts[1:], n] - 1
+    s_question = question[starts]
+    condition = given[lasts]  # the latest forecast's condition is the one that holds
+    failed = (condition >= 0) & ~yes[condition]
+    late = day[starts] > end_of[s_question]
+    resolved = end_of[s_question] >= 0
+    unscored = [
+        Unscored(
+            names[author[starts[s]]],
+            questions[s_question[s]].id,
+            _reason(s_question[s], condition[s], questions, outcomes),
+        )
+        for s in np.flatnonzero(resolved & (annulled[s_question] | failed | late)).tolist()
+    ]
+    keep = resolved & ~annulled[s_question] & ~failed & ~late
+
+    # forecasts standing at resolution (a prefix of each series) and the days each stood
+    series = np.cumsum(new) - 1
+    end = end_of[question]
+    standing = keep[series] & (day <= end)
+    following = np.where(np.r_[~new[1:], False], np.r_[day[1:], 0], end)
+    span = np.where(standing, np.clip(np.minimum(following, end) - day, 0, None), 0).astype(float)
+    stop = starts + np.bincount(series[standing], minlength=len(starts))
+    window = (end_of - window_start)[s_question].astype(float)
+    covered = np.bincount(series, span, minlength=len(starts))
+    use_last = (window <= 0) | (covered == 0) | (policy == "last")
+    weight = np.where(use_last[series], 0.0, span)
+    weight[(stop - 1)[keep & use_last]] = 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if policy == "last":
+            coverage = np.where(window <= 0, 1.0, (end_of[s_question] - day[starts]) / window)
+        else:
+            coverage = np.where(window <= 0, 1.0, covered / window)
+    scored = np.flatnonzero(weight > 0)
+    weight = weight[scored] / np.bincount(series[scored], weight[scored], minlength=len(starts))[series[scored]]
+    per_forecast = _forecast_scores(
+        forecasts, order[scored], probability[scored], question[scored], questions, outcomes
+    )
+    totals = {
+        name: np.bincount(series[scored], values * weight, minlength=len(starts))[keep]
+        for name, values in per_forecast.items()
+    }
+    return Table(
+        policy=policy,
+        authors=names,
+        questions=questions,
+        outcomes=outcomes,
+        forecasts=forecasts,
+        order=order,
+        author=author[starts][keep],
+        question=s_question[keep],
+        first=starts[keep],
+        stop=stop[keep],
+        registered=day[starts][keep],
+        resolved=end_of[s_question][keep],
+        scores=totals,
+        coverage=coverage[keep],
+        last_probability=np.where(binary[s_question], probability[stop - 1], np.nan)[keep],
+        unscored=unscored,
+    )
 
 
-def _forecast_scores(prediction: Prediction, question: Question, outcome: str | float) -> dict[str, float | None]:
+def _reason(question: int, condition: int, questions: list[Question], outcomes: list[str | float | None]) -> str:
+    """Why a resolved series is not scored (:func:`score_table` found that it is not)."""
+    if outcomes[question] in UNSCORED_OUTCOMES:
+        return f"question {outcomes[question]}"
+    if condition >= 0 and outcomes[condition] is None:
+        return "condition not yet resolved"
+    if condition >= 0 and outcomes[condition] != "yes":
+        return f"condition {questions[condition].id} resolved {outcomes[condition]}"
+    return "registered after the question resolved"
+
+
+def _forecast_scores(
+    forecasts: list[Prediction],
+    index: np.ndarray,
+    probability: np.ndarray,
+    question: np.ndarray,
+    questions: list[Question],
+    outcomes: list[str | float | None],
+) -> dict[str, np.ndarray]:
+    """Each score of the forecasts ``forecasts[index]`` (nan where it does not apply).
+
+    Binary forecasts, the bulk, are scored as arrays from ``probability``; the others one by one.
+    """
+    result = {name: np.full(len(index), np.nan) for name in _SCORES}
+    binary = np.array([q.kind == "binary" for q in questions], dtype=bool)[question]
+    yes = np.array([o == "yes" for o in outcomes], dtype=bool)[question][binary]
+    p = probability[binary]
+    p_outcome = np.where(yes, p, 1 - p)
+    result["brier"][binary] = scoring.brier_binary(p, yes)
+    result["log_score"][binary] = scoring.log_score(p_outcome)
+    result["baseline"][binary] = scoring.baseline_score(p_outcome, 2)
+    for k in np.flatnonzero(~binary).tolist():
+        q = int(question[k])
+        for name, value in _one_forecast(forecasts[index[k]], questions[q], outcomes[q]).items():  # type: ignore[arg-type]
+            result[name][k] = np.nan if value is None else value
+    return result
+
+
+def _one_forecast(prediction: Prediction, question: Question, outcome: str | float) -> dict[str, float | None]:
+    """Scores of one categorical, ordering or numeric forecast."""
     if question.kind == "numeric":
         quantiles = prediction.quantiles or {}
         value = float(outcome)
@@ -110,68 +332,13 @@ def _forecast_scores(prediction: Prediction, question: Question, outcome: str | 
             "crps": scoring.crps_from_quantiles(quantiles, value),
             "interval": scoring.interval_score(*interval, value) if interval else None,
         }
-    if question.kind == "binary":
-        p = prediction.probability or 0.0
-        happened = outcome == "yes"
-        p_outcome, options, brier = (p if happened else 1 - p), 2, scoring.brier_binary(p, happened)
-    else:
-        probabilities = prediction.probabilities or {}
-        p_outcome, options = probabilities[str(outcome)], len(probabilities)
-        brier = scoring.brier_categorical(probabilities, str(outcome))
+    probabilities = prediction.probabilities or {}
+    p_outcome = probabilities[str(outcome)]
     return {
-        "brier": brier,
-        "log_score": scoring.log_score(p_outcome),
-        "baseline": scoring.baseline_score(p_outcome, options),
+        "brier": scoring.brier_categorical(probabilities, str(outcome)),
+        "log_score": float(scoring.log_score(p_outcome)),
+        "baseline": float(scoring.baseline_score(p_outcome, len(probabilities))),
     }
-
-
-def score_series(
-    forecasts: list[Prediction], question: Question, resolution: Resolution, window_start: dt.date, policy: str
-) -> ScoredSeries:
-    """Score one author's series on one resolved question."""
-    end = resolution.resolved_at.date()
-    standing = [p for p in forecasts if p.registered <= end]  # build() drops series wholly after `end`
-    window = (end - window_start).days
-    per_forecast = [_forecast_scores(p, question, resolution.outcome) for p in standing]
-    first = standing[0].registered
-    if policy == "last" or window <= 0:
-        combined = per_forecast[-1]
-        coverage = 1.0 if window <= 0 else (end - first).days / window
-    else:
-        starts = [p.registered for p in standing]
-        spans = [max((b - a).days, 0) for a, b in zip(starts, [*starts[1:], end], strict=True)]
-        covered = sum(spans)
-        if covered == 0:
-            combined = per_forecast[-1]
-        else:
-            combined = {
-                key: (
-                    None
-                    if any(s[key] is None for s in per_forecast)
-                    else math.fsum(s[key] * w for s, w in zip(per_forecast, spans, strict=True)) / covered  # type: ignore[operator]
-                )
-                for key in per_forecast[-1]
-            }
-        coverage = covered / window
-    last = standing[-1]
-    return ScoredSeries(
-        author=last.author,
-        question=question.id,
-        kind=question.kind,
-        predictions=tuple(p.id for p in standing),
-        outcome=resolution.outcome,
-        resolved_at=end,
-        registered=first,
-        brier=combined.get("brier"),
-        log_score=combined.get("log_score"),
-        baseline=combined.get("baseline"),
-        pinball=combined.get("pinball"),
-        interval=combined.get("interval"),
-        crps=combined.get("crps"),
-        coverage=coverage,
-        last_probability=last.probability if question.kind == "binary" else None,
-        tags=tuple(sorted(set(question.tags) | {t for p in standing for t in p.tags})),
-    )
 
 
 def build(
@@ -180,142 +347,111 @@ def build(
     policy: str = "time-averaged",
     min_n: int = MIN_N,
     today: dt.date | None = None,
-    authors: Iterable[str] | None = None,
+    authors: Sequence[str] | None = None,
     groups: Sequence[tuple[str, str]] = (),
     resamples: int = 200,
+    table: Table | None = None,
 ) -> Leaderboard:
     """Score every resolved series of the registry and rank the authors.
 
     ``groups`` keeps only series in every (grouping, key) given, e.g. ``[("tag", "scheming")]``.
+    ``table`` reuses a :func:`score_table` of the same registry and policy.
     """
     today = today or dt.datetime.now(dt.UTC).date()
-    wanted = set(authors) if authors is not None else None
-    grouped = series_of(registry)
-    first_forecast: dict[str, dt.date] = {}
-    for (_, qid), forecasts in grouped.items():
-        first_forecast[qid] = min(first_forecast.get(qid, forecasts[0].registered), forecasts[0].registered)
-    scored: list[ScoredSeries] = []
-    unscored: list[Unscored] = []
-    for (author, qid), forecasts in sorted(grouped.items()):
-        question = registry.questions[qid]
-        resolution = registry.resolution(qid)
-        if resolution is None:
-            continue
-        if resolution.outcome in UNSCORED_OUTCOMES:
-            unscored.append(Unscored(author, qid, f"question {resolution.outcome}"))
-            continue
-        condition = forecasts[-1].given
-        if condition is not None:
-            settled = registry.resolution(condition)
-            if settled is None or settled.outcome != "yes":
-                why = (
-                    "condition not yet resolved"
-                    if settled is None
-                    else f"condition {condition} resolved {settled.outcome}"
-                )
-                unscored.append(Unscored(author, qid, why))
-                continue
-        if forecasts[0].registered > resolution.resolved_at.date():
-            unscored.append(Unscored(author, qid, "registered after the question resolved"))
-            continue
-        series = score_series(forecasts, question, resolution, first_forecast[qid], policy)
-        if all(key in groups_of(series, by) for by, key in groups):
-            scored.append(series)
+    table = table if table is not None else score_table(registry, policy)
+    rows = np.ones(len(table), dtype=bool)
+    for by, key in groups:
+        rows &= np.array([key in labels for labels in group_labels(table, by)], dtype=bool)
     # peers and the adjusted fit use every author; --author only narrows what is shown
-    authors_scored = [
-        a for a in _authors(registry, scored, unscored, today, resamples) if wanted is None or a.author in wanted
-    ]
-    if wanted is not None:
-        scored = [s for s in scored if s.author in wanted]
+    everyone = _author_scores(table, rows, today, resamples)
+    unscored = table.unscored
+    if authors is not None:
+        wanted = set(authors)
+        everyone = [a for a in everyone if a.author in wanted]
+        codes = [i for i, name in enumerate(table.authors) if name in wanted]
+        rows = rows & np.isin(table.author, codes)
         unscored = [u for u in unscored if u.author in wanted]
-    ranked = sorted((a for a in authors_scored if a.n >= min_n), key=lambda a: (a.brier, a.author))
-    unranked = sorted((a for a in authors_scored if a.n < min_n), key=lambda a: (-a.n, a.author))
-    return Leaderboard(ranked, unranked, scored, unscored, min_n, policy)
+    ranked = sorted((a for a in everyone if a.n >= min_n), key=lambda a: (a.brier, a.author))
+    unranked = sorted((a for a in everyone if a.n < min_n), key=lambda a: (-a.n, a.author))
+    return Leaderboard(ranked, unranked, unscored, min_n, policy, table, rows)
 
 
 HORIZONS = ((90, "under 3 months"), (365, "3-12 months"), (3 * 365, "1-3 years"))
 GROUPINGS = ("tag", "year", "horizon")
 
 
-def groups_of(series: ScoredSeries, by: str) -> tuple[str, ...]:
-    """The groups a series belongs to: its tags, its year of registration, or its horizon."""
+def group_labels(table: Table, by: str) -> list[tuple[str, ...]]:
+    """The groups each row belongs to: its tags, its year of registration, or its horizon."""
     if by == "tag":
-        return series.tags
+        return table.tags
     if by == "year":
-        return (str(series.registered.year),)
-    days = (series.resolved_at - series.registered).days
-    return (next((name for limit, name in HORIZONS if days < limit), "over 3 years"),)
+        years = (table.registered - _EPOCH).astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970
+        return [(str(year),) for year in years.tolist()]
+    names = [name for _, name in HORIZONS] + ["over 3 years"]
+    index = np.searchsorted([limit for limit, _ in HORIZONS], table.resolved - table.registered, side="right")
+    return [(names[i],) for i in index.tolist()]
 
 
 def views(
     registry: Registry, board: Leaderboard, by: str, groups: Sequence[tuple[str, str]] = (), **options: Any
 ) -> list[tuple[str, Leaderboard]]:
     """One leaderboard per group of ``board``'s series, built with the same options."""
-    keys = sorted({key for series in board.series for key in groups_of(series, by)})
-    return [(key, build(registry, groups=[*groups, (by, key)], **options)) for key in keys]
+    labels = group_labels(board.table, by)
+    keys = sorted({key for row in np.flatnonzero(board.rows).tolist() for key in labels[row]})
+    return [(key, build(registry, groups=[*groups, (by, key)], table=board.table, **options)) for key in keys]
 
 
-def _mean(values: Iterable[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return math.fsum(present) / len(present) if present else None
+def _author_scores(table: Table, rows: np.ndarray, today: dt.date, resamples: int) -> list[AuthorScore]:
+    """Every author's scores over the table's ``rows``."""
+    count = len(table.authors)
+    brier = table.scores["brier"]
+    with_brier = rows & ~np.isnan(brier)
+    author, question = table.author[with_brier], table.question[with_brier]
+    n = np.bincount(author, minlength=count)
 
+    def mean(values: np.ndarray, of: np.ndarray = author) -> list[float | None]:
+        present = ~np.isnan(values)
+        k = np.bincount(of[present], minlength=count)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _optional(np.bincount(of[present], values[present], minlength=count) / k)
 
-def _authors(
-    registry: Registry, scored: list[ScoredSeries], unscored: list[Unscored], today: dt.date, resamples: int
-) -> list[AuthorScore]:
-    with_brier = [s for s in scored if s.brier is not None]
-    by_question: dict[str, dict[str, float]] = defaultdict(dict)
-    for s in with_brier:
-        by_question[s.question][s.author] = s.brier  # type: ignore[assignment]
-    peers: dict[str, list[tuple[float, float]]] = defaultdict(list)
-    for briers in by_question.values():
-        for author, peer in scoring.peer_scores(briers).items():
-            if peer is not None:
-                peers[author].append(peer)
-    adjusted = (
-        scoring.difficulty_adjusted(((s.author, s.question, s.brier) for s in with_brier), resamples=resamples)  # type: ignore[misc]
-        if with_brier
-        else None
-    )
-    series_by_author: dict[str, list[ScoredSeries]] = defaultdict(list)
-    for s in scored:
-        series_by_author[s.author].append(s)
-    unscored_by_author: dict[str, int] = defaultdict(int)
-    for u in unscored:
-        unscored_by_author[u.author] += 1
-    result = []
-    for author in sorted(set(series_by_author) | set(unscored_by_author)):
-        mine = [s for s in series_by_author[author] if s.brier is not None]
-        numeric = [s for s in series_by_author[author] if s.pinball is not None]
-        binary_due = [
-            s
-            for s in mine
-            if s.kind == "binary"
-            and s.last_probability is not None
-            and registry.questions[s.question].resolve_by <= today
-        ]
-        probabilities = [s.last_probability for s in binary_due]
-        outcomes = [s.outcome == "yes" for s in binary_due]
-        peer_list = peers.get(author, [])
-        result.append(
-            AuthorScore(
-                author=author,
-                n=len(mine),
-                brier=_mean(s.brier for s in mine),
-                log_score=_mean(s.log_score for s in mine),
-                baseline=_mean(s.baseline for s in mine),
-                peer=_mean(p[0] for p in peer_list),
-                peer_median=_mean(p[1] for p in peer_list),
-                adjusted=adjusted.effects.get(author) if adjusted else None,
-                adjusted_ci=adjusted.intervals.get(author) if adjusted else None,
-                murphy=scoring.murphy(probabilities, outcomes) if probabilities else None,  # type: ignore[arg-type]
-                calibration=scoring.calibration(probabilities, outcomes),  # type: ignore[arg-type]
-                numeric_n=len(numeric),
-                pinball=_mean(s.pinball for s in numeric),
-                unscored=unscored_by_author[author],
-            )
+    peer, peer_median = scoring.peer_scores_grouped(question, brier[with_brier])
+    effects, low, high = scoring.adjusted_effects(author, question, brier[with_brier], count, resamples)
+    due_day = np.array([q.resolve_by.toordinal() for q in table.questions], dtype=np.int64)
+    due = with_brier & ~np.isnan(table.last_probability) & (due_day[table.question] <= today.toordinal())
+    outcomes = np.array([o == "yes" for o in table.outcomes], dtype=bool)
+    p, hit, who = table.last_probability[due], outcomes[table.question[due]], table.author[due]
+    murphy = scoring.murphy_grouped(p, hit, who, count)
+    calibration = scoring.calibration_grouped(p, hit, who, count)
+    numeric = rows & ~np.isnan(table.scores["pinball"])
+    numeric_n = np.bincount(table.author[numeric], minlength=count)
+    unscored = dict.fromkeys(table.authors, 0)
+    for u in table.unscored:
+        unscored[u.author] += 1
+    means = {name: mean(table.scores[name][with_brier]) for name in ("brier", "log_score", "baseline")}
+    peers, peer_medians = mean(peer), mean(peer_median)
+    pinball = mean(table.scores["pinball"][numeric], table.author[numeric])
+    shown = np.bincount(table.author[rows], minlength=count) > 0
+    return [
+        AuthorScore(
+            author=name,
+            n=int(n[i]),
+            brier=means["brier"][i],
+            log_score=means["log_score"][i],
+            baseline=means["baseline"][i],
+            peer=peers[i],
+            peer_median=peer_medians[i],
+            adjusted=None if math.isnan(effects[i]) else float(effects[i]),
+            adjusted_ci=None if math.isnan(effects[i]) else (float(low[i]), float(high[i])),
+            murphy=murphy[i],
+            calibration=calibration[i],
+            numeric_n=int(numeric_n[i]),
+            pinball=pinball[i],
+            unscored=unscored[name],
         )
-    return result
+        for i, name in enumerate(table.authors)
+        if shown[i] or unscored[name]
+    ]
 
 
 def as_json(board: Leaderboard, generated_at: dt.datetime) -> dict[str, Any]:

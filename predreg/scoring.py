@@ -15,8 +15,12 @@ from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing
+import os
+import sys
 from collections.abc import Iterable, Mapping, Sequence
-from statistics import median
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
 
 import attrs
 import numpy as np
@@ -28,9 +32,12 @@ CALIBRATION_EDGES: tuple[float, ...] = (0.0, 0.05, 0.15, 0.25, 0.35, 0.45, 0.55,
 """Calibration bins, 10 points wide in the middle and 5 at the extremes."""
 
 
-def brier_binary(probability: float, happened: bool) -> float:
-    """``(p - o)^2``: 0 for certainty on what happened, 1 for certainty on what did not."""
-    return (probability - (1.0 if happened else 0.0)) ** 2
+def brier_binary(probability: Any, happened: Any) -> Any:
+    """``(p - o)^2``: 0 for certainty on what happened, 1 for certainty on what did not.
+
+    Takes numbers or numpy arrays alike.
+    """
+    return (probability - np.multiply(happened, 1.0)) ** 2
 
 
 def brier_categorical(probabilities: Mapping[str, float], outcome: str) -> float:
@@ -38,14 +45,14 @@ def brier_categorical(probabilities: Mapping[str, float], outcome: str) -> float
     return math.fsum((p - (1.0 if name == outcome else 0.0)) ** 2 for name, p in probabilities.items())
 
 
-def log_score(probability_of_outcome: float) -> float:
+def log_score(probability_of_outcome: Any) -> Any:
     """Natural log of the probability given to what happened (at most 0)."""
-    return math.log(probability_of_outcome)
+    return np.log(probability_of_outcome)
 
 
-def baseline_score(probability_of_outcome: float, options: int) -> float:
+def baseline_score(probability_of_outcome: Any, options: Any) -> Any:
     """Metaculus-style score against a uniform forecast over ``options`` outcomes."""
-    return 100 * (math.log(probability_of_outcome) - math.log(1 / options)) / math.log(options)
+    return 100 * (np.log(probability_of_outcome) + np.log(options)) / np.log(options)
 
 
 def pinball_loss(quantiles: Mapping[float, float], value: float) -> float:
@@ -94,10 +101,35 @@ def peer_scores(briers: Mapping[str, float]) -> dict[str, tuple[float, float] | 
 
     Negative is better than the others. None when the author is alone on the question.
     """
-    result: dict[str, tuple[float, float] | None] = {}
-    for author, score in briers.items():
-        others = [s for a, s in briers.items() if a != author]
-        result[author] = (score - math.fsum(others) / len(others), score - median(others)) if others else None
+    scores = np.array(list(briers.values()), dtype=float)
+    mean, middle = peer_scores_grouped(np.zeros(len(scores), dtype=np.intp), scores)
+    return {
+        author: None if math.isnan(m) else (float(m), float(d))
+        for author, m, d in zip(briers, mean, middle, strict=True)
+    }
+
+
+def peer_scores_grouped(groups: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, its score minus the mean and the median of the other rows of its group (nan when alone)."""
+    order = np.lexsort((scores, groups))
+    group, score = groups[order], scores[order]
+    n = len(score)
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if n else np.zeros(0, dtype=np.intp)
+    sizes = np.diff(np.r_[starts, n])
+    start, others = np.repeat(starts, sizes), np.repeat(sizes, sizes) - 1
+    rank = np.arange(n) - start  # position of the row within its sorted group
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = score - (np.repeat(np.add.reduceat(score, starts), sizes) - score) / others if n else score
+
+    def other(k: np.ndarray) -> np.ndarray:
+        """The k-th smallest of the others: skip the row itself."""
+        return score[np.clip(start + k + (k >= rank), 0, max(n - 1, 0))]
+
+    median_of_others = (other((others - 1) // 2) + other(others // 2)) / 2
+    middle = np.where(others > 0, score - median_of_others, np.nan)
+    mean = np.where(others > 0, mean, np.nan)
+    result = (np.empty(n), np.empty(n))
+    result[0][order], result[1][order] = mean, middle
     return result
 
 
@@ -120,14 +152,32 @@ def murphy(probabilities: Sequence[float], outcomes: Sequence[bool]) -> Murphy:
     Grouping by exact value (rather than by bins) makes the three terms sum to the
     Brier score exactly.
     """
-    n = len(probabilities)
-    base_rate = sum(outcomes) / n
-    groups: dict[float, list[bool]] = {}
-    for p, o in zip(probabilities, outcomes, strict=True):
-        groups.setdefault(p, []).append(o)
-    reliability = math.fsum(len(g) * (p - sum(g) / len(g)) ** 2 for p, g in groups.items()) / n
-    resolution = math.fsum(len(g) * (sum(g) / len(g) - base_rate) ** 2 for g in groups.values()) / n
-    return Murphy(reliability, resolution, base_rate * (1 - base_rate))
+    p = np.asarray(probabilities, dtype=float)
+    result = murphy_grouped(p, np.asarray(outcomes, dtype=bool), np.zeros(len(p), dtype=np.intp), 1)[0]
+    assert result is not None, "murphy() needs at least one forecast"
+    return result
+
+
+def murphy_grouped(
+    probabilities: np.ndarray, outcomes: np.ndarray, groups: np.ndarray, n_groups: int
+) -> list[Murphy | None]:
+    """:func:`murphy` for each group of forecasts (None for a group without any)."""
+    order = np.lexsort((probabilities, groups))
+    group, p, hit = groups[order], probabilities[order], outcomes[order].astype(float)
+    new_cell = np.r_[True, (group[1:] != group[:-1]) | (p[1:] != p[:-1])] if len(p) else np.zeros(0, dtype=bool)
+    cell = np.cumsum(new_cell) - 1  # one cell per (group, exact probability)
+    cell_group, cell_p = group[new_cell], p[new_cell]
+    cell_n = np.bincount(cell).astype(float)
+    cell_rate = np.bincount(cell, hit) / np.maximum(cell_n, 1)
+    n = np.bincount(group, minlength=n_groups).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        base = np.bincount(group, hit, minlength=n_groups) / n
+        reliability = np.bincount(cell_group, cell_n * (cell_p - cell_rate) ** 2, minlength=n_groups) / n
+        resolution = np.bincount(cell_group, cell_n * (cell_rate - base[cell_group]) ** 2, minlength=n_groups) / n
+    return [
+        Murphy(float(reliability[g]), float(resolution[g]), float(base[g] * (1 - base[g]))) if n[g] else None
+        for g in range(n_groups)
+    ]
 
 
 def wilson_interval(successes: int, trials: int, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -157,25 +207,40 @@ def calibration(
     probabilities: Sequence[float], outcomes: Sequence[bool], edges: Sequence[float] = CALIBRATION_EDGES
 ) -> list[CalibrationBin]:
     """Calibration table: per bin, count, mean forecast, observed frequency, Wilson 95% interval."""
-    bins = []
-    for index, (low, high) in enumerate(itertools.pairwise(edges)):
-        last = index == len(edges) - 2
-        members = [
-            (p, o) for p, o in zip(probabilities, outcomes, strict=True) if low <= p < high or (last and p == high)
-        ]
-        hits = sum(o for _, o in members)
-        count = len(members)
-        bins.append(
+    p = np.asarray(probabilities, dtype=float)
+    groups = np.zeros(len(p), dtype=np.intp)
+    return calibration_grouped(p, np.asarray(outcomes, dtype=bool), groups, 1, edges)[0]
+
+
+def calibration_grouped(
+    probabilities: np.ndarray,
+    outcomes: np.ndarray,
+    groups: np.ndarray,
+    n_groups: int,
+    edges: Sequence[float] = CALIBRATION_EDGES,
+) -> list[list[CalibrationBin]]:
+    """:func:`calibration` for each group of forecasts. A bin holds [low, high); the last also its high."""
+    n_bins = len(edges) - 1
+    bins = np.clip(np.searchsorted(edges, probabilities, side="right") - 1, 0, n_bins - 1)
+    cells = groups * n_bins + bins
+    size = n_groups * n_bins
+    counts = np.bincount(cells, minlength=size).reshape(n_groups, n_bins)
+    sums = np.bincount(cells, probabilities, minlength=size).reshape(n_groups, n_bins)
+    hits = np.bincount(cells, outcomes.astype(float), minlength=size).reshape(n_groups, n_bins).round().astype(int)
+    return [
+        [
             CalibrationBin(
-                low=low,
-                high=high,
-                count=count,
-                mean_forecast=math.fsum(p for p, _ in members) / count if count else None,
-                observed=hits / count if count else None,
-                interval=wilson_interval(hits, count),
+                low=edges[b],
+                high=edges[b + 1],
+                count=int(counts[g, b]),
+                mean_forecast=float(sums[g, b] / counts[g, b]) if counts[g, b] else None,
+                observed=float(hits[g, b] / counts[g, b]) if counts[g, b] else None,
+                interval=wilson_interval(int(hits[g, b]), int(counts[g, b])),
             )
-        )
-    return bins
+            for b in range(n_bins)
+        ]
+        for g in range(n_groups)
+    ]
 
 
 @attrs.frozen
@@ -187,99 +252,187 @@ class Adjusted:
     intervals: dict[str, tuple[float, float]]
 
 
-def fit_effects(
-    authors: npt.ArrayLike,
-    questions: npt.ArrayLike,
-    scores: npt.ArrayLike,
-    n_authors: int,
-    n_questions: int,
-    start: np.ndarray | None = None,
-) -> np.ndarray:
-    """Least-squares author effects of ``score = a_author + b_question + e``.
+class TwoWay:
+    """Rows of ``score = a_author + b_question + e``, grouped by question, fitted by least squares.
 
     Solved by alternating projections (backfitting), which is exact least squares for
     this two-way layout and costs O(rows) per sweep, so it scales to millions of rows
-    where a dense solver would not. Effects are centred to mean 0 over authors.
-    ``start`` warm-starts the author effects (the bootstrap starts from the full fit).
+    where a dense solver would not. Rows are kept grouped by question so that a sweep is
+    two contiguous reductions and one scatter.
     """
-    a_index = np.asarray(authors)
-    q_index = np.asarray(questions)
-    y = np.asarray(scores, dtype=float)
-    a_count = np.maximum(np.bincount(a_index, minlength=n_authors), 1)
-    q_count = np.maximum(np.bincount(q_index, minlength=n_questions), 1)
-    a = np.zeros(n_authors) if start is None else start.copy()
-    b = np.zeros(n_questions)
-    for _ in range(500):
-        b = np.bincount(q_index, y - a[a_index], minlength=n_questions) / q_count
-        new_a = np.bincount(a_index, y - b[q_index], minlength=n_authors) / a_count
-        change = float(np.max(np.abs(new_a - a))) if n_authors else 0.0
-        a = new_a
-        if change < 1e-12:
-            break
-    return a - a.mean()
+
+    def __init__(self, authors: np.ndarray, scores: np.ndarray, sizes: np.ndarray, n_authors: int):
+        """Rows already grouped by question: ``sizes`` rows of the first question, and so on."""
+        self.authors, self.scores, self.sizes, self.n_authors = authors, scores, sizes, n_authors
+        self.starts = np.cumsum(sizes) - sizes
+        self.question_sums = np.add.reduceat(scores, self.starts) if len(scores) else np.zeros(0)
+
+    @classmethod
+    def from_rows(
+        cls, authors: npt.ArrayLike, questions: npt.ArrayLike, scores: npt.ArrayLike, n_authors: int
+    ) -> TwoWay:
+        q = np.asarray(questions, dtype=np.intp)
+        order = np.argsort(q, kind="stable")
+        q = q[order]
+        starts = np.flatnonzero(np.r_[True, q[1:] != q[:-1]]) if len(q) else np.zeros(0, dtype=np.intp)
+        authors = np.asarray(authors, dtype=np.intp)[order]
+        return cls(authors, np.asarray(scores, dtype=float)[order], np.diff(np.r_[starts, len(q)]), n_authors)
+
+    def fit(self, start: np.ndarray | None = None, tol: float = 1e-12) -> np.ndarray:
+        """Author effects centred to mean 0 over the authors present; nan for the others."""
+        return self.fit_weighted(np.ones(len(self.sizes)), start, tol)
+
+    def resample(self, drawn: np.ndarray, start: np.ndarray, tol: float) -> np.ndarray:
+        """The fit on a question bootstrap resample: ``drawn[j]`` copies of question j.
+
+        A question drawn twice counts twice, exactly as two copies of it would (the
+        copies' own effects would be equal); questions not drawn are left out.
+        """
+        picked = drawn > 0
+        rows = np.repeat(picked, self.sizes)
+        subset = TwoWay(self.authors[rows], self.scores[rows], self.sizes[picked], self.n_authors)
+        return subset.fit_weighted(drawn[picked].astype(float), start, tol)
+
+    def fit_weighted(self, weights: np.ndarray, start: np.ndarray | None, tol: float) -> np.ndarray:
+        """Least squares with a weight per question; ``start`` warm-starts the author effects."""
+        row_weights = np.repeat(weights, self.sizes)
+        weight_of_author = np.bincount(self.authors, row_weights, minlength=self.n_authors)
+        weighted_sums = np.bincount(self.authors, row_weights * self.scores, minlength=self.n_authors)
+        present = weight_of_author > 0
+        if not present.any():
+            return np.full(self.n_authors, np.nan)
+        weight_of_author[~present] = 1.0
+        a = np.zeros(self.n_authors) if start is None else np.where(np.isnan(start), 0.0, start)
+        for _ in range(1000):
+            b = (self.question_sums - np.add.reduceat(a.take(self.authors), self.starts)) / self.sizes
+            scattered = np.bincount(self.authors, np.repeat(weights * b, self.sizes), self.n_authors)
+            new = (weighted_sums - scattered) / weight_of_author
+            change = float(np.max(np.abs(new - a)[present]))
+            a = new
+            if change < tol:
+                break
+        return np.where(present, a - a[present].mean(), np.nan)
+
+
+def fit_effects(authors: npt.ArrayLike, questions: npt.ArrayLike, scores: npt.ArrayLike, n_authors: int) -> np.ndarray:
+    """Least-squares author effects of ``score = a_author + b_question + e``, centred to mean 0."""
+    return TwoWay.from_rows(authors, questions, scores, n_authors).fit()
+
+
+BOOTSTRAP_TOLERANCE = 1e-6
+"""Sweeps of a bootstrap refit stop when no effect moves by more than this (Brier units).
+
+The refit is then within about a fifth of this of its exact solution: far below the three
+decimals shown and the bootstrap's own sampling error.
+"""
+
+
+def adjusted_effects(
+    authors: np.ndarray, questions: np.ndarray, scores: np.ndarray, n_authors: int, resamples: int = 200, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Author effects with question-bootstrap 95% intervals, as arrays over author codes.
+
+    Effects are only comparable between authors linked through shared questions, so
+    only the largest such connected group is fitted; the other authors (and everyone,
+    when the group has one author) get nan. Returns (effects, low, high).
+    """
+    nothing = np.full(n_authors, np.nan)
+    keep = largest_connected(authors, questions)
+    if len(np.unique(authors[keep])) < 2:  # one author alone has nobody to be compared with
+        return nothing, nothing.copy(), nothing.copy()
+    design = TwoWay.from_rows(authors[keep], questions[keep], scores[keep], n_authors)
+    effects = design.fit()
+    draws = _bootstrap(design, effects, resamples, seed)
+    low, high = nothing.copy(), nothing.copy()
+    for i in np.flatnonzero(~np.isnan(effects)):
+        column = draws[:, i][~np.isnan(draws[:, i])]  # an author absent from a resample has no draw in it
+        if len(column):
+            low[i], high[i] = np.percentile(column, [2.5, 97.5])
+    return effects, low, high
+
+
+PARALLEL_ROWS = 200_000
+"""From this many rows, bootstrap resamples are refitted in worker processes, one per core."""
+
+_SHARED: tuple[TwoWay, np.ndarray] | None = None
+"""The design and its full fit, inherited by forked bootstrap workers (never pickled)."""
+
+
+def _refit(seeds: list[np.random.SeedSequence]) -> np.ndarray:
+    """One refit per seed of the shared design, each from its own question draw."""
+    assert _SHARED is not None
+    design, effects = _SHARED
+    count = len(design.sizes)
+    draws = np.empty((len(seeds), design.n_authors))
+    for k, seed in enumerate(seeds):
+        drawn = np.bincount(np.random.default_rng(seed).integers(0, count, count), minlength=count)
+        draws[k] = design.resample(drawn, effects, BOOTSTRAP_TOLERANCE)
+    return draws
+
+
+def _bootstrap(design: TwoWay, effects: np.ndarray, resamples: int, seed: int) -> np.ndarray:
+    """``resamples`` question-bootstrap refits, one row of author effects each.
+
+    Each resample has its own seed, so the draws are the same however the work is split.
+    """
+    global _SHARED
+    seeds = np.random.SeedSequence(seed).spawn(resamples)
+    workers = min(os.cpu_count() or 1, resamples)
+    _SHARED = (design, effects)
+    try:
+        if len(design.authors) < PARALLEL_ROWS or workers < 2 or sys.platform != "linux":
+            return _refit(seeds)
+        chunks = [list(chunk) for chunk in np.array_split(np.array(seeds, dtype=object), workers)]
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return np.concatenate(list(pool.map(_refit, chunks)))
+    finally:
+        _SHARED = None
 
 
 def difficulty_adjusted(rows: Iterable[tuple[str, str, float]], resamples: int = 200, seed: int = 0) -> Adjusted:
-    """Author effects from (author, question, Brier) rows, with a question bootstrap 95% CI.
-
-    Effects are only comparable between authors linked through shared questions, so
-    only the largest such connected group is fitted; the others get no effect.
-    """
-    rows = _largest_connected(list(rows))
+    """Author effects from (author, question, Brier) rows, with a question bootstrap 95% CI."""
+    rows = list(rows)
     author_names = sorted({author for author, _, _ in rows})
-    if len(author_names) < 2:  # one author alone has nobody to be compared with
-        return Adjusted({}, {})
-    question_names = sorted({question for _, question, _ in rows})
     a_of = {name: i for i, name in enumerate(author_names)}
-    q_of = {name: i for i, name in enumerate(question_names)}
-    authors = np.array([a_of[a] for a, _, _ in rows], dtype=int)
-    questions = np.array([q_of[q] for _, q, _ in rows], dtype=int)
+    q_of: dict[str, int] = {}
+    authors = np.array([a_of[a] for a, _, _ in rows], dtype=np.intp)
+    questions = np.array([q_of.setdefault(q, len(q_of)) for _, q, _ in rows], dtype=np.intp)
     scores = np.array([s for _, _, s in rows], dtype=float)
-    effects = fit_effects(authors, questions, scores, len(author_names), len(question_names))
+    effects, low, high = adjusted_effects(authors, questions, scores, len(author_names), resamples, seed)
+    fitted = [i for i in range(len(author_names)) if not math.isnan(effects[i])]
+    return Adjusted(
+        {author_names[i]: float(effects[i]) for i in fitted},
+        {author_names[i]: (float(low[i]), float(high[i])) for i in fitted},
+    )
 
-    rng = np.random.default_rng(seed)
-    # rows grouped by question, so a resample's rows are built with offsets, not searches
+
+def largest_connected(authors: np.ndarray, questions: np.ndarray) -> np.ndarray:
+    """Mask of the rows in the largest group of authors linked through shared questions.
+
+    Connected components by label propagation with pointer jumping: each round every
+    author takes the smallest label among the authors it shares a question with, and
+    labels are followed to their roots, so rounds grow with log of the graph's size.
+    """
+    if len(authors) == 0:
+        return np.zeros(0, dtype=bool)
     order = np.argsort(questions, kind="stable")
-    counts = np.bincount(questions, minlength=len(question_names))
-    offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    draws = np.full((resamples, len(author_names)), np.nan)
-    for r in range(resamples):
-        picked = rng.integers(0, len(question_names), len(question_names))
-        sizes = counts[picked]
-        total = int(sizes.sum())
-        # position within each picked question's block, then the block's offset
-        within = np.arange(total) - np.repeat(np.cumsum(sizes) - sizes, sizes)
-        index = order[np.repeat(offsets[picked], sizes) + within]
-        copies = np.repeat(np.arange(len(picked)), sizes)  # each drawn copy is a new question
-        present = np.unique(authors[index])
-        fitted = fit_effects(authors[index], copies, scores[index], len(author_names), len(picked), start=effects)
-        # authors absent from a resample have no estimate in it; recentre on those present
-        draws[r, present] = fitted[present] - fitted[present].mean()
-    intervals = {}
-    for i, name in enumerate(author_names):
-        column = draws[:, i][~np.isnan(draws[:, i])]
-        low, high = np.percentile(column, [2.5, 97.5]) if len(column) else (math.nan, math.nan)
-        intervals[name] = (float(low), float(high))
-    return Adjusted({name: float(effects[i]) for i, name in enumerate(author_names)}, intervals)
-
-
-def _largest_connected(rows: list[tuple[str, str, float]]) -> list[tuple[str, str, float]]:
-    """The rows of the largest group of authors connected through shared questions."""
-    parent: dict[str, str] = {}
-
-    def root(node: str) -> str:
-        while parent.setdefault(node, node) != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    for author, question, _ in rows:
-        parent[root("a:" + author)] = root("q:" + question)
-    sizes: dict[str, int] = {}
-    for author, _, _ in rows:
-        key = root("a:" + author)
-        sizes[key] = sizes.get(key, 0) + 1
-    if not sizes:
-        return rows
-    biggest = max(sorted(sizes), key=lambda key: sizes[key])
-    return [row for row in rows if root("a:" + row[0]) == biggest]
+    q = questions[order]
+    first = np.flatnonzero(np.r_[True, q[1:] != q[:-1]])
+    # link every author of a question to that question's first author
+    u = np.repeat(authors[order][first], np.diff(np.r_[first, len(q)]))
+    v = authors[order]
+    label = np.arange(int(authors.max()) + 1)
+    while True:
+        lu, lv = label[u], label[v]
+        apart = lu != lv
+        if not apart.any():
+            break
+        np.minimum.at(label, np.maximum(lu, lv)[apart], np.minimum(lu, lv)[apart])
+        while True:  # follow every label to its root
+            jumped = label[label]
+            if np.array_equal(jumped, label):
+                break
+            label = jumped
+    roots = label[authors]
+    sizes = np.bincount(roots)
+    return roots == int(np.argmax(sizes))  # ties go to the smallest label

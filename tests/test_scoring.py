@@ -170,3 +170,105 @@ def test_crps_is_not_given_where_the_levels_do_not_cover_the_distribution_evenly
     assert scoring.crps_from_quantiles({0.05: 1.1, 0.25: 1.35, 0.5: 1.6, 0.75: 2.0, 0.95: 3.0}, 1.6) is None
     assert scoring.crps_from_quantiles({0.1: 1.0, 0.5: 1.5}, 1.6) is None
     assert scoring.crps_from_quantiles({0.25: 1.0, 0.5: 1.5, 0.75: 2.0}, 1.6) is not None
+
+
+def test_grouped_peer_scores_match_mean_and_median_of_the_others_worked_out_directly() -> None:
+    rng = np.random.default_rng(11)
+    groups = rng.integers(0, 40, 300)
+    scores = rng.choice([0.01, 0.04, 0.09, 0.25, 0.36], 300)  # ties, as real Brier scores have
+    mean, middle = scoring.peer_scores_grouped(groups, scores)
+    for row in range(300):
+        others = [scores[k] for k in range(300) if groups[k] == groups[row] and k != row]
+        if not others:
+            assert math.isnan(mean[row]) and math.isnan(middle[row])
+            continue
+        assert mean[row] == pytest.approx(scores[row] - sum(others) / len(others), abs=1e-12)
+        assert middle[row] == pytest.approx(scores[row] - float(np.median(others)), abs=1e-12)
+
+
+def test_grouped_calibration_and_murphy_are_those_of_each_group_alone() -> None:
+    rng = np.random.default_rng(12)
+    p = rng.choice([0.02, 0.1, 0.3, 0.5, 0.8, 0.97, 1.0], 400)
+    o = rng.random(400) < p
+    groups = rng.integers(0, 5, 400)
+    murphy = scoring.murphy_grouped(p, o, groups, 6)
+    calibration = scoring.calibration_grouped(p, o, groups, 6)
+    assert murphy[5] is None and all(b.count == 0 for b in calibration[5])  # group 5 has no forecasts
+    for g in range(5):
+        mine = groups == g
+        brier = brier_score_loss(o[mine], p[mine])
+        assert murphy[g] is not None and murphy[g].brier == pytest.approx(brier, abs=1e-12)
+        for b in calibration[g]:
+            inside = mine & (p >= b.low) & ((p < b.high) | ((b.high == 1.0) & (p == 1.0)))
+            assert b.count == inside.sum()
+            if b.count:
+                assert b.observed == pytest.approx(o[inside].mean(), abs=1e-12)
+
+
+def _components_by_search(authors: list[int], questions: list[int]) -> list[set[int]]:
+    """Connected groups of authors through shared questions, by plain graph search."""
+    seen: set[int] = set()
+    groups = []
+    for start in sorted(set(authors)):
+        if start in seen:
+            continue
+        group, todo = set(), [start]
+        while todo:
+            author = todo.pop()
+            if author in group:
+                continue
+            group.add(author)
+            shared = {q for a, q in zip(authors, questions, strict=True) if a == author}
+            todo += [a for a, q in zip(authors, questions, strict=True) if q in shared]
+        seen |= group
+        groups.append(group)
+    return groups
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_largest_connected_group_matches_a_plain_graph_search(seed: int) -> None:
+    rng = random.Random(seed)
+    authors, questions = [], []
+    for q in range(rng.randint(5, 60)):  # sparse: several groups, some long chains
+        for a in rng.sample(range(50), rng.choice([1, 1, 2, 2, 3])):
+            authors.append(a)
+            questions.append(q)
+    mask = scoring.largest_connected(np.array(authors), np.array(questions))
+    groups = _components_by_search(authors, questions)
+    size = {frozenset(g): sum(a in g for a in authors) for g in groups}  # rows, as the fit counts them
+    biggest = max(size.values())
+    assert frozenset({a for a, m in zip(authors, mask, strict=True) if m}) in [g for g in size if size[g] == biggest]
+
+
+def test_a_chain_of_authors_is_one_connected_group() -> None:
+    # author k shares question k with author k + 1: 300 links end to end
+    authors = np.array([k for k in range(300) for _ in range(2)]) + np.tile([0, 1], 300)
+    questions = np.repeat(np.arange(300), 2)
+    assert scoring.largest_connected(authors, questions).all()
+
+
+def test_a_weighted_resample_is_the_fit_on_copies_of_the_drawn_questions() -> None:
+    rng = np.random.default_rng(13)
+    authors = rng.integers(0, 8, 200)
+    questions = rng.integers(0, 40, 200)
+    scores = rng.random(200) * 0.4
+    design = scoring.TwoWay.from_rows(authors, questions, scores, 8)
+    drawn = np.bincount(rng.integers(0, 40, 40), minlength=40)
+    weighted = design.resample(drawn, design.fit(), tol=1e-13)
+    # the same resample spelled out: question j copied drawn[j] times, each copy its own question
+    copies = [(a, (j, c), s) for a, j, s in zip(authors, questions, scores, strict=True) for c in range(drawn[j])]
+    names = {key: i for i, key in enumerate(sorted({key for _, key, _ in copies}))}
+    explicit = scoring.fit_effects(
+        [a for a, _, _ in copies], [names[k] for _, k, _ in copies], [s for *_, s in copies], 8
+    )
+    np.testing.assert_allclose(weighted, explicit, atol=1e-10)
+
+
+def test_bootstrap_draws_do_not_depend_on_how_the_work_is_split(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(14)
+    authors, questions, scores = rng.integers(0, 20, 3000), rng.integers(0, 300, 3000), rng.random(3000)
+    inline = scoring.adjusted_effects(authors, questions, scores, 20, resamples=30)
+    monkeypatch.setattr(scoring, "PARALLEL_ROWS", 0)  # worker processes, even for this small fit
+    pooled = scoring.adjusted_effects(authors, questions, scores, 20, resamples=30)
+    for ours, theirs in zip(inline, pooled, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
