@@ -12,13 +12,13 @@ import io
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 
 import attrs
 
 from . import __version__, leaderboard, reports
 from .checks import Registry, check_registry
+from .files import write_atomic
 from .leaderboard import MIN_N
 from .load import CLASSES
 from .reports import headline, summary
@@ -152,23 +152,6 @@ def _score(args: argparse.Namespace, registry: Registry) -> int:
     else:
         print(text)
     return EXIT_PROBLEMS if registry.problems else EXIT_OK
-
-
-def write_atomic(path: str, text: str) -> None:
-    """Write a file whole or not at all: a temporary file beside it, then os.replace."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".predreg-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; a report is for reading
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 if __name__ == "__main__":  # pragma: no cover

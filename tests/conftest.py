@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from predreg.cli import main
+
+from .evidence_server import EvidenceServer, serving
 
 DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).parent.parent
@@ -36,3 +39,10 @@ def check(capsys: pytest.CaptureFixture[str], registry: str = "registry", *extra
     """Run `predreg check` in-process; return its exit code and standard output."""
     code = main(["check", registry, "--today", TODAY.isoformat(), "-q", *extra])
     return code, capsys.readouterr().out
+
+
+@pytest.fixture
+def server() -> Iterator[EvidenceServer]:
+    """A real HTTP server on 127.0.0.1 (loopback only) serving routes the test sets."""
+    with serving() as running:
+        yield running

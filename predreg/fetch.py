@@ -1,0 +1,392 @@
+"""Fetching evidence safely: one ``requests.Session`` per run, behind these rules.
+
+- http and https only; at most 5 redirects, each one checked like the first.
+- The address actually connected to must be public: private, loopback, link-local
+  (cloud metadata), CGNAT, multicast, reserved, and IPv6 forms that embed such an
+  IPv4 address (mapped, NAT64, 6to4, Teredo) are refused right after the TCP
+  connect, before a byte is sent, and early for every hop whose host is an IP
+  literal. The only exception is ``allow_loopback``: exact loopback origins
+  (``127.0.0.1:8123``) named by the caller, as the tests' local server is.
+- Connect and read timeouts, plus an overall deadline per fetch (retries included).
+- A cap on the *decoded* body: gzip and deflate are decompressed here, chunk by chunk,
+  so a compression bomb stops at the cap.
+- GET retries with exponential backoff on 429 and 5xx, honouring Retry-After.
+- Each URL is fetched once per run; across runs, ETag / Last-Modified make the
+  request conditional (a cache under ``.predreg/http/``).
+
+A failed fetch is a :class:`Fetched` with ``error`` set, never an exception: the
+resolver sees it, and the question stays pending with the error recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import hashlib
+import ipaddress
+import json
+import socket
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import attrs
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from . import __version__
+from .files import write_atomic
+
+USER_AGENT = f"predreg/{__version__} (prediction registry resolver; https://pypi.org/project/predreg/)"
+MAX_BYTES = 5 * 1024 * 1024
+"""Largest decoded body kept, and so the largest evidence snapshot."""
+REDIRECTS = 5
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class Blocked(Exception):
+    """A fetch refused by the rules above."""
+
+
+def refusal(address: str, port: int | None = None, allowed: frozenset[str] = frozenset()) -> str | None:
+    """Why the IP ``address`` may not be fetched from, or None if it may.
+
+    ``allowed`` holds loopback origins (``127.0.0.1:8123``) permitted despite the rules.
+    """
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if f"{ip}:{port}" in allowed and ip.is_loopback:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            why = refusal(str(embedded))
+            return f"{why} (inside {ip})" if why else None
+    if ip.is_loopback:
+        return f"{ip} is a loopback address"
+    if ip.is_link_local:
+        return f"{ip} is link-local (cloud metadata lives there)"
+    if isinstance(ip, ipaddress.IPv4Address) and ip in ipaddress.ip_network("100.64.0.0/10"):
+        return f"{ip} is carrier-grade NAT space"
+    if ip.is_private or ip.is_multicast or ip.is_reserved or ip.is_unspecified or not ip.is_global:
+        return f"{ip} is not a public address"
+    return None
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
+def _literal_refusal(url: str, allowed: frozenset[str]) -> str | None:
+    """:func:`refusal` for a URL whose host is an IP literal, before connecting."""
+    parts = urlsplit(url)
+    try:
+        ip = ipaddress.ip_address(parts.hostname or "")
+    except ValueError:
+        return None
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return refusal(str(ip), port, allowed)
+
+
+def _guarded(base: type, allowed: frozenset[str]) -> type:
+    """``base`` (an HTTP(S)Connection) that checks the peer right after connecting."""
+
+    def _new_conn(self: Any) -> socket.socket:
+        sock = base._new_conn(self)  # type: ignore[attr-defined]
+        address, port = sock.getpeername()[:2]
+        why = refusal(address, port, allowed)
+        if why:
+            sock.close()
+            raise Blocked(f"refused to connect to {self.host}: {why}")
+        return sock
+
+    return type(f"Guarded{base.__name__}", (base,), {"_new_conn": _new_conn})
+
+
+class _GuardedAdapter(HTTPAdapter):
+    def __init__(self, allowed: frozenset[str]) -> None:
+        self.allowed = allowed
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        http = _guarded(HTTPConnection, self.allowed)
+        https = _guarded(HTTPSConnection, self.allowed)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": type("GuardedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
+            "https": type("GuardedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https}),
+        }
+
+
+@attrs.frozen
+class Fetched:
+    """One fetch: what came back, or why nothing usable did."""
+
+    url: str
+    status: int | None
+    body: bytes
+    fetched_at: dt.datetime
+    content_type: str = ""
+    error: str | None = None
+    final_url: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None and 200 <= self.status < 300
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+    def text(self) -> str:
+        charset = "utf-8"
+        for part in self.content_type.split(";")[1:]:
+            key, _, value = part.strip().partition("=")
+            if key.lower() == "charset" and value:
+                charset = value.strip('"')
+        try:
+            return self.body.decode(charset, errors="replace")
+        except LookupError:
+            return self.body.decode("utf-8", errors="replace")
+
+    def problem(self) -> str | None:
+        """Why this fetch cannot decide anything, if it cannot."""
+        if self.error:
+            return f"{self.url}: {self.error}"
+        if not self.ok:
+            return f"{self.url}: HTTP {self.status}"
+        return None
+
+
+@attrs.define
+class Limits:
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
+    deadline: float = 90.0
+    """Seconds for one fetch, retries and redirects included."""
+    max_bytes: int = MAX_BYTES
+    retries: int = 3
+    backoff: float = 1.0
+    """First retry waits this long, then twice as long each time (or what Retry-After asks)."""
+    max_wait: float = 60.0
+
+
+class Session:
+    """The run's fetcher: resolvers call :meth:`get`; every URL is fetched once per run."""
+
+    def __init__(
+        self,
+        *,
+        allow_loopback: Iterable[str] = (),
+        limits: Limits | None = None,
+        cache: Path | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.limits = limits or Limits()
+        self.cache = cache
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.fetched: dict[str, Fetched] = {}
+        self.requests = 0
+        self._log: list[Fetched] | None = None
+        self._http = requests.Session()
+        self._http.trust_env = False  # no proxies from the environment: the peer must be the server
+        self._http.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
+        self.allowed = frozenset(allow_loopback)
+        adapter = _GuardedAdapter(self.allowed)
+        self._http.mount("http://", adapter)
+        self._http.mount("https://", adapter)
+
+    def get(self, url: str) -> Fetched:
+        """The body at ``url`` (fetched at most once per run), recorded as evidence."""
+        result = self.fetched.get(url)
+        if result is None:
+            result = self.fetched[url] = self._fetch(url)
+        if self._log is not None and result not in self._log:
+            self._log.append(result)
+        return result
+
+    @contextmanager
+    def recording(self) -> Iterator[list[Fetched]]:
+        """Collect every fetch made inside the block (cached ones included)."""
+        previous, self._log = self._log, []
+        try:
+            yield self._log
+        finally:
+            self._log = previous
+
+    def close(self) -> None:
+        self._http.close()
+
+    # --- the network ---------------------------------------------------------------
+
+    def _fetch(self, url: str) -> Fetched:
+        started = time.monotonic()
+        now = self.clock()
+        if urlsplit(url).scheme not in ("http", "https"):
+            return Fetched(url, None, b"", now, error="only http and https URLs are fetched")
+        remembered = self._remembered(url)
+        headers = {}
+        if remembered.get("etag"):
+            headers["If-None-Match"] = remembered["etag"]
+        if remembered.get("last_modified"):
+            headers["If-Modified-Since"] = remembered["last_modified"]
+        current = url
+        attempt = 0
+        try:
+            for _ in range(REDIRECTS + 1):
+                if urlsplit(current).scheme not in ("http", "https"):
+                    raise Blocked(f"redirected to {current}: only http and https are followed")
+                why = _literal_refusal(current, self.allowed)
+                if why:
+                    raise Blocked(f"refused {current}: {why}")
+                response = self._request(current, headers, started)
+                if response.status_code in (301, 302, 303, 307, 308) and "Location" in response.headers:
+                    response.close()
+                    current = urljoin(current, response.headers["Location"])
+                    continue
+                if response.status_code in RETRY_STATUSES and attempt < self.limits.retries:
+                    attempt += 1
+                    wait = self._wait(response, attempt)
+                    response.close()
+                    if time.monotonic() - started + wait > self.limits.deadline:
+                        return Fetched(
+                            url, response.status_code, b"", now, error="gave up: retries would pass the deadline"
+                        )
+                    time.sleep(wait)
+                    continue
+                if response.status_code == 304 and remembered.get("sha256"):
+                    response.close()
+                    body = self._cached_body(remembered["sha256"])
+                    if body is not None:
+                        return Fetched(url, 200, body, now, remembered.get("content_type", ""), final_url=current)
+                    headers = {}  # the cached body is gone: ask again, unconditionally
+                    continue
+                body = self._read(response, started)
+                fetched = Fetched(
+                    url, response.status_code, body, now, response.headers.get("Content-Type", ""), final_url=current
+                )
+                if fetched.ok:
+                    self._remember(url, response, fetched)
+                return fetched
+            return Fetched(url, None, b"", now, error=f"more than {REDIRECTS} redirects")
+        except Blocked as error:
+            return Fetched(url, None, b"", now, error=str(error))
+        except requests.Timeout:
+            return Fetched(url, None, b"", now, error="timed out")
+        except requests.RequestException as error:
+            return Fetched(url, None, b"", now, error=f"request failed: {_reason(error)}")
+
+    def _request(self, url: str, headers: dict[str, str], started: float) -> requests.Response:
+        if time.monotonic() - started > self.limits.deadline:
+            raise Blocked(f"over the {self.limits.deadline:g} s deadline")
+        self.requests += 1
+        timeout = (self.limits.connect_timeout, self.limits.read_timeout)
+        return self._http.get(url, headers=headers, stream=True, allow_redirects=False, timeout=timeout)
+
+    def _wait(self, response: requests.Response, attempt: int) -> float:
+        wait = self.limits.backoff * 2 ** (attempt - 1)
+        asked = response.headers.get("Retry-After", "").strip()
+        if asked.isdigit():
+            wait = float(asked)
+        elif asked:
+            when = email.utils.parsedate_to_datetime(asked) if _is_http_date(asked) else None
+            if when is not None:
+                wait = max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+        return min(wait, self.limits.max_wait)
+
+    def _read(self, response: requests.Response, started: float) -> bytes:
+        """The decoded body, stopping at the cap and the deadline."""
+        encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+        if encoding in ("gzip", "x-gzip", "deflate"):
+            decoder: Any = zlib.decompressobj(zlib.MAX_WBITS | 32 if encoding != "deflate" else zlib.MAX_WBITS)
+        elif encoding in ("", "identity"):
+            decoder = None
+        else:
+            response.close()
+            raise Blocked(f"unsupported Content-Encoding {encoding!r}")
+        cap = self.limits.max_bytes
+        parts: list[bytes] = []
+        size = 0
+        try:
+            while True:
+                if time.monotonic() - started > self.limits.deadline:
+                    raise Blocked(f"body still arriving after the {self.limits.deadline:g} s deadline")
+                chunk = response.raw.read1(64 * 1024, decode_content=False)  # what has arrived, so far
+                if not chunk:
+                    break
+                while chunk:
+                    if decoder is None:
+                        piece, chunk = chunk, b""
+                    else:
+                        piece = decoder.decompress(chunk, cap - size + 1)
+                        chunk = decoder.unconsumed_tail
+                    size += len(piece)
+                    if size > cap:
+                        raise Blocked(f"body over the {cap:,}-byte cap (decoded)")
+                    parts.append(piece)
+                    if decoder is not None and not piece:
+                        break
+        except zlib.error as error:
+            raise Blocked(f"body does not decode as {encoding}: {error}") from None
+        except Exception as error:
+            if isinstance(error, Blocked):
+                raise
+            raise Blocked(f"body broken off: {_reason(error)}") from None
+        finally:
+            response.close()
+        return b"".join(parts)
+
+    # --- conditional requests across runs ----------------------------------------
+
+    def _meta_path(self, url: str) -> Path | None:
+        if self.cache is None:
+            return None
+        return self.cache / (hashlib.sha256(url.encode()).hexdigest() + ".json")
+
+    def _remembered(self, url: str) -> dict[str, str]:
+        path = self._meta_path(url)
+        try:
+            return json.loads(path.read_text(encoding="utf-8")) if path else {}
+        except (OSError, ValueError):
+            return {}
+
+    def _cached_body(self, sha256: str) -> bytes | None:
+        assert self.cache is not None
+        try:
+            body = (self.cache / "bodies" / sha256).read_bytes()
+        except OSError:
+            return None
+        return body if hashlib.sha256(body).hexdigest() == sha256 else None
+
+    def _remember(self, url: str, response: requests.Response, fetched: Fetched) -> None:
+        path = self._meta_path(url)
+        etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
+        if path is None or not (etag or modified):
+            return
+        assert self.cache is not None
+        write_atomic(self.cache / "bodies" / fetched.sha256, fetched.body)
+        meta = {"url": url, "etag": etag, "last_modified": modified, "sha256": fetched.sha256}
+        meta["content_type"] = fetched.content_type
+        write_atomic(path, json.dumps(meta, sort_keys=True).encode())
+
+
+def _is_http_date(text: str) -> bool:
+    try:
+        return email.utils.parsedate_to_datetime(text) is not None
+    except (TypeError, ValueError):
+        return False
+
+
+def _reason(error: BaseException) -> str:
+    """The innermost cause of a requests/urllib3 error, in a few words."""
+    while error.__context__ is not None and not isinstance(error, Blocked):
+        error = error.__context__
+    if isinstance(error, Blocked):
+        return str(error)
+    return f"{type(error).__name__}: {error}"[:300]

@@ -1,0 +1,167 @@
+"""Fetching evidence against a real local HTTP server, faults included: no mocked requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from predreg.fetch import Limits, Session, refusal
+
+from .evidence_server import EvidenceServer, body, gzip_bomb, redirect, sequence, serving, short_body, stall, trickle
+
+FAST = Limits(connect_timeout=1, read_timeout=0.5, deadline=2, max_bytes=64 * 1024, retries=3, backoff=0.05)
+
+
+def session(server: EvidenceServer, **options: object) -> Session:
+    return Session(allow_loopback=[server.origin], limits=options.pop("limits", FAST), **options)  # type: ignore[arg-type]
+
+
+def test_a_page_is_fetched_with_predregs_user_agent(server: EvidenceServer) -> None:
+    server.routes["/page"] = body("<p>model card</p>")
+    fetched = session(server).get(server.url("/page"))
+    assert fetched.ok and fetched.text() == "<p>model card</p>"
+    assert server.requests[0]["user-agent"].startswith("predreg/")
+
+
+def test_each_url_is_fetched_once_per_run(server: EvidenceServer) -> None:
+    server.routes["/page"] = body("same")
+    run = session(server)
+    assert [run.get(server.url("/page")).text() for _ in range(5)] == ["same"] * 5
+    assert server.hits["/page"] == 1
+
+
+@pytest.mark.parametrize(
+    ("route", "expected"),
+    [
+        (stall(3), "broken off"),
+        (trickle(3), "deadline"),
+        (short_body(), "broken off"),
+        (body(b"x" * 100_000, content_type="text/plain"), "cap"),
+        (gzip_bomb(50_000_000), "cap"),
+        (body("gone", 404), "HTTP 404"),
+        (body("down", 500), "HTTP 500"),
+    ],
+    ids=["stalls", "trickles", "wrong-length", "over-cap", "gzip-bomb", "404", "500s"],
+)
+def test_a_bad_response_is_an_error_not_a_body(server: EvidenceServer, route: object, expected: str) -> None:
+    server.routes["/bad"] = route  # type: ignore[assignment]
+    fetched = session(server).get(server.url("/bad"))
+    assert not fetched.ok
+    assert expected in (fetched.problem() or "")
+
+
+def test_500s_are_retried_to_the_limit_then_given_up(server: EvidenceServer) -> None:
+    server.routes["/down"] = body("down", 503)
+    fetched = session(server).get(server.url("/down"))
+    assert fetched.status == 503 and not fetched.ok
+    assert server.hits["/down"] == 1 + FAST.retries
+
+
+def test_429_then_200_waits_as_retry_after_asks(server: EvidenceServer) -> None:
+    server.routes["/busy"] = sequence(body("slow down", 429, Retry_After="1"), body("here"))
+    fetched = session(server, limits=Limits(deadline=5, backoff=0.01)).get(server.url("/busy"))
+    assert fetched.ok and fetched.text() == "here"
+    assert server.hits["/busy"] == 2
+    # Retry-After: 1 was honoured (the backoff alone would have waited 0.01 s)
+    assert server.times[1] - server.times[0] >= 0.95
+
+
+def test_a_gzip_body_is_decoded(server: EvidenceServer) -> None:
+    import gzip
+
+    server.routes["/zipped"] = body(gzip.compress(b"compressed evidence"), Content_Encoding="gzip")
+    assert session(server).get(server.url("/zipped")).text() == "compressed evidence"
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        ("http://127.0.0.1:{other}/", "loopback"),
+        ("http://169.254.169.254/latest/meta-data/", "link-local"),
+        ("http://[::ffff:127.0.0.1]:{other}/", "loopback address (inside ::ffff:"),
+        ("http://localhost:{other}/", "loopback"),  # a name: only the check on the connected socket sees it
+    ],
+    ids=["loopback", "metadata", "ipv4-mapped", "name-of-loopback"],
+)
+def test_a_redirect_to_a_private_address_is_refused(server: EvidenceServer, target: str, reason: str) -> None:
+    with serving() as elsewhere:  # a live server at the redirect target: it must never be asked
+        elsewhere.routes["/"] = body("secret")
+        server.routes["/hop"] = redirect(target.format(other=elsewhere.origin.rsplit(":", 1)[1]))
+        fetched = session(server).get(server.url("/hop"))
+        assert not fetched.ok
+        assert "refused" in (fetched.error or "") and reason in (fetched.error or "")
+        assert elsewhere.total == 0
+
+
+def test_loopback_is_refused_without_the_explicit_option(server: EvidenceServer) -> None:
+    server.routes["/page"] = body("private")
+    fetched = Session(limits=FAST).get(server.url("/page"))
+    assert not fetched.ok and "loopback" in (fetched.error or "")
+    assert server.total == 0  # refused before a request was sent
+
+
+def test_only_http_and_https_are_fetched(server: EvidenceServer) -> None:
+    assert "only http" in (session(server).get("file:///etc/passwd").error or "")
+    server.routes["/ftp"] = redirect("ftp://example.org/file")
+    assert "only http" in (session(server).get(server.url("/ftp")).error or "")
+
+
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+        ("0.0.0.0", False),
+        ("224.0.0.1", False),
+        ("::1", False),
+        ("fe80::1", False),
+        ("fd00:ec2::254", False),
+        ("::ffff:10.0.0.1", False),
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 of 169.254.169.254
+        ("2002:7f00:1::", False),  # 6to4 of 127.0.0.1
+        ("93.184.215.14", True),
+        ("2606:4700::6810:84e5", True),
+        ("64:ff9b::5db8:d70e", True),  # NAT64 of a public address
+    ],
+)
+def test_address_rules(address: str, allowed: bool) -> None:
+    assert (refusal(address, 443) is None) is allowed
+
+
+def test_conditional_requests_across_runs(server: EvidenceServer, tmp_path: Path) -> None:
+    from http.server import BaseHTTPRequestHandler
+
+    def cached(handler: BaseHTTPRequestHandler, _: int) -> None:
+        if handler.headers.get("If-None-Match") == '"v1"':
+            handler.send_response(304)
+            handler.send_header("ETag", '"v1"')
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+            return
+        body("version one", ETag='"v1"')(handler, 0)
+
+    server.routes["/etag"] = cached
+    first = session(server, cache=tmp_path).get(server.url("/etag"))
+    second = session(server, cache=tmp_path).get(server.url("/etag"))  # a new run
+    assert first.text() == second.text() == "version one" and second.status == 200
+    assert server.requests[1].get("if-none-match") == '"v1"'
+
+
+def test_fetched_at_comes_from_the_runs_clock(server: EvidenceServer) -> None:
+    server.routes["/page"] = body("x")
+    moment = dt.datetime(2027, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    assert session(server, clock=lambda: moment).get(server.url("/page")).fetched_at == moment
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
