@@ -125,6 +125,51 @@ class Choice(Text):
         return text
 
 
+class Pattern(Text):
+    """A regular expression (Python syntax), compiled to find mistakes at check time."""
+
+    def __init__(self) -> None:
+        super().__init__("GPT-5(\\.\\d)? system card")
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        text = super().structure(node, field, problems)
+        if text is INVALID:
+            return INVALID
+        try:
+            re.compile(text)
+        except re.error as error:
+            problems.add(node.at, field, f"is not a valid regular expression: {error}", "fix the pattern")
+            return INVALID
+        return text
+
+
+class Url(Text):
+    """An http or https address."""
+
+    def __init__(self) -> None:
+        super().__init__("https://example.org/page")
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": "^https?://"}
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        text = super().structure(node, field, problems)
+        if text is not INVALID and not re.match(r"^https?://[^\s/]+", text):
+            problems.add(node.at, field, f"`{text}` is not an http(s) URL", "write the full address, `https://...`")
+            return INVALID
+        return text
+
+
+class Plain(FieldType):
+    """Any value (text, number, true/false, list, mapping), typed as YAML's core schema would."""
+
+    def json_schema(self) -> dict[str, Any]:
+        return {}
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        return plain_value(node)
+
+
 class Number(FieldType):
     """A finite number written plain: not quoted, not a boolean, not a percentage."""
 
@@ -412,8 +457,32 @@ class Config(FieldType):
         name = Identifier("resolver name").structure(node["name"], f"{field}.name", problems)
         if name is INVALID:
             return INVALID
-        settings = {key: plain_value(value) for key, value in node.items() if key != "name"}
-        return self.cls(name=name, config=settings)
+        plain = {key: plain_value(value) for key, value in node.items() if key != "name"}
+        return self.cls(name=name, config=plain, settings=_settings(name, node, field, problems))
+
+
+def _settings(name: str, node: Mapping, field: str, problems: Problems) -> Any:
+    """The resolver's settings object, validated against what its plugin declares; None if invalid."""
+    from .plugins import catalogue  # plugins import this module
+
+    resolvers = catalogue()
+    info = resolvers.get(name)
+    if info is None:
+        problems.add(
+            node["name"].at,
+            f"{field}.name",
+            f"no resolver `{name}` is installed",
+            f"{_did_you_mean(name, resolvers).removeprefix('; ') or 'check the name.'} Installed: "
+            f"{', '.join(sorted(resolvers))} (a plugin's resolvers appear once its package is installed)",
+        )
+        return None
+    before = len(problems)
+    settings = structure(info.settings, node, problems, prefix=f"{field}.", ignore=("name",))
+    if settings is not None and hasattr(settings, "check"):
+        for key, message, hint in settings.check():
+            at = node.key_at.get(key, node.at) if key in node else node.at
+            problems.add(at, f"{field}.{key}", message, hint)
+    return settings if len(problems) == before else None
 
 
 def plain_value(node: Node) -> Any:
@@ -463,7 +532,7 @@ def specs(cls: type) -> dict[str, tuple[attrs.Attribute[Any], Spec]]:
     return found
 
 
-def structure(cls: type, node: Node | None, problems: Problems, prefix: str = "") -> Any:
+def structure(cls: type, node: Node | None, problems: Problems, prefix: str = "", ignore: tuple[str, ...] = ()) -> Any:
     """Structure a mapping into ``cls``, recording every problem; None if it can't be built.
 
     Unknown keys are reported (with a "did you mean") but do not stop the record being
@@ -484,6 +553,8 @@ def structure(cls: type, node: Node | None, problems: Problems, prefix: str = ""
     complete = True
     for key, child in node.items():
         entry = fields.get(key)
+        if key in ignore:
+            continue
         if entry is None:
             problems.add(
                 node.key_at[key],

@@ -49,6 +49,9 @@ class Resolver:
 
     name: str
     config: dict[str, Any] = attrs.field(factory=dict)
+    """The settings as written (plain values)."""
+    settings: Any = attrs.field(default=None, eq=False, repr=False)
+    """The settings as the resolver's own settings class; None if they did not validate."""
 
 
 @attrs.frozen

@@ -36,3 +36,6 @@ class Problems:
 
     def __bool__(self) -> bool:
         return bool(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)

@@ -1,0 +1,81 @@
+"""Built-in resolvers, each module one plugin, registered like any third-party one.
+
+:class:`Provider` is a convenience for plugin authors: it implements both hooks for a
+set of resolver functions. A plugin may equally implement the hooks by hand (see
+``tests/example_plugin/``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from ..fetch import Session
+from ..hookspecs import hookimpl
+from ..model import Question, Resolver
+from ..verdict import ResolverInfo, Verdict, pending, resolved
+
+Resolve = Callable[[Question, Any, Session, dt.datetime, Callable[[Resolver], Verdict]], Verdict]
+
+
+class Provider:
+    """A plugin made of resolver functions: ``@provider.resolver("name", Settings)``."""
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+        self.functions: dict[str, tuple[ResolverInfo, Resolve]] = {}
+
+    def resolver(self, name: str, settings: type) -> Callable[[Resolve], Resolve]:
+        def register(function: Resolve) -> Resolve:
+            info = ResolverInfo(name, self.version, settings, (function.__doc__ or "").strip())
+            self.functions[name] = (info, function)
+            return function
+
+        return register
+
+    @hookimpl
+    def predreg_resolvers(self) -> list[ResolverInfo]:
+        return [info for info, _ in self.functions.values()]
+
+    @hookimpl
+    def predreg_resolve(
+        self,
+        name: str,
+        question: Question,
+        settings: Any,
+        session: Session,
+        now: dt.datetime,
+        resolve: Callable[[Resolver], Verdict],
+    ) -> Verdict | None:
+        entry = self.functions.get(name)
+        return None if entry is None else entry[1](question, settings, session, now, resolve)
+
+
+def deadline(question: Question) -> dt.datetime:
+    """The end of the question's resolve-by day, UTC."""
+    return dt.datetime.combine(question.resolve_by + dt.timedelta(days=1), dt.time(), dt.UTC)
+
+
+def by_deadline(question: Question, now: dt.datetime, awaited: str, excerpts: dict[str, str] | None = None) -> Verdict:
+    """Not happened: wait until the resolve-by day is over, then no."""
+    if now < deadline(question):
+        return pending(f"not yet: {awaited}", excerpts)
+    return resolved("no", f"by {question.resolve_by}: {awaited} did not happen", excerpts=excerpts)
+
+
+def happened(
+    question: Question, when: dt.datetime | None, what: str, excerpts: dict[str, str] | None = None
+) -> Verdict:
+    """Happened at ``when``: yes if by the resolve-by day (or if the evidence gives no date)."""
+    if when is not None and when >= deadline(question):
+        return resolved("no", f"{what} on {when:%Y-%m-%d}, after resolve-by {question.resolve_by}", when, excerpts)
+    return resolved("yes", what + (f" on {when:%Y-%m-%d}" if when else ""), when, excerpts)
+
+
+def timestamp(text: Any) -> dt.datetime | None:
+    """An ISO 8601 timestamp from a service ("2025-03-01T12:00:00Z"), as UTC; None if absent."""
+    if not text:
+        return None
+    value = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

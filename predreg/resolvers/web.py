@@ -1,0 +1,249 @@
+"""``http`` (a page contains text or matches a pattern), ``json`` (a value at a JSON pointer)
+and ``csv`` (a table has a row meeting conditions, e.g. a data hub's table of models).
+
+Before the resolve-by day is over a question resolves only when its evidence says
+yes; afterwards the evidence as fetched decides yes or no. The ``csv`` resolver can
+date each row (``date_column``), so a late run still judges by the resolve-by day.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+import re
+from typing import Any
+
+import attrs
+
+from .. import __version__
+from ..fetch import Fetched, Session
+from ..fields import Choice, MappingOf, Pattern, Plain, Text, Url, spec
+from ..model import Question
+from ..verdict import Verdict, failed, resolved
+from . import Provider, by_deadline, deadline, happened
+
+plugin = Provider(__version__)
+
+
+def _excerpt(text: str, start: int, end: int, room: int = 80) -> str:
+    """The matched part of ``text`` with a little context, on one line."""
+    piece = text[max(0, start - room) : end + room]
+    return " ".join(piece.split())[:300]
+
+
+@attrs.frozen
+class PageSettings:
+    url: str = spec(Url(), "The page to read.")
+    contains: str | None = spec(Text(), "Text to look for (case-insensitive).", default=None)
+    matches: str | None = spec(Pattern(), "A regular expression to look for (Python syntax).", default=None)
+    expect: str = spec(
+        Choice("present", "absent"), "`present`: yes when found (default); `absent`: yes when not.", default="present"
+    )
+
+    def check(self) -> list[tuple[str, str, str]]:
+        if (self.contains is None) == (self.matches is None):
+            return [("contains", "give exactly one of `contains` and `matches`", "keep the one you mean")]
+        return []
+
+
+@plugin.resolver("http", PageSettings)
+def page(question: Question, settings: PageSettings, session: Session, now: dt.datetime, resolve: Any) -> Verdict:
+    """A web page contains some text or matches a pattern (or, with ``expect: absent``, does not)."""
+    fetched = session.get(settings.url)
+    if problem := fetched.problem():
+        return failed(problem)
+    text = fetched.text()
+    if settings.contains is not None:
+        found = re.search(re.escape(settings.contains), text, re.IGNORECASE)
+        wanted = f"the page containing {settings.contains!r}"
+    else:
+        found = re.search(settings.matches or "", text)
+        wanted = f"the page matching /{settings.matches}/"
+    excerpts = {settings.url: _excerpt(text, found.start(), found.end()) if found else " ".join(text.split())[:200]}
+    holds = bool(found) == (settings.expect == "present")
+    if holds:
+        return resolved("yes", f"{wanted}: {'found' if found else 'not found'}", excerpts=excerpts)
+    return by_deadline(question, now, wanted if settings.expect == "present" else f"{wanted} gone", excerpts)
+
+
+OPERATORS = ("==", "!=", ">=", "<=", ">", "<", "exists")
+
+
+def _compare(found: Any, op: str, value: Any) -> bool:
+    if op == "==":
+        return bool(found == value)
+    if op == "!=":
+        return bool(found != value)
+    left, right = _number(found), _number(value)
+    if left is None or right is None:
+        raise ValueError(f"cannot compare {found!r} {op} {value!r}: not numbers")
+    return {">=": left >= right, "<=": left <= right, ">": left > right, "<": left < right}[op]
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(str(value).replace(",", "").replace("_", ""))
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def pointer(document: Any, path: str) -> Any:
+    """The value at a JSON pointer (RFC 6901); KeyError if there is none."""
+    if path == "":
+        return document
+    if not path.startswith("/"):
+        raise KeyError(f"{path!r} is not a JSON pointer (it starts with '/')")
+    for raw in path[1:].split("/"):
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(document, list):
+            if not token.isdigit() or int(token) >= len(document):
+                raise KeyError(f"no item {token!r} in a list of {len(document)}")
+            document = document[int(token)]
+        elif isinstance(document, dict):
+            if token not in document:
+                raise KeyError(f"no key {token!r}")
+            document = document[token]
+        else:
+            raise KeyError(f"{token!r} is inside a {type(document).__name__}, not an object or list")
+    return document
+
+
+@attrs.frozen
+class JsonSettings:
+    url: str = spec(Url(), "The JSON document to read.")
+    pointer: str = spec(Text("/data/0/value"), "JSON pointer (RFC 6901) to the value, e.g. `/results/0/score`.")
+    op: str = spec(Choice(*OPERATORS), "How the value is compared: ==, !=, >=, <=, >, < or exists.", default="==")
+    value: Any = spec(Plain(), "What it is compared with (not needed for `exists`).", default=None)
+
+    def check(self) -> list[tuple[str, str, str]]:
+        problems = []
+        if self.pointer and not self.pointer.startswith("/"):
+            problems.append(("pointer", "a JSON pointer starts with '/'", "write e.g. `pointer: /results/0/score`"))
+        if self.op != "exists" and self.value is None:
+            problems.append(("value", f"`op: {self.op}` needs a value", "add `value:`, or use `op: exists`"))
+        return problems
+
+
+@plugin.resolver("json", JsonSettings)
+def json_value(question: Question, settings: JsonSettings, session: Session, now: dt.datetime, resolve: Any) -> Verdict:
+    """A value in a JSON document, found by JSON pointer, compared with a given value."""
+    fetched = session.get(settings.url)
+    if problem := fetched.problem():
+        return failed(problem)
+    try:
+        document = json.loads(fetched.body)
+    except ValueError as error:
+        return failed(f"{settings.url}: not JSON ({error})")
+    wanted = f"{settings.pointer} {settings.op}" + ("" if settings.op == "exists" else f" {settings.value!r}")
+    try:
+        found = pointer(document, settings.pointer)
+    except KeyError as error:
+        if settings.op == "exists":
+            return by_deadline(question, now, f"{settings.pointer} to exist", {settings.url: f"absent: {error}"})
+        return failed(f"{settings.url}: nothing at {settings.pointer}: {error}")
+    excerpt = {settings.url: f"{settings.pointer} = {json.dumps(found)[:200]}"}
+    try:
+        holds = settings.op == "exists" or _compare(found, settings.op, settings.value)
+    except ValueError as error:
+        return failed(f"{settings.url}: {error}")
+    if holds:
+        return resolved("yes", f"{wanted}: holds", excerpts=excerpt)
+    return by_deadline(question, now, wanted, excerpt)
+
+
+@attrs.frozen
+class TableSettings:
+    url: str = spec(Url(), "The CSV table to read (first row: column names).")
+    where: dict[str, Any] = spec(
+        MappingOf(lambda node, field, problems: node.text, Plain(), "{Organization: OpenAI, Parameters: {'>=': 1e12}}"),
+        "Conditions a row must meet, by column: a value (equal, case-insensitive) or {op: value} with op one of"
+        " ==, !=, >=, <=, >, <, contains.",
+    )
+    date_column: str | None = spec(
+        Text("Publication date"), "A column dating each row: only rows dated by the resolve-by day count.", default=None
+    )
+
+    def check(self) -> list[tuple[str, str, str]]:
+        problems = []
+        for column, condition in self.where.items():
+            if isinstance(condition, dict):
+                unknown = [op for op in condition if op not in (*OPERATORS[:-1], "contains")]
+                if unknown:
+                    hint = "use ==, !=, >=, <=, >, < or contains"
+                    problems.append((f"where.{column}", f"unknown comparison {unknown[0]!r}", hint))
+            elif isinstance(condition, list):
+                problems.append((f"where.{column}", "expected a value or {op: value}", "write `column: value`"))
+        return problems
+
+
+def _row_meets(row: dict[str, str], where: dict[str, Any]) -> bool:
+    for column, condition in where.items():
+        cell = (row.get(column) or "").strip()
+        tests = condition.items() if isinstance(condition, dict) else [("==", condition)]
+        for op, value in tests:
+            if op == "contains":
+                if str(value).lower() not in cell.lower():
+                    return False
+            elif op in ("==", "!=") and _number(value) is None:
+                if (cell.lower() == str(value).strip().lower()) != (op == "=="):
+                    return False
+            else:
+                number = _number(cell)
+                if number is None or not _compare(number, op, value):
+                    return False
+    return True
+
+
+@plugin.resolver("csv", TableSettings)
+def table(question: Question, settings: TableSettings, session: Session, now: dt.datetime, resolve: Any) -> Verdict:
+    """A CSV table has a row meeting every condition (by the resolve-by day, with ``date_column``)."""
+    fetched: Fetched = session.get(settings.url)
+    if problem := fetched.problem():
+        return failed(problem)
+    reader = csv.DictReader(io.StringIO(fetched.text().lstrip("\ufeff")))
+    missing = [c for c in [*settings.where, settings.date_column] if c and c not in (reader.fieldnames or [])]
+    if missing:
+        return failed(f"{settings.url}: no column {missing[0]!r} (columns: {', '.join(reader.fieldnames or [])})")
+    matches = []
+    for row in reader:
+        if _row_meets(row, settings.where):
+            when = _row_date(row.get(settings.date_column or "", "")) if settings.date_column else None
+            if settings.date_column and when is None:
+                continue  # an undated row cannot show it happened by a date
+            matches.append((when, row))
+    wanted = "a row where " + ", ".join(f"{k} {v}" for k, v in settings.where.items())
+    if settings.date_column:
+        matches.sort(key=lambda match: match[0])  # type: ignore[arg-type, return-value]
+        in_time = [m for m in matches if m[0] < deadline(question)]  # type: ignore[operator]
+        if in_time:
+            when, row = in_time[0]
+            return happened(question, when, wanted, {settings.url: _row_text(row)})
+        if matches:
+            when, row = matches[0]
+            return resolved(
+                "no", f"{wanted}: first dated {when:%Y-%m-%d}, after resolve-by", when, {settings.url: _row_text(row)}
+            )
+        return by_deadline(question, now, wanted, {settings.url: f"no matching row among {reader.line_num - 1}"})
+    if matches:
+        return resolved("yes", f"{wanted}: found", excerpts={settings.url: _row_text(matches[0][1])})
+    return by_deadline(question, now, wanted, {settings.url: f"no matching row among {reader.line_num - 1}"})
+
+
+def _row_text(row: dict[str, str]) -> str:
+    return "; ".join(f"{k}={v}" for k, v in row.items() if v)[:300]
+
+
+def _row_date(text: str) -> dt.datetime | None:
+    text = text.strip()
+    for form in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ", "%Y/%m/%d", "%Y-%m"):
+        try:
+            return dt.datetime.strptime(text, form).replace(tzinfo=dt.UTC)
+        except ValueError:
+            continue
+    return None
