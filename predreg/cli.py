@@ -13,6 +13,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import attrs
 
@@ -27,6 +28,8 @@ from .schema import json_schema
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
+EXIT_BUSY = 3
+"""predreg resolve: another run holds the registry's lock."""
 
 
 def _date(text: str) -> dt.date:
@@ -34,6 +37,14 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
+
+
+def _moment(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time; write YYYY-MM-DDTHH:MM:SSZ") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,6 +79,27 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--output", "-o", help="write to this file (for html: this folder, default site/)")
     score.add_argument("--today", type=_date)
 
+    resolve = commands.add_parser(
+        "resolve", help="resolve every unresolved question through its resolver, recording the evidence"
+    )
+    resolve.add_argument("registry", nargs="?", default="registry")
+    resolve.add_argument("--dry-run", action="store_true", help="print what would be resolved; write nothing")
+    resolve.add_argument(
+        "--offline",
+        action="store_true",
+        help="fetch nothing: re-resolve the recorded resolutions from the stored evidence and compare (an audit)",
+    )
+    resolve.add_argument("--question", action="append", help="only this question (repeatable)")
+    resolve.add_argument("--now", type=_moment, help="resolve as of this UTC time (default: now)")
+    resolve.add_argument("--format", choices=["text", "json"], default="text", help="how to print the summary")
+    resolve.add_argument(
+        "--allow-loopback",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="also fetch from this loopback origin (a local test server); everything private stays refused",
+    )
+
     schema = commands.add_parser("schema", help="print the JSON Schema of a registry file, for editors")
     schema.add_argument("kind", nargs="?", default="prediction", choices=sorted(CLASSES))
     return parser
@@ -90,6 +122,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if not os.path.isdir(args.registry):
         print(f"predreg: {args.registry}: no such registry folder", file=sys.stderr)
         return EXIT_USAGE
+    if args.command == "resolve":
+        return _resolve(args)
     registry = check_registry(args.registry, today=args.today)
     if args.command == "check":
         if args.format == "json":
@@ -110,6 +144,53 @@ def _main(argv: Sequence[str] | None) -> int:
     for problem in registry.problems:
         print(problem, file=sys.stderr)
     return EXIT_PROBLEMS if registry.problems else EXIT_OK
+
+
+def _resolve(args: argparse.Namespace) -> int:
+    from . import resolve
+    from .fetch import Session
+    from .files import Busy
+    from .progress import Progress
+
+    for origin in args.allow_loopback:
+        if not origin.startswith(("127.", "[::1]", "localhost:")) or ":" not in origin:
+            print(
+                f"predreg: --allow-loopback {origin}: give a loopback HOST:PORT, e.g. 127.0.0.1:8000", file=sys.stderr
+            )
+            return EXIT_USAGE
+    progress = Progress(sys.stderr)
+    try:
+        if args.offline:
+            run = resolve.audit_registry(args.registry, progress=progress.step)
+        else:
+            session = Session(
+                allow_loopback=[o.replace("localhost:", "127.0.0.1:") for o in args.allow_loopback],
+                cache=Path(args.registry) / ".predreg" / "http",
+                clock=(lambda: args.now) if args.now else None,
+            )
+            try:
+                run = resolve.resolve_registry(
+                    args.registry,
+                    session=session,
+                    now=args.now,
+                    dry_run=args.dry_run,
+                    only=args.question,
+                    progress=progress.step,
+                )
+            finally:
+                session.close()
+    except resolve.RegistryInvalid as invalid:
+        for problem in invalid.problems:
+            print(problem, file=sys.stderr)
+        print(f"{args.registry}: fix these problems first (predreg check)", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except Busy as busy:
+        print(f"predreg: {busy}; try again when it has finished", file=sys.stderr)
+        return EXIT_BUSY
+    finally:
+        progress.done()
+    print(reports.resolve_json(run) if args.format == "json" else reports.resolve_text(run))
+    return EXIT_PROBLEMS if run.failed else EXIT_OK
 
 
 def _score(args: argparse.Namespace, registry: Registry) -> int:

@@ -56,13 +56,19 @@ class Loaded:
 def load_file(path: str, kind: str) -> Loaded:
     """Read, parse and structure one file; never raises for bad content."""
     problems = Problems(path)
-    record = None
-    key_at: dict[str, tuple[int, int]] = {}
     try:
         text = safeyaml.read_text(path, problems)
     except OSError as error:
         problems.add((1, 1), "file", f"cannot be read ({error.strerror})", "check its permissions")
         text = None
+    return load_text(path, kind, text, problems)
+
+
+def load_text(path: str, kind: str, text: str | None, problems: Problems | None = None) -> Loaded:
+    """Parse and structure one file's text (None: it could not be read), as if read from ``path``."""
+    problems = problems if problems is not None else Problems(path)
+    record = None
+    key_at: dict[str, tuple[int, int]] = {}
     if text is not None:
         node = safeyaml.parse(text, problems)
         if node is None and not problems:

@@ -114,3 +114,53 @@ def leaderboard_markdown(board: Any) -> str:
     out += ["| " + " | ".join(row) + " |" for row in rows]
     out += ["", f"*{BRIER_SCALE}. Ranked at {board.min_n}+ scored questions; revisions scored {board.policy}.*"]
     return "\n".join(out)
+
+
+def resolve_text(run: Any) -> str:
+    """The end of a ``predreg resolve`` run: what was resolved, what failed, the counts."""
+    from .progress import describe
+
+    lines = []
+    shown = ("reproduced", "mismatch", "error") if run.offline else ("resolved", "error", "overdue")
+    for result in run.results:
+        if result.status in shown:
+            where = f" -> {result.record}" if result.record else ""
+            lines.append(f"{result.question}: {describe(result)}{where}")
+    if run.offline:
+        counts = f"reproduced {run.count('reproduced')}, mismatched {run.count('mismatch')}"
+        lines.append(f"offline audit from stored evidence: {counts} of {len(run.results)} recorded resolutions")
+    else:
+        verb = "would resolve" if run.dry_run else "resolved"
+        lines.append(
+            f"{verb} {run.count('resolved')}, pending {run.count('pending')}, overdue {run.count('overdue')}, "
+            f"errored {run.count('error')}" + (" (dry run: nothing written)" if run.dry_run else "")
+        )
+        manual = run.overdue_manual()
+        if manual:
+            lines.append("overdue, awaiting a person: " + ", ".join(r.question for r in manual))
+    return "\n".join(lines)
+
+
+def resolve_json(run: Any) -> str:
+    """The run as JSON, for the scheduled job (e.g. one issue per overdue manual question)."""
+    import json
+
+    return json.dumps(
+        {
+            "dry_run": run.dry_run,
+            "offline": run.offline,
+            "results": [
+                {
+                    "question": r.question,
+                    "resolver": r.resolver,
+                    "status": r.status,
+                    "outcome": r.verdict.outcome,
+                    "reason": r.verdict.reason,
+                    "record": str(r.record) if r.record else None,
+                }
+                for r in run.results
+            ],
+            "overdue_manual": [r.question for r in run.overdue_manual()],
+        },
+        indent=2,
+    )

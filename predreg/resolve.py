@@ -1,0 +1,299 @@
+"""The scheduled resolution job: every unresolved question, through its resolver, into a record.
+
+For each question without a resolution (however long overdue), the question's
+resolver is asked through the plugin hook. A verdict of "resolved" becomes
+``resolutions/<question>.yaml`` with a snapshot of every fetch it used; the bodies go
+to ``evidence/<sha256>``. Records are checked with the same loader as ``predreg
+check`` before they are written, written whole (temporary file, then a hard link that
+refuses to replace anything), and never overwritten: a final resolution changes only
+by a correction that a person adds. A lock stops two runs writing at once.
+
+``offline`` re-resolves every recorded, evidenced resolution from the stored bodies
+alone and compares outcomes: how anyone audits the registry without a network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from . import __version__, plugins
+from .checks import Registry, check_registry
+from .fetch import Fetched, Session
+from .files import create_atomic, locked
+from .load import load_text
+from .model import Question, Resolution, Resolver, Snapshot
+from .problems import Problem
+from .resolvers import deadline
+from .verdict import Verdict, failed
+
+JOB = "predreg-resolve"
+"""``resolved_by`` of the records this job writes."""
+EXCERPT = 300
+
+
+@attrs.frozen
+class Result:
+    """What became of one question in a run."""
+
+    question: str
+    resolver: str
+    status: str
+    """resolved, pending, overdue, error; offline: reproduced, mismatch."""
+    verdict: Verdict
+    record: Path | None = None
+    """The resolution file written (None on a dry run or when nothing was resolved)."""
+
+
+@attrs.frozen
+class Run:
+    results: list[Result]
+    dry_run: bool = False
+    offline: bool = False
+
+    def count(self, status: str) -> int:
+        return sum(r.status == status for r in self.results)
+
+    @property
+    def failed(self) -> bool:
+        return any(r.status in ("error", "mismatch") for r in self.results)
+
+    def overdue_manual(self) -> list[Result]:
+        return [r for r in self.results if r.status == "overdue" and r.resolver == "manual"]
+
+
+class RegistryInvalid(Exception):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+def resolve_registry(
+    root: str | Path,
+    *,
+    session: Session,
+    now: dt.datetime | None = None,
+    dry_run: bool = False,
+    only: Iterable[str] | None = None,
+    progress: Callable[[int, int, Result], None] | None = None,
+) -> Run:
+    """Resolve every unresolved question of the registry at ``root`` (or those in ``only``)."""
+    root = Path(root)
+    now = now or dt.datetime.now(dt.UTC)
+    registry = _checked(root, now)
+    wanted = set(only) if only is not None else None
+    questions = [
+        q
+        for qid, q in sorted(registry.questions.items())
+        if registry.resolution(qid) is None and (wanted is None or qid in wanted)
+    ]
+    results: list[Result] = []
+
+    def work() -> None:
+        for index, question in enumerate(questions):
+            result = _resolve_one(root, question, session, now, dry_run)
+            results.append(result)
+            if progress:
+                progress(index + 1, len(questions), result)
+
+    if dry_run:
+        work()
+    else:
+        with locked(root / ".predreg" / "resolve.lock"):
+            work()
+    return Run(results, dry_run=dry_run)
+
+
+def audit_registry(
+    root: str | Path, *, progress: Callable[[int, int, Result], None] | None = None, today: dt.date | None = None
+) -> Run:
+    """Re-resolve every recorded resolution that has stored evidence, offline, and compare outcomes."""
+    root = Path(root)
+    registry = _checked(root, dt.datetime.combine(today, dt.time(), dt.UTC) if today else dt.datetime.now(dt.UTC))
+    audited = [
+        (registry.questions[qid], resolution)
+        for qid in sorted(registry.resolutions)
+        if (resolution := registry.resolution(qid)) is not None
+        and resolution.resolver != "manual"
+        and resolution.resolver == registry.questions[qid].resolver.name
+        and any(s.sha256 for s in resolution.evidence)
+    ]
+    results = []
+    for index, (question, resolution) in enumerate(audited):
+        session = StoredSession(root / "evidence", resolution.evidence)
+        # the original run's time: the evidence was fetched then
+        then = max((s.fetched_at for s in resolution.evidence if s.fetched_at), default=resolution.resolved_at)
+        verdict = ask(question.resolver, question, session, then)
+        same = verdict.status == "resolved" and verdict.outcome == resolution.outcome
+        status = "reproduced" if same else "mismatch"
+        if not same:
+            got = verdict.outcome if verdict.status == "resolved" else verdict.status
+            verdict = failed(f"recorded {resolution.outcome}, stored evidence gives {got}: {verdict.reason}")
+        results.append(Result(question.id, question.resolver.name, status, verdict))
+        if progress:
+            progress(index + 1, len(audited), results[-1])
+    return Run(results, offline=True)
+
+
+def _checked(root: Path, now: dt.datetime) -> Registry:
+    registry = check_registry(str(root), today=now.date())
+    if registry.problems:
+        raise RegistryInvalid(registry.problems)
+    return registry
+
+
+def ask(resolver: Resolver, question: Question, session: Session, now: dt.datetime) -> Verdict:
+    """One resolver's verdict through the plugin hook; an exception becomes an error verdict."""
+
+    def sub(inner: Resolver) -> Verdict:
+        return ask(inner, question, session, now)
+
+    try:
+        verdict = plugins.manager().hook.predreg_resolve(
+            name=resolver.name, question=question, settings=resolver.settings, session=session, now=now, resolve=sub
+        )
+    except Exception as error:  # a plugin's bug must not stop the run, nor resolve anything
+        return failed(f"resolver {resolver.name} raised {type(error).__name__}: {error}")
+    if verdict is None:
+        return failed(f"no installed plugin resolves `{resolver.name}`")
+    return verdict
+
+
+def _resolve_one(root: Path, question: Question, session: Session, now: dt.datetime, dry_run: bool) -> Result:
+    with session.recording() as used:
+        verdict = ask(question.resolver, question, session, now)
+    name = question.resolver.name
+    if verdict.status == "resolved" and verdict.outcome is not None:
+        allowed = question.allowed_outcomes()
+        if question.kind != "numeric" and verdict.outcome not in (*allowed, "annulled", "ambiguous"):
+            verdict = failed(
+                f"resolver gave `{verdict.outcome}`, not an outcome of this question ({', '.join(allowed)})"
+            )
+    if verdict.status == "pending":
+        status = "overdue" if now >= deadline(question) else "pending"
+        return Result(question.id, name, status, verdict)
+    if verdict.status != "resolved":
+        return Result(question.id, name, "error", verdict)
+    record = resolution_record(question, verdict, used, now)
+    text = dump_resolution(record)
+    path = root / "resolutions" / f"{question.id}.yaml"
+    loaded = load_text(str(path), "resolution", text)
+    if loaded.problems or loaded.record != record:  # what is written must read back as the same record
+        why = "; ".join(str(p) for p in loaded.problems) or "it reads back differently"
+        return Result(question.id, name, "error", failed(f"the record would not load: {why}"))
+    if dry_run:
+        return Result(question.id, name, "resolved", verdict)
+    for fetched in used:
+        if fetched.ok:
+            create_atomic(root / "evidence" / fetched.sha256, fetched.body)  # False: already stored, same bytes
+    if not create_atomic(path, text):
+        return Result(question.id, name, "error", failed(f"{path} appeared during the run; left as it is"))
+    return Result(question.id, name, "resolved", verdict, path)
+
+
+def resolution_record(question: Question, verdict: Verdict, used: list[Fetched], now: dt.datetime) -> Resolution:
+    """The record of a resolved verdict: when, by what, with a snapshot of each fetch it used."""
+    end = deadline(question) - dt.timedelta(seconds=1)
+    when = verdict.happened_at or (end if verdict.outcome in ("no", "neither") else now)
+    when = min(when, now).astimezone(dt.UTC).replace(microsecond=0)
+    snapshots = tuple(
+        Snapshot(
+            url=f.url,
+            fetched_at=f.fetched_at.astimezone(dt.UTC).replace(microsecond=0),
+            sha256=f.sha256,
+            status=f.status,
+            excerpt=_one_line(verdict.excerpts.get(f.url) or f.text()[:EXCERPT]) or None,
+        )
+        for f in used
+        if f.ok
+    )
+    return Resolution(
+        question=question.id,
+        outcome=verdict.outcome,  # type: ignore[arg-type]
+        resolved_at=when,
+        resolver=question.resolver.name,
+        resolved_by=JOB,
+        resolver_version=_version_of(question.resolver.name),
+        evidence=snapshots,
+        note=_one_line(verdict.reason) or None,
+    )
+
+
+def _version_of(name: str) -> str:
+    info = plugins.catalogue().get(name)
+    return f"{info.version}" if info else __version__
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:EXCERPT]
+
+
+def dump_resolution(record: Resolution) -> str:
+    """A resolution record as YAML, the same bytes for the same record."""
+    lines = [
+        f"question: {record.question}",
+        f"outcome: {_scalar(record.outcome)}",
+        f"resolved_at: {_time(record.resolved_at)}",
+        f"resolver: {record.resolver}",
+    ]
+    if record.resolved_by:
+        lines.append(f"resolved_by: {record.resolved_by}")
+    if record.resolver_version:
+        lines.append(f"resolver_version: {_scalar(record.resolver_version)}")
+    if record.evidence:
+        lines.append("evidence:")
+        for snapshot in record.evidence:
+            lines.append(f"  - url: {_scalar(snapshot.url)}")
+            if snapshot.fetched_at:
+                lines.append(f"    fetched_at: {_time(snapshot.fetched_at)}")
+            if snapshot.status is not None:
+                lines.append(f"    status: {snapshot.status}")
+            if snapshot.sha256:
+                lines.append(f"    sha256: {snapshot.sha256}")
+            if snapshot.excerpt:
+                lines.append(f"    excerpt: {_scalar(snapshot.excerpt)}")
+    if record.note:
+        lines.append(f"note: {_scalar(record.note)}")
+    return "\n".join(lines) + "\n"
+
+
+def _scalar(value: Any) -> str:
+    """A scalar as YAML: plain when it is a simple word or a number, else double-quoted (JSON)."""
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return repr(value)
+    text = str(value)
+    if text.replace("-", "").replace("_", "").replace(".", "").isalnum() and not text[:1].isdigit():
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _time(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class StoredSession(Session):
+    """A session that fetches nothing: it serves the bodies stored as a resolution's evidence."""
+
+    def __init__(self, evidence: Path, snapshots: Iterable[Snapshot]) -> None:
+        super().__init__()
+        self.evidence = evidence
+        self.snapshots = {s.url: s for s in snapshots if s.sha256}
+
+    def _fetch(self, url: str) -> Fetched:
+        snapshot = self.snapshots.get(url)
+        when = snapshot.fetched_at if snapshot and snapshot.fetched_at else dt.datetime.now(dt.UTC)
+        if snapshot is None or snapshot.sha256 is None:
+            return Fetched(url, None, b"", when, error="not in the stored evidence (offline)")
+        try:
+            body = (self.evidence / snapshot.sha256).read_bytes()
+        except OSError:
+            return Fetched(url, None, b"", when, error=f"evidence/{snapshot.sha256} is missing")
+        if hashlib.sha256(body).hexdigest() != snapshot.sha256:
+            return Fetched(url, None, b"", when, error=f"evidence/{snapshot.sha256} does not match its hash")
+        return Fetched(url, snapshot.status or 200, body, when)
