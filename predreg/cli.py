@@ -93,6 +93,9 @@ def _parser() -> argparse.ArgumentParser:
     resolve.add_argument("--now", type=_moment, help="resolve as of this UTC time (default: now)")
     resolve.add_argument("--format", choices=["text", "json"], default="text", help="how to print the summary")
     resolve.add_argument(
+        "--deadline", type=float, default=90.0, metavar="SECONDS", help="most time one fetch may take (default 90)"
+    )
+    resolve.add_argument(
         "--allow-loopback",
         action="append",
         default=[],
@@ -148,7 +151,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _resolve(args: argparse.Namespace) -> int:
     from . import resolve
-    from .fetch import Session
+    from .fetch import Limits, Session
     from .files import Busy
     from .progress import Progress
 
@@ -163,8 +166,10 @@ def _resolve(args: argparse.Namespace) -> int:
         if args.offline:
             run = resolve.audit_registry(args.registry, progress=progress.step)
         else:
+            limits = Limits(deadline=args.deadline, read_timeout=min(30.0, args.deadline))
             session = Session(
                 allow_loopback=[o.replace("localhost:", "127.0.0.1:") for o in args.allow_loopback],
+                limits=limits,
                 cache=Path(args.registry) / ".predreg" / "http",
                 clock=(lambda: args.now) if args.now else None,
             )

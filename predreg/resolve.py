@@ -106,8 +106,17 @@ def resolve_registry(
         work()
     else:
         with locked(root / ".predreg" / "resolve.lock"):
+            _sweep(root)
             work()
     return Run(results, dry_run=dry_run)
+
+
+def _sweep(root: Path) -> None:
+    """Remove temporary files a killed run left behind (only ever called under the lock)."""
+    for folder in (root / "resolutions", root / "evidence"):
+        if folder.is_dir():
+            for leftover in folder.glob(".*.tmp"):
+                leftover.unlink(missing_ok=True)
 
 
 def audit_registry(

@@ -1,4 +1,4 @@
-"""``http`` (a page contains text or matches a pattern), ``json`` (a value at a JSON pointer)
+"""``http`` (a page's text contains a phrase or matches a pattern), ``json`` (a value at a JSON pointer)
 and ``csv`` (a table has a row meeting conditions, e.g. a data hub's table of models).
 
 Before the resolve-by day is over a question resolves only when its evidence says
@@ -14,6 +14,7 @@ import io
 import json
 import math
 import re
+from html import unescape
 from typing import Any
 
 import attrs
@@ -51,11 +52,16 @@ class PageSettings:
 
 @plugin.resolver("http", PageSettings)
 def page(question: Question, settings: PageSettings, session: Session, now: dt.datetime, resolve: Any) -> Verdict:
-    """A web page contains some text or matches a pattern (or, with ``expect: absent``, does not)."""
+    """A web page contains some text or matches a pattern (or, with ``expect: absent``, does not).
+
+    An HTML page is read as its visible text (tags, scripts and styles removed), and
+    any page's whitespace is collapsed, so a phrase matches across line breaks and markup.
+    """
     fetched = session.get(settings.url)
     if problem := fetched.problem():
         return failed(problem)
-    text = fetched.text()
+    text = visible_text(fetched.text()) if "html" in fetched.content_type.lower() else fetched.text()
+    text = " ".join(text.split())
     if settings.contains is not None:
         found = re.search(re.escape(settings.contains), text, re.IGNORECASE)
         wanted = f"the page containing {settings.contains!r}"
@@ -67,6 +73,13 @@ def page(question: Question, settings: PageSettings, session: Session, now: dt.d
     if holds:
         return resolved("yes", f"{wanted}: {'found' if found else 'not found'}", excerpts=excerpts)
     return by_deadline(question, now, wanted if settings.expect == "present" else f"{wanted} gone", excerpts)
+
+
+def visible_text(html: str) -> str:
+    """The text a reader sees: scripts, styles and tags removed, entities decoded."""
+    html = re.sub(r"<(script|style)\b.*?</\1\s*>", " ", html, flags=re.IGNORECASE | re.DOTALL)
+    html = re.sub(r"<!--.*?-->", " ", html, flags=re.DOTALL)
+    return unescape(re.sub(r"<[^>]*>", " ", html))
 
 
 OPERATORS = ("==", "!=", ">=", "<=", ">", "<", "exists")

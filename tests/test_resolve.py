@@ -1,0 +1,269 @@
+"""`predreg resolve`: records with evidence, never overwritten, atomic, locked, auditable offline."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from predreg.checks import check_registry
+from predreg.cli import main
+from predreg.files import create_atomic, locked
+from predreg.resolve import resolve_registry
+
+from .evidence_server import EvidenceServer, body, gzip_bomb, redirect, short_body, stall
+from .resolving import NOW, serve_recorded, session, write_registry
+
+NOW_ARG = "2026-11-23T12:00:00Z"
+
+
+def _questions(origin: str) -> dict[str, dict[str, object]]:
+    s = f"http://{origin}"
+    return {
+        "card-sandbagging": {"name": "http", "url": f"{s}/card", "contains": "sandbagging evaluations"},
+        "card-reward-hacking": {
+            "name": "http",
+            "url": f"{s}/card",
+            "contains": "reward hacking",
+            "resolve_by": "2027-06-30",
+        },
+        "pr-merged": {"name": "github", "repo": "example-lab/monitoring", "event": "merged", "number": 412, "api": s},
+        "metaculus-scheming": {"name": "metaculus", "id": 31415, "api": s},
+        "manual-overdue": {"name": "manual", "resolve_by": "2026-10-01"},
+    }
+
+
+@pytest.fixture
+def evidenced(server: EvidenceServer, tmp_path: Path) -> Path:
+    serve_recorded(server)
+    return write_registry(tmp_path / "registry", _questions(server.origin))
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".predreg" not in p.parts
+    }
+
+
+def test_resolve_writes_records_with_their_evidence(evidenced: Path, server: EvidenceServer) -> None:
+    run = resolve_registry(evidenced, session=session(server), now=NOW)
+    statuses = {r.question: r.status for r in run.results}
+    assert statuses == {
+        "card-reward-hacking": "pending",
+        "card-sandbagging": "resolved",
+        "manual-overdue": "overdue",
+        "metaculus-scheming": "resolved",
+        "pr-merged": "resolved",
+    }
+    registry = check_registry(str(evidenced), today=NOW.date())
+    assert registry.problems == []
+    merged = registry.resolution("pr-merged")
+    assert merged is not None and merged.outcome == "yes" and merged.resolver == "github"
+    assert merged.resolved_at.isoformat() == "2026-03-09T16:20:04+00:00"  # GitHub's merged_at, not the run's time
+    [snapshot] = merged.evidence
+    assert snapshot.status == 200 and snapshot.fetched_at == NOW and "merged_at=2026-03-09" in (snapshot.excerpt or "")
+    stored = (evidenced / "evidence" / (snapshot.sha256 or "")).read_bytes()
+    assert hashlib.sha256(stored).hexdigest() == snapshot.sha256
+    assert run.overdue_manual()[0].question == "manual-overdue"
+
+
+def test_a_rerun_changes_nothing_and_fetches_only_what_is_still_open(evidenced: Path, server: EvidenceServer) -> None:
+    resolve_registry(evidenced, session=session(server), now=NOW)
+    before = _files(evidenced)
+    hits = server.total
+    again = resolve_registry(evidenced, session=session(server), now=NOW)
+    assert {r.status for r in again.results} == {"pending", "overdue"}
+    assert _files(evidenced) == before
+    assert server.total == hits + 1  # only the open question's page, fetched afresh
+
+
+def test_the_same_evidence_gives_byte_identical_files(server: EvidenceServer, tmp_path: Path) -> None:
+    serve_recorded(server)
+    first = write_registry(tmp_path / "one" / "registry", _questions(server.origin))
+    second = write_registry(tmp_path / "two" / "registry", _questions(server.origin))
+    resolve_registry(first, session=session(server), now=NOW)
+    resolve_registry(second, session=session(server), now=NOW)
+    assert _files(first) == _files(second)
+    assert any(name.startswith("resolutions/") for name in _files(first))
+
+
+def test_dry_run_writes_nothing(evidenced: Path, server: EvidenceServer, capsys: pytest.CaptureFixture[str]) -> None:
+    before = _files(evidenced)
+    code = main(["resolve", str(evidenced), "--dry-run", "--now", NOW_ARG, "--allow-loopback", server.origin])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "would resolve 3, pending 1, overdue 1, errored 0 (dry run: nothing written)" in out
+    assert _files(evidenced) == before
+
+
+@pytest.mark.parametrize(
+    ("route", "reason"),
+    [
+        (stall(3), "broken off"),
+        (body(b"x" * 300_000), "cap"),
+        (gzip_bomb(20_000_000), "cap"),
+        (short_body(), "broken off"),
+        (body("slow down", 429, Retry_After="0"), "HTTP 429"),
+        (body("down", 500), "HTTP 500"),
+        (body("gone", 404), "HTTP 404"),
+        (redirect("http://127.0.0.1:9/"), "loopback"),
+        (redirect("http://169.254.169.254/latest/meta-data/"), "link-local"),
+        (redirect("http://[::ffff:127.0.0.1]:9/"), "loopback"),
+    ],
+    ids=[
+        "stall",
+        "over-cap",
+        "gzip-bomb",
+        "wrong-length",
+        "429s",
+        "500s",
+        "404",
+        "to-loopback",
+        "to-metadata",
+        "to-mapped",
+    ],
+)
+def test_a_failed_fetch_never_resolves(server: EvidenceServer, tmp_path: Path, route: object, reason: str) -> None:
+    server.routes["/bad"] = route  # type: ignore[assignment]
+    # expect: absent would turn an empty or missing body into "yes" if failures were read as pages
+    root = write_registry(
+        tmp_path / "registry",
+        {
+            "q": {
+                "name": "http",
+                "url": server.url("/bad"),
+                "contains": "x",
+                "expect": "absent",
+                "resolve_by": "2026-01-01",
+            }
+        },
+    )
+    [result] = resolve_registry(root, session=session(server), now=NOW).results
+    assert result.status == "error" and reason in result.verdict.reason
+    assert not (root / "resolutions").exists()
+
+
+def test_cli_exit_codes_and_json_summary(
+    evidenced: Path, server: EvidenceServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["resolve", str(evidenced), "--now", NOW_ARG, "--allow-loopback", server.origin, "--format", "json"]
+    assert main(args) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["overdue_manual"] == ["manual-overdue"]
+    server.routes["/card"] = body("gone", 404)
+    assert main(args) == 1  # the open question's page now errors
+    assert main(["resolve", str(evidenced), "--allow-loopback", "10.0.0.1:80"]) == 2
+
+
+def test_offline_audit_reproduces_and_catches_tampering(
+    evidenced: Path, server: EvidenceServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    resolve_registry(evidenced, session=session(server), now=NOW)
+    assert main(["resolve", str(evidenced), "--offline"]) == 0
+    assert "reproduced 3, mismatched 0 of 3" in capsys.readouterr().out
+    record = check_registry(str(evidenced), today=NOW.date()).resolution("card-sandbagging")
+    assert record is not None
+    body_file = evidenced / "evidence" / (record.evidence[0].sha256 or "")
+    body_file.write_bytes(body_file.read_bytes().replace(b"sandbagging", b"something"))
+    assert main(["resolve", str(evidenced), "--offline"]) == 1
+    assert "does not match its hash" in capsys.readouterr().out
+
+
+def test_a_thousand_predictions_on_fifty_urls_make_fifty_requests(server: EvidenceServer, tmp_path: Path) -> None:
+    for k in range(50):
+        server.routes[f"/page/{k}"] = body(f"<p>result {k}: passed</p>")
+    questions = {
+        f"q{i:04d}": {"name": "http", "url": server.url(f"/page/{i % 50}"), "contains": "passed"} for i in range(1000)
+    }
+    root = write_registry(tmp_path / "registry", questions)
+    run = resolve_registry(root, session=session(server), now=NOW)
+    assert run.count("resolved") == 1000
+    assert server.total == 50
+
+
+def test_a_second_run_waits_for_the_lock(
+    evidenced: Path, server: EvidenceServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with locked(evidenced / ".predreg" / "resolve.lock"):
+        code = main(["resolve", str(evidenced), "--allow-loopback", server.origin])
+    assert code == 3 and "held by another run" in capsys.readouterr().err
+    assert not (evidenced / "resolutions").exists()
+
+
+def test_create_atomic_never_replaces(tmp_path: Path) -> None:
+    target = tmp_path / "record.yaml"
+    assert create_atomic(target, "first\n")
+    assert not create_atomic(target, "second\n")
+    assert target.read_text() == "first\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["record.yaml"]  # no temporary file left behind
+
+
+def _command(root: Path, origin: str) -> list[str]:
+    return [
+        *(sys.executable, "-m", "predreg.cli", "resolve", str(root)),
+        *("--now", NOW_ARG, "--allow-loopback", origin, "--deadline", "2"),
+    ]
+
+
+def _run_cli(root: Path, origin: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(_command(root, origin), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def _assert_whole(root: Path) -> None:
+    """Every record present loads and every evidence body matches its name."""
+    registry = check_registry(str(root), today=NOW.date())
+    assert registry.problems == []
+    for stored in (root / "evidence").glob("*") if (root / "evidence").exists() else []:
+        if not stored.name.startswith("."):
+            assert hashlib.sha256(stored.read_bytes()).hexdigest() == stored.name
+
+
+def test_a_run_killed_midway_leaves_whole_files_and_the_next_run_finishes(
+    server: EvidenceServer, tmp_path: Path
+) -> None:
+    big = b"<p>passed</p>" + b"<!-- padding -->" * 12_000  # ~190 KB per body: writing takes a moment
+    for k in range(40):
+        server.routes[f"/page/{k}"] = body(big + str(k).encode())
+    questions = {
+        f"q{i:03d}": {"name": "http", "url": server.url(f"/page/{i}"), "contains": "passed"} for i in range(40)
+    }
+    reference = write_registry(tmp_path / "reference" / "registry", questions)
+    subprocess.run(_command(reference, server.origin), check=True, capture_output=True)
+    root = write_registry(tmp_path / "killed" / "registry", questions)
+    for delay in (0.35, 0.5, 0.65, 0.8):
+        process = _run_cli(root, server.origin)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        _assert_whole(root)
+    finished = _run_cli(root, server.origin)
+    assert finished.wait(timeout=60) == 0, finished.stderr.read() if finished.stderr else ""
+    assert _files(root) == _files(reference)
+
+
+def test_two_concurrent_runs_do_not_both_write(server: EvidenceServer, tmp_path: Path) -> None:
+    server.routes["/slow"] = stall(1.0)
+    server.routes["/page"] = body("<p>passed</p>")
+    root = write_registry(
+        tmp_path / "registry",
+        {
+            "a-slow": {"name": "http", "url": server.url("/slow"), "contains": "x"},
+            "b-page": {"name": "http", "url": server.url("/page"), "contains": "passed"},
+        },
+    )
+    first = _run_cli(root, server.origin)
+    time.sleep(0.3)  # the first holds the lock while it waits on the slow page
+    second = _run_cli(root, server.origin)
+    codes = sorted([first.wait(timeout=30), second.wait(timeout=30)])
+    assert codes == [1, 3]  # the first: one fetch errored; the second: busy, wrote nothing
+    assert sorted(p.name for p in (root / "resolutions").iterdir()) == ["b-page.yaml"]
+    assert os.listdir(root / "resolutions") == ["b-page.yaml"]
