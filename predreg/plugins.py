@@ -32,8 +32,26 @@ def make_manager(entry_points: bool = True) -> pluggy.PluginManager:
     for module in BUILTINS:
         manager.register(importlib.import_module(module).plugin, name=module)
     if entry_points:
-        manager.load_setuptools_entrypoints("predreg")
+        _load_entry_points(manager)
     return manager
+
+
+def _load_entry_points(manager: pluggy.PluginManager) -> None:
+    """Register every plugin of the ``predreg`` entry-point group, naming any that fails."""
+    from importlib.metadata import entry_points
+
+    for point in entry_points(group="predreg"):
+        if manager.get_plugin(point.name) is not None or manager.is_blocked(point.name):
+            continue
+        source = f"{point.dist.name} {point.dist.version}" if point.dist else "an unknown package"
+        try:
+            plugin = point.load()
+        except Exception as error:
+            raise PluginError(
+                f"the predreg plugin `{point.name}` ({point.value}, from {source}) cannot be loaded: "
+                f"{type(error).__name__}: {error}; fix or uninstall that package"
+            ) from error
+        manager.register(plugin, name=point.name)
 
 
 _current: pluggy.PluginManager | None = None
