@@ -221,7 +221,7 @@ def score_table(registry: Registry, policy: str = "time-averaged") -> Table:
     n = len(forecasts)
     new = np.r_[True, (author[1:] != author[:-1]) | (question[1:] != question[:-1])] if n else np.zeros(0, bool)
     starts = np.flatnonzero(new)
-    lasts = np.r_[starts[1:], n] - 1
+    lasts = np.r_[starts[1:], n][: len(starts)] - 1  # (no series: none)
     s_question = question[starts]
     condition = given[lasts]  # the latest forecast's condition is the one that holds
     failed = (condition >= 0) & ~yes[condition]

@@ -5,6 +5,11 @@ Installed through the ``pytest11`` entry point as ``predreg``; switch it off wit
 prediction and each resolution as an item with node id ``<path>::<id>``. The registry
 is checked once per process (the same ``check_registry`` the CLI runs) and each item
 reports the problems of its own file, one line each, exactly as ``predreg check``.
+
+With ``--predreg-resolve`` each question's item also resolves it, as ``predreg
+resolve`` would, and reports RESOLVED-YES / RESOLVED-NO / PENDING / OVERDUE (or fails
+with the resolver's error). Under pytest-xdist the process that runs a question's
+item is its one owner: it alone writes that question's record.
 """
 
 from __future__ import annotations
@@ -33,6 +38,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--predreg-today",
         metavar="YYYY-MM-DD",
         help="check the registry as of this UTC date (default: today)",
+    )
+    group.addoption(
+        "--predreg-resolve",
+        action="store_true",
+        help="also resolve each unresolved question through its resolver, writing the records",
+    )
+    group.addoption(
+        "--predreg-allow-loopback",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="with --predreg-resolve: also fetch from this loopback origin (a local test server)",
     )
 
 
@@ -99,6 +116,28 @@ class RegistryItem(pytest.Item):
         lines = _problems_by_file(self.config, self.parent.root).get(self.path)
         if lines:
             raise RegistryProblems(lines)
+        if self.config.getoption("predreg_resolve") and self.parent.kind in ("question", "prediction"):
+            self._resolve()
+
+    def _resolve(self) -> None:
+        from .resolve import resolve_question
+
+        registry = _checked(self.config, self.parent.root)
+        question = registry.questions.get(self.name)
+        if question is None:  # a prediction on a shared question: that question's own item resolves it
+            return
+        recorded = registry.resolution(question.id)
+        if recorded is not None:
+            self.user_properties.append(("predreg", f"RESOLVED-{str(recorded.outcome).upper()}"))
+            return
+        now = dt.datetime.now(dt.UTC)
+        result = resolve_question(self.parent.root, question, _session(self.config, self.parent.root), now, False)
+        if result.status == "error":
+            raise RegistryProblems([f"{os.path.relpath(self.path)}: {question.resolver.name}: {result.verdict.reason}"])
+        word = (
+            f"RESOLVED-{str(result.verdict.outcome).upper()}" if result.status == "resolved" else result.status.upper()
+        )
+        self.user_properties.append(("predreg", word))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, RegistryProblems):
@@ -127,6 +166,34 @@ def _problems_by_file(config: pytest.Config, root: Path) -> dict[Path, list[str]
             by_file.setdefault(owner, []).append(_shown(problem))
         cache[root] = by_file
     return cache[root]
+
+
+_sessions_key = pytest.StashKey[dict[Path, Any]]()
+
+
+def _session(config: pytest.Config, root: Path) -> Any:
+    """One fetch session per registry and process, so each URL is fetched once per process."""
+    from .fetch import Session
+
+    sessions = config.stash.setdefault(_sessions_key, {})
+    if root not in sessions:
+        origins = config.getoption("predreg_allow_loopback")
+        sessions[root] = Session(allow_loopback=origins, cache=root / ".predreg" / "http")
+    return sessions[root]
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
+    """RESOLVED-YES, PENDING, OVERDUE ... instead of PASSED for a question that --predreg-resolve asked about."""
+    if report.when != "call" or not report.passed:
+        return None
+    word = dict(report.user_properties).get("predreg")
+    if not isinstance(word, str):
+        return None
+    return (
+        word.split("-")[0].lower(),
+        {"RESOLVED": "R", "PENDING": "p", "OVERDUE": "o"}.get(word.split("-")[0], "."),
+        word,
+    )
 
 
 def _checked(config: pytest.Config, root: Path) -> Registry:
@@ -165,6 +232,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     option = config.getoption("predreg_today")
     today = dt.date.fromisoformat(option) if option else None
     for root in sorted(roots):
+        if config.getoption("predreg_resolve"):  # the run may have added resolutions: score what is there now
+            config.stash[_registries_key].pop(root, None)
         board = leaderboard.build(_checked(config, root), today=today)
         terminalreporter.write_sep("=", f"predreg leaderboard: {os.path.relpath(root)}")
         terminalreporter.write_line(leaderboard_text(board))

@@ -97,7 +97,7 @@ def resolve_registry(
 
     def work() -> None:
         for index, question in enumerate(questions):
-            result = _resolve_one(root, question, session, now, dry_run)
+            result = resolve_question(root, question, session, now, dry_run)
             results.append(result)
             if progress:
                 progress(index + 1, len(questions), result)
@@ -174,7 +174,8 @@ def ask(resolver: Resolver, question: Question, session: Session, now: dt.dateti
     return verdict
 
 
-def _resolve_one(root: Path, question: Question, session: Session, now: dt.datetime, dry_run: bool) -> Result:
+def resolve_question(root: Path, question: Question, session: Session, now: dt.datetime, dry_run: bool) -> Result:
+    """Ask the question's resolver; if it resolved, write the record and its evidence (unless ``dry_run``)."""
     with session.recording() as used:
         verdict = ask(question.resolver, question, session, now)
     name = question.resolver.name

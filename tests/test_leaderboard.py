@@ -164,3 +164,13 @@ def test_score_by_prints_one_section_per_group(
     out = capsys.readouterr().out
     assert out.count("[year: 2026]") == 1
     assert out.count("rank  author") == 2  # the overall board, then the one year
+
+
+def test_a_registry_without_predictions_has_an_empty_board(tmp_path: Path) -> None:
+    (tmp_path / "predictions").mkdir()
+    (tmp_path / "authors.yaml").write_text("authors:\n  forecaster-a: {name: A}\n")
+    registry = check_registry(str(tmp_path), today=TODAY)
+    assert registry.problems == []
+    board = leaderboard.build(registry)
+    assert (board.ranked, board.unranked, board.series, board.unscored) == ([], [], [], [])
+    assert "Brier" in leaderboard.as_json(board, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))["scale"]

@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from .conftest import DATA, EXAMPLE_REGISTRY, TODAY
+from .evidence_server import EvidenceServer
 
 pytest_plugins = ["pytester"]
 
@@ -87,3 +88,65 @@ def test_the_leaderboard_is_printed_once_at_the_end(example: pytest.Pytester, wo
     text = result.stdout.str()
     assert text.count("predreg leaderboard: registry") == 1
     result.stdout.fnmatch_lines(["*forecaster-b  1  0.062*-0.500*"])
+
+
+def _evidenced(pytester: pytest.Pytester, server: EvidenceServer) -> None:
+    from .resolving import serve_recorded, write_registry
+
+    serve_recorded(server)
+    s = f"http://{server.origin}"
+    questions = {
+        "card-sandbagging": {"name": "http", "url": f"{s}/card", "contains": "sandbagging evaluations"},
+        "card-reward-hacking": {
+            "name": "http",
+            "url": f"{s}/card",
+            "contains": "reward hacking",
+            "resolve_by": "2099-06-30",
+        },
+        "metaculus-annulled": {"name": "metaculus", "id": 16180, "api": s},
+        "issue-closed": {
+            "name": "github",
+            "repo": "example-lab/monitoring",
+            "event": "closed",
+            "number": 77,
+            "api": s,
+            "resolve_by": "2026-11-01",
+        },
+        "manual-overdue": {"name": "manual", "resolve_by": "2026-10-01"},
+        "broken-link": {"name": "http", "url": f"{s}/missing", "contains": "x"},
+    }
+    root = write_registry(pytester.path / "registry", questions)
+    (root / "predictions").mkdir()
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
+def test_predreg_resolve_reports_statuses_and_writes_each_record_once(
+    pytester: pytest.Pytester, server: EvidenceServer, workers: list[str]
+) -> None:
+    _evidenced(pytester, server)
+    result = pytester.runpytest_subprocess(
+        "registry",
+        "--predreg-resolve",
+        "--predreg-allow-loopback",
+        server.origin,
+        "-v",
+        "-p",
+        "no:cacheprovider",
+        *workers,
+    )
+    out = result.stdout.str()
+    for node, word in [
+        ("card-sandbagging", "RESOLVED-YES"),
+        ("card-reward-hacking", "PENDING"),
+        ("metaculus-annulled", "RESOLVED-ANNULLED"),
+        ("issue-closed", "RESOLVED-NO"),
+        ("manual-overdue", "OVERDUE"),
+    ]:
+        assert any(node in line and word in line for line in result.outlines), (node, word, out)
+    assert "broken-link" in out and "HTTP 404" in out
+    assert result.ret == 1  # the broken link is an error, as `predreg resolve` exits 1
+    written = sorted(p.name for p in (pytester.path / "registry" / "resolutions").iterdir())
+    assert written == ["card-sandbagging.yaml", "issue-closed.yaml", "metaculus-annulled.yaml"]
+    assert 1 <= server.hits["/card"] <= (2 if workers else 1)  # at most once per process
+    again = pytester.runpytest_subprocess("registry", "--predreg-resolve", "-v", "-p", "no:cacheprovider")
+    assert any("card-sandbagging" in line and "RESOLVED-YES" in line for line in again.outlines)
