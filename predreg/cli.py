@@ -199,7 +199,8 @@ def _resolve(args: argparse.Namespace) -> int:
         return EXIT_BUSY
     finally:
         progress.done()
-    print(reports.resolve_json(run) if args.format == "json" else reports.resolve_text(run))
+    # in a log (not a terminal) the progress lines already named each question
+    print(reports.resolve_json(run) if args.format == "json" else reports.resolve_text(run, details=progress.terminal))
     return EXIT_PROBLEMS if run.failed else EXIT_OK
 
 

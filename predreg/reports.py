@@ -116,19 +116,24 @@ def leaderboard_markdown(board: Any) -> str:
     return "\n".join(out)
 
 
-def resolve_text(run: Any) -> str:
-    """The end of a ``predreg resolve`` run: what was resolved, what failed, the counts."""
+def resolve_text(run: Any, details: bool = True) -> str:
+    """The end of a ``predreg resolve`` run: what was resolved or failed (``details``), the counts."""
     from .progress import describe
 
     lines = []
-    shown = ("reproduced", "mismatch", "error") if run.offline else ("resolved", "error", "overdue")
+    shown = ("reproduced", "verified", "mismatch", "error") if run.offline else ("resolved", "error", "overdue")
+    if not details:  # progress lines named each question already; failures are repeated at the end
+        shown = ("mismatch", "error")
     for result in run.results:
         if result.status in shown:
             where = f" -> {result.record}" if result.record else ""
             lines.append(f"{result.question}: {describe(result)}{where}")
     if run.offline:
-        counts = f"reproduced {run.count('reproduced')}, mismatched {run.count('mismatch')}"
-        lines.append(f"offline audit from stored evidence: {counts} of {len(run.results)} recorded resolutions")
+        counts = (
+            f"reproduced {run.count('reproduced')} (re-resolved), verified {run.count('verified')} (manual: bodies"
+            f" and excerpts), mismatched {run.count('mismatch')}"
+        )
+        lines.append(f"offline audit from stored evidence: {counts}, of {len(run.results)} evidenced resolutions")
     else:
         verb = "would resolve" if run.dry_run else "resolved"
         lines.append(

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ from .load import load_text
 from .model import Question, Resolution, Resolver, Snapshot
 from .problems import Problem
 from .resolvers import deadline
-from .verdict import Verdict, failed
+from .verdict import Verdict, failed, resolved
 
 JOB = "predreg-resolve"
 """``resolved_by`` of the records this job writes."""
@@ -122,32 +123,77 @@ def _sweep(root: Path) -> None:
 def audit_registry(
     root: str | Path, *, progress: Callable[[int, int, Result], None] | None = None, today: dt.date | None = None
 ) -> Run:
-    """Re-resolve every recorded resolution that has stored evidence, offline, and compare outcomes."""
+    """Audit every recorded resolution that has stored evidence, fetching nothing.
+
+    A resolution by an automatic resolver is re-resolved from the stored bodies, as of
+    the time they were fetched, and must reach the recorded outcome ("reproduced"). A
+    manual one cannot be re-run, so its evidence is verified instead: each stored body
+    matches its sha256 and each quoted excerpt is found in it ("verified").
+    """
     root = Path(root)
     registry = _checked(root, dt.datetime.combine(today, dt.time(), dt.UTC) if today else dt.datetime.now(dt.UTC))
     audited = [
         (registry.questions[qid], resolution)
         for qid in sorted(registry.resolutions)
-        if (resolution := registry.resolution(qid)) is not None
-        and resolution.resolver != "manual"
-        and resolution.resolver == registry.questions[qid].resolver.name
-        and any(s.sha256 for s in resolution.evidence)
+        if (resolution := registry.resolution(qid)) is not None and any(s.sha256 for s in resolution.evidence)
     ]
     results = []
     for index, (question, resolution) in enumerate(audited):
-        session = StoredSession(root / "evidence", resolution.evidence)
-        # the original run's time: the evidence was fetched then
-        then = max((s.fetched_at for s in resolution.evidence if s.fetched_at), default=resolution.resolved_at)
-        verdict = ask(question.resolver, question, session, then)
-        same = verdict.status == "resolved" and verdict.outcome == resolution.outcome
-        status = "reproduced" if same else "mismatch"
-        if not same:
-            got = verdict.outcome if verdict.status == "resolved" else verdict.status
-            verdict = failed(f"recorded {resolution.outcome}, stored evidence gives {got}: {verdict.reason}")
-        results.append(Result(question.id, question.resolver.name, status, verdict))
+        if resolution.resolver == question.resolver.name and resolution.resolver != "manual":
+            results.append(_reproduce(root, question, resolution))
+        else:
+            results.append(_verify(root, question, resolution))
         if progress:
             progress(index + 1, len(audited), results[-1])
     return Run(results, offline=True)
+
+
+def _reproduce(root: Path, question: Question, resolution: Resolution) -> Result:
+    session = StoredSession(root / "evidence", resolution.evidence)
+    # the original run's time: the evidence was fetched then
+    then = max((s.fetched_at for s in resolution.evidence if s.fetched_at), default=resolution.resolved_at)
+    verdict = ask(question.resolver, question, session, then)
+    if verdict.status == "resolved" and verdict.outcome == resolution.outcome:
+        return Result(question.id, resolution.resolver, "reproduced", verdict)
+    got = verdict.outcome if verdict.status == "resolved" else verdict.status
+    why = f"recorded {resolution.outcome}, stored evidence gives {got}: {verdict.reason}"
+    return Result(question.id, resolution.resolver, "mismatch", failed(why))
+
+
+def _verify(root: Path, question: Question, resolution: Resolution) -> Result:
+    session = StoredSession(root / "evidence", resolution.evidence)
+    checked = []
+    for snapshot in resolution.evidence:
+        if snapshot.sha256 is None:
+            continue
+        fetched = session.get(snapshot.url)
+        if fetched.error:
+            return Result(question.id, resolution.resolver, "mismatch", failed(f"{snapshot.url}: {fetched.error}"))
+        if snapshot.excerpt and not quoted_in(snapshot.excerpt, fetched.text()):
+            why = f"{snapshot.url}: the excerpt {snapshot.excerpt!r} is not in the stored evidence"
+            return Result(question.id, resolution.resolver, "mismatch", failed(why))
+        checked.append(snapshot.url)
+    reason = (
+        "the stored body matches its hash and excerpt"
+        if len(checked) == 1
+        else f"{len(checked)} stored bodies match their hashes and excerpts"
+    )
+    return Result(question.id, resolution.resolver, "verified", resolved(resolution.outcome, reason))
+
+
+def quoted_in(excerpt: str, text: str) -> bool:
+    """Whether ``excerpt`` is quoted from ``text``: its parts (split at "...") in order, spacing aside."""
+    flat = " ".join(text.split())
+    position = 0
+    for part in re.split(r"\s*(?:\.\.\.|\u2026)\s*", excerpt.strip().strip('"')):
+        part = " ".join(part.split())
+        if not part:
+            continue
+        found = flat.find(part, position)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
 
 
 def _checked(root: Path, now: dt.datetime) -> Registry:

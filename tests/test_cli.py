@@ -119,7 +119,7 @@ def test_readme_starts_with_the_two_commands_and_ci_runs_the_test_one() -> None:
     commands = re.findall(r"```(?:sh|bash|console)\n(.*?)\n```", readme, re.S)[:2]
     assert len(commands) == 2
     demo, tests = commands
-    assert "predreg check registry" in demo
+    assert "predreg check registry" in demo and "predreg resolve registry --offline" in demo
     assert "pytest" in tests
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert tests.strip() in ci

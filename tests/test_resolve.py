@@ -169,7 +169,9 @@ def test_offline_audit_reproduces_and_catches_tampering(
 ) -> None:
     resolve_registry(evidenced, session=session(server), now=NOW)
     assert main(["resolve", str(evidenced), "--offline"]) == 0
-    assert "reproduced 3, mismatched 0 of 3" in capsys.readouterr().out
+    assert "reproduced 3 (re-resolved), verified 0 (manual: bodies and excerpts), mismatched 0, of 3" in (
+        capsys.readouterr().out
+    )
     record = check_registry(str(evidenced), today=NOW.date()).resolution("card-sandbagging")
     assert record is not None
     body_file = evidenced / "evidence" / (record.evidence[0].sha256 or "")
@@ -267,3 +269,29 @@ def test_two_concurrent_runs_do_not_both_write(server: EvidenceServer, tmp_path:
     assert codes == [1, 3]  # the first: one fetch errored; the second: busy, wrote nothing
     assert sorted(p.name for p in (root / "resolutions").iterdir()) == ["b-page.yaml"]
     assert os.listdir(root / "resolutions") == ["b-page.yaml"]
+
+
+def test_offline_audit_verifies_the_example_registrys_manual_resolutions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from .conftest import EXAMPLE_REGISTRY
+
+    root = tmp_path / "registry"
+    shutil.copytree(EXAMPLE_REGISTRY, root)
+    assert main(["resolve", str(root), "--offline"]) == 0
+    assert "verified 3 (manual: bodies and excerpts), mismatched 0, of 3" in capsys.readouterr().out
+    record = root / "resolutions" / "blackmail-rate-with-prompt-fixes.yaml"
+    record.write_text(record.read_text().replace("to a few percent", "to zero percent"))
+    assert main(["resolve", str(root), "--offline"]) == 1
+    assert "is not in the stored evidence" in capsys.readouterr().out
+
+
+def test_excerpts_are_found_in_order_with_gaps_and_spacing_aside() -> None:
+    from predreg.resolve import quoted_in
+
+    text = "I expected companies not to deploy\n obviously reward hacky models. Later: This was wrong."
+    assert quoted_in('"I expected companies not to deploy obviously reward hacky ... This was wrong."', text)
+    assert not quoted_in("This was wrong ... I expected companies", text)  # parts out of order
+    assert not quoted_in("companies to deploy", text)
