@@ -121,7 +121,9 @@ def resolve_text(run: Any, details: bool = True) -> str:
     from .progress import describe
 
     lines = []
-    shown = ("reproduced", "verified", "mismatch", "error") if run.offline else ("resolved", "error", "overdue")
+    shown: tuple[str, ...] = (
+        ("reproduced", "verified", "mismatch", "error") if run.offline else ("resolved", "error", "overdue")
+    )
     if not details:  # progress lines named each question already; failures are repeated at the end
         shown = ("mismatch", "error")
     for result in run.results:
