@@ -23,7 +23,6 @@ from predreg import leaderboard
 from predreg.checks import Registry
 from predreg.model import Prediction, Question, Resolution, Resolver
 
-
 GOAL_SECONDS = 10.0
 
 
