@@ -199,8 +199,11 @@ def _resolve(args: argparse.Namespace) -> int:
         return EXIT_BUSY
     finally:
         progress.done()
+    summary = reports.resolve_json(run)
+    if not (args.dry_run or args.offline):  # the errors stay on record until the next run
+        write_atomic(Path(args.registry) / ".predreg" / "last-run.json", summary + "\n")
     # in a log (not a terminal) the progress lines already named each question
-    print(reports.resolve_json(run) if args.format == "json" else reports.resolve_text(run, details=progress.terminal))
+    print(summary if args.format == "json" else reports.resolve_text(run, details=progress.terminal))
     return EXIT_PROBLEMS if run.failed else EXIT_OK
 
 

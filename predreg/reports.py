@@ -140,7 +140,7 @@ def resolve_text(run: Any, details: bool = True) -> str:
         verb = "would resolve" if run.dry_run else "resolved"
         lines.append(
             f"{verb} {run.count('resolved')}, pending {run.count('pending')}, overdue {run.count('overdue')}, "
-            f"errored {run.count('error')}" + (" (dry run: nothing written)" if run.dry_run else "")
+            f"errored {run.count('error')} (left unresolved)" + (" (dry run: nothing written)" if run.dry_run else "")
         )
         manual = run.overdue_manual()
         if manual:

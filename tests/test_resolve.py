@@ -101,7 +101,7 @@ def test_dry_run_writes_nothing(evidenced: Path, server: EvidenceServer, capsys:
     code = main(["resolve", str(evidenced), "--dry-run", "--now", NOW_ARG, "--allow-loopback", server.origin])
     out = capsys.readouterr().out
     assert code == 0
-    assert "would resolve 3, pending 1, overdue 1, errored 0 (dry run: nothing written)" in out
+    assert "would resolve 3, pending 1, overdue 1, errored 0 (left unresolved) (dry run: nothing written)" in out
     assert _files(evidenced) == before
 
 
@@ -161,6 +161,11 @@ def test_cli_exit_codes_and_json_summary(
     assert summary["overdue_manual"] == ["manual-overdue"]
     server.routes["/card"] = body("gone", 404)
     assert main(args) == 1  # the open question's page now errors
+    capsys.readouterr()
+    last = json.loads((evidenced / ".predreg" / "last-run.json").read_text())
+    [errored] = [r for r in last["results"] if r["status"] == "error"]
+    assert errored["question"] == "card-reward-hacking" and "HTTP 404" in errored["reason"]
+    assert not (evidenced / "resolutions" / "card-reward-hacking.yaml").exists()
     assert main(["resolve", str(evidenced), "--allow-loopback", "10.0.0.1:80"]) == 2
 
 
@@ -183,13 +188,20 @@ def test_offline_audit_reproduces_and_catches_tampering(
 def test_a_thousand_predictions_on_fifty_urls_make_fifty_requests(server: EvidenceServer, tmp_path: Path) -> None:
     for k in range(50):
         server.routes[f"/page/{k}"] = body(f"<p>result {k}: passed</p>")
-    questions = {
-        f"q{i:04d}": {"name": "http", "url": server.url(f"/page/{i % 50}"), "contains": "passed"} for i in range(1000)
-    }
-    root = write_registry(tmp_path / "registry", questions)
+    root = write_registry(tmp_path / "registry", {})
+    folder = root / "predictions" / "forecaster-a"
+    folder.mkdir(parents=True)
+    for i in range(1000):  # each prediction states its own question, resolved by the page it links
+        resolver = {"name": "http", "url": server.url(f"/page/{i % 50}"), "contains": "passed"}
+        (folder / f"p{i:04d}.yaml").write_text(
+            f"id: p{i:04d}\nauthor: forecaster-a\nregistered: 2026-11-20\nclaim: Result {i} passes.\n"
+            f"criteria: YES if the results page says passed.\nresolve_by: 2027-01-31\n"
+            f"resolver: {json.dumps(resolver)}\nkind: binary\nprobability: 0.8\n"
+        )
     run = resolve_registry(root, session=session(server), now=NOW)
     assert run.count("resolved") == 1000
     assert server.total == 50
+    assert check_registry(str(root), today=NOW.date()).problems == []
 
 
 def test_a_second_run_waits_for_the_lock(
