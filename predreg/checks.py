@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from .load import Loaded, discover, load_file
+from .load import Layout, Loaded, discover, load_file
 from .model import (
     AMBIGUOUS,
     ANNULLED,
@@ -67,9 +67,11 @@ def normalised(identifier: str) -> str:
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", identifier).casefold())
 
 
-def check_registry(root: str, today: dt.date | None = None, files: Sequence[Loaded] | None = None) -> Registry:
-    """Load and check every file of the registry at ``root``."""
-    layout = discover(root)
+def check_registry(
+    root: str, today: dt.date | None = None, files: Sequence[Loaded] | None = None, layout: Layout | None = None
+) -> Registry:
+    """Load and check every file of the registry at ``root`` (or only ``files``, listed in ``layout``)."""
+    layout = layout if layout is not None else discover(root)
     loaded = list(files) if files is not None else [load_file(path, kind) for path, kind in layout.files]
     checker = _Checker(root, today or dt.datetime.now(dt.UTC).date(), loaded)
     checker.problems.extend(layout.problems)

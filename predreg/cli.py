@@ -55,7 +55,18 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate a registry (exit 1 if anything is wrong)")
     check.add_argument("registry", nargs="?", default="registry", help="the registry folder (default: registry)")
     check.add_argument("--today", type=_date, help="check as of this UTC date (default: today)")
-    check.add_argument("--format", choices=["text", "json"], default="text", help="how to print problems")
+    check.add_argument(
+        "--format", choices=["text", "json", "md"], default="text", help="how to print problems (md: with --base)"
+    )
+    check.add_argument(
+        "--base",
+        metavar="REF",
+        help="pull-request mode: check only what changed since the merge base with REF, and what may change",
+    )
+    check.add_argument("--actor", metavar="LOGIN", help="with --base: the GitHub login that opened the pull request")
+    check.add_argument(
+        "--tolerance-days", type=int, default=1, help="with --base: how far `registered` may be from today (default 1)"
+    )
     check.add_argument("--quiet", "-q", action="store_true", help="print problems only")
 
     summary_ = commands.add_parser("summary", help="predictions per author and kind")
@@ -132,6 +143,11 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_USAGE
     if args.command == "resolve":
         return _resolve(args)
+    if args.command == "check" and args.base:
+        return _check_pull_request(args)
+    if args.command == "check" and args.format == "md":
+        print("predreg: --format md goes with --base (a pull-request summary)", file=sys.stderr)
+        return EXIT_USAGE
     registry = check_registry(args.registry, today=args.today)
     if args.command == "check":
         if args.format == "json":
@@ -152,6 +168,31 @@ def _main(argv: Sequence[str] | None) -> int:
     for problem in registry.problems:
         print(problem, file=sys.stderr)
     return EXIT_PROBLEMS if registry.problems else EXIT_OK
+
+
+def _check_pull_request(args: argparse.Namespace) -> int:
+    from . import pr
+
+    try:
+        result = pr.review(args.registry, args.base, actor=args.actor, today=args.today, tolerance=args.tolerance_days)
+    except pr.GitError as error:
+        print(f"predreg: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.format == "md":
+        print(pr.markdown(result))
+    elif args.format == "json":
+        print(json.dumps([attrs.asdict(problem) for problem in result.problems], indent=2))
+    else:
+        for problem in result.problems:
+            print(problem)
+        if not args.quiet:
+            verdict = f"{len(result.problems)} problem(s)" if result.problems else "OK"
+            print(
+                f"{args.registry}: {verdict}: {len(result.changes)} changed file(s) since {args.base},"
+                f" {len(result.added)} new prediction(s)",
+                file=sys.stderr if result.problems else sys.stdout,
+            )
+    return EXIT_PROBLEMS if result.problems else EXIT_OK
 
 
 def _resolve(args: argparse.Namespace) -> int:

@@ -1,0 +1,415 @@
+"""``predreg check --base REF``: what a pull request may change in a registry.
+
+The change is what ``git`` reports between the merge base with REF and the working
+tree (added, modified, renamed and deleted files, untracked ones included). Only the
+changed files are parsed, plus the few records they refer to, so a 10-file pull
+request on a registry of 100,000 files reads a handful of files; ids are compared
+with the names of every registered file, which git lists without reading them.
+
+What it refuses, beyond everything ``predreg check`` refuses in those files:
+
+- a registered question, prediction or resolution modified, renamed or deleted
+  (revisions are new files with ``supersedes:``; corrections new files with
+  ``corrects:``); a stored evidence body changed; an author removed, or an author's
+  entry changed by someone who is not that author;
+- a new prediction whose ``registered`` is not the date of the check (UTC, within
+  ``tolerance`` days): git's author and committer dates are never read;
+- a new prediction whose author is not the pull request's author (``--actor``) or
+  one of the GitHub logins listed for them in ``authors.yaml``;
+- a resolution added by one of the question's forecasters without a second
+  person in ``approved_by``;
+- a change to registry data together with code or configuration that runs
+  (``predreg/``, any ``conftest.py``, workflows, ``pyproject.toml`` ...).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import hashlib
+import os
+import subprocess
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+import attrs
+
+from .checks import Registry, check_registry, normalised
+from .load import AUTHORS_FILE, Layout, Loaded, load_file, load_text
+from .model import Prediction, Resolution
+from .problems import Problem
+
+CODE = (
+    "predreg/*",
+    "*conftest.py",
+    ".github/*",
+    "templates/*",
+    ".ci/*",
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "pytest.ini",
+    "tox.ini",
+    ".pre-commit-config.yaml",
+    ".pre-commit-hooks.yaml",
+    "*.py",
+)
+"""Paths (from the repository's top) that run or configure what runs: never in a data pull request."""
+
+
+class GitError(Exception):
+    """git could not answer: not a repository, an unknown ref, no merge base."""
+
+
+def git(top: str | Path, *args: str) -> str:
+    result = subprocess.run(["git", *args], cwd=top, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise GitError(f"git {' '.join(args)}: {result.stderr.strip() or 'failed'}")
+    return result.stdout
+
+
+@attrs.frozen
+class Change:
+    status: str
+    """A added, M modified, D deleted, R renamed (T, a type change, counts as M)."""
+    path: str
+    """Repository-relative, as git writes it (the new path of a rename)."""
+    old: str | None = None
+
+
+def changes(top: str | Path, base: str) -> list[Change]:
+    """What the working tree changes relative to the commit ``base``, untracked files included."""
+    fields = git(top, "diff", "--name-status", "-z", "-M", base).split("\0")
+    found = []
+    index = 0
+    while index < len(fields) - 1:
+        status = fields[index][:1]
+        if status == "R" or status == "C":
+            found.append(Change("R" if status == "R" else "A", fields[index + 2], fields[index + 1]))
+            index += 3
+        else:
+            found.append(Change("M" if status == "T" else status, fields[index + 1]))
+            index += 2
+    for path in git(top, "ls-files", "--others", "--exclude-standard", "-z").split("\0"):
+        if path:
+            found.append(Change("A", path))
+    return sorted(found, key=lambda change: change.path)
+
+
+@attrs.frozen
+class Review:
+    """The verdict on a pull request: its problems and the predictions it registers."""
+
+    base: str
+    changes: list[Change]
+    problems: list[Problem]
+    added: list[tuple[Prediction, str]]
+    """New valid predictions, with the claim they forecast."""
+    registry: Registry
+
+
+def kind_of(relative: str) -> str | None:
+    """The record kind of a path inside a registry ("evidence" for stored bodies), or None."""
+    parts = PurePosixPath(relative).parts
+    if parts == (AUTHORS_FILE,):
+        return "authors"
+    if len(parts) == 2 and parts[0] == "evidence":
+        return "evidence"
+    if not relative.endswith(".yaml"):
+        return None
+    if len(parts) == 2 and parts[0] in ("questions", "resolutions"):
+        return parts[0][:-1]
+    if len(parts) == 3 and parts[0] == "predictions":
+        return "prediction"
+    return None
+
+
+def review(
+    registry: str,
+    base: str,
+    *,
+    actor: str | None = None,
+    today: dt.date | None = None,
+    tolerance: int = 1,
+) -> Review:
+    """Check the change a pull request makes to the registry at ``registry`` against ``base``."""
+    today = today or dt.datetime.now(dt.UTC).date()
+    top = git(registry, "rev-parse", "--show-toplevel").strip()
+    inside = PurePosixPath(os.path.relpath(os.path.realpath(registry), os.path.realpath(top))).as_posix()
+    prefix = "" if inside == "." else inside + "/"
+    merge_base = git(top, "merge-base", base, "HEAD").strip()
+    changed = changes(top, merge_base)
+    problems: list[Problem] = []
+
+    def refuse(path: str, field: str, message: str, hint: str) -> None:
+        problems.append(Problem(os.path.join(registry, path), 1, 1, field, message, hint))
+
+    data = [c for c in changed if c.path.startswith(prefix) and not _is_code(c.path)]
+    code = [c for c in changed if _is_code(c.path)]
+    if data and code:
+        for change in code:
+            problems.append(
+                Problem(
+                    os.path.relpath(os.path.join(top, change.path)),
+                    1,
+                    1,
+                    "file",
+                    "changes code or configuration in a pull request that changes registry data",
+                    "split it: registry data alone in one pull request, code in another",
+                )
+            )
+
+    registered = {
+        path[len(prefix) :]
+        for path in git(top, "ls-tree", "-r", "--name-only", "-z", merge_base, "--", inside).split("\0")
+        if path
+    }
+    now_present = registered | {c.path[len(prefix) :] for c in data if c.status in "AR"}
+    now_present -= {c.path[len(prefix) :] for c in data if c.status == "D"}
+    now_present -= {c.old[len(prefix) :] for c in data if c.status == "R" and c.old}
+    stems = _stems(now_present)
+
+    to_load: list[str] = []
+    for change in data:
+        relative = change.path[len(prefix) :]
+        kind = kind_of(relative)
+        if change.status == "A":
+            if kind is None:
+                refuse(
+                    relative,
+                    "file",
+                    "is not a registry file",
+                    "registries hold YAML records and evidence/<sha256> only",
+                )
+            elif kind == "evidence":
+                body = (Path(registry) / relative).read_bytes()
+                if hashlib.sha256(body).hexdigest() != PurePosixPath(relative).name:
+                    refuse(
+                        relative,
+                        "file",
+                        "is not named by the sha256 of its bytes",
+                        "store evidence as evidence/<sha256>",
+                    )
+            else:
+                to_load.append(relative)
+            continue
+        old = (change.old or change.path)[len(prefix) :]
+        old_kind = kind_of(old)
+        if old_kind == "authors" and change.status == "M":
+            to_load.append(relative)
+            problems.extend(_author_changes(registry, top, merge_base, prefix + relative, actor))
+        elif old_kind in ("question", "prediction"):
+            verb = {"M": "edited", "D": "deleted", "R": "renamed"}[change.status]
+            refuse(
+                relative if change.status != "D" else old,
+                "file",
+                f"is a registered {old_kind} and was {verb}: registered records never change",
+                "restore it; to revise a forecast add a new file with `supersedes: <id>`, which is scored after it",
+            )
+        elif old_kind == "resolution":
+            verb = {"M": "edited", "D": "deleted", "R": "renamed"}[change.status]
+            refuse(
+                relative if change.status != "D" else old,
+                "file",
+                f"is a resolution and was {verb}: resolutions are final",
+                "restore it and add a correction, `resolutions/<question>.<n>.yaml` with `corrects: <file name>`",
+            )
+        elif old_kind == "evidence":
+            refuse(
+                old, "file", "is stored evidence and was changed", "restore it: evidence bodies are named by their hash"
+            )
+        elif old_kind == "authors":
+            refuse(old, "file", f"authors.yaml was {'deleted' if change.status == 'D' else 'renamed'}", "restore it")
+
+    loaded = _load_closure(registry, [AUTHORS_FILE, *to_load], stems, now_present)
+    checked = check_registry(registry, today=today, files=loaded, layout=Layout(registry, [], []))
+    mine = {os.path.join(registry, path) for path in to_load}
+    problems.extend(p for p in checked.problems if p.path in mine)
+
+    added = [item for item in loaded if item.kind == "prediction" and item.path in mine and item.record is not None]
+    for item in added:
+        prediction: Prediction = item.record
+        key = normalised(prediction.id)
+        for other in stems.get(key, []):
+            if other in registered and os.path.join(registry, other) != item.path:
+                problems.append(
+                    _at(item, "id", f"`{prediction.id}` is already registered as {other}", "choose another id")
+                )
+        if abs((prediction.registered - today).days) > tolerance:
+            problems.append(
+                _at(
+                    item,
+                    "registered",
+                    f"is {prediction.registered}, but the pull request is checked on {today} (UTC)",
+                    f"date a new prediction the day it is registered, `registered: {today}`"
+                    f" (within {tolerance} day(s)); git dates are not evidence of when it was written",
+                )
+            )
+        if actor is not None and not _is(actor, prediction.author, checked):
+            logins = checked.authors.get(prediction.author)
+            listed = ", ".join(logins.github) if logins and logins.github else "none"
+            problems.append(
+                _at(
+                    item,
+                    "author",
+                    f"`{prediction.author}` is not `{actor}`, who opened the pull request",
+                    f"register your own predictions; {prediction.author}'s GitHub logins in authors.yaml: {listed}",
+                )
+            )
+    for item in loaded:
+        if item.kind == "resolution" and item.path in mine and item.record is not None and actor is not None:
+            problems.extend(_self_resolution(registry, item, actor, checked, now_present))
+
+    new = [
+        (item.record, _claim(item.record, checked)) for item in added if not any(p.path == item.path for p in problems)
+    ]
+    return Review(base, changed, sorted(set(problems)), new, checked)
+
+
+def _is_code(path: str) -> bool:
+    return any(fnmatch.fnmatch(path, pattern) for pattern in CODE)
+
+
+def _stems(paths: Iterable[str]) -> dict[str, list[str]]:
+    """Registry files by normalised record id (questions, predictions, resolutions' question)."""
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        kind = kind_of(path)
+        if kind in ("question", "prediction"):
+            found.setdefault(normalised(PurePosixPath(path).name.removesuffix(".yaml")), []).append(path)
+    return found
+
+
+def _load_closure(registry: str, first: list[str], stems: dict[str, list[str]], present: set[str]) -> list[Loaded]:
+    """Load ``first`` and every record they refer to, and what those refer to."""
+    loaded: dict[str, Loaded] = {}
+    queue = list(first)
+    while queue:
+        relative = queue.pop()
+        if relative in loaded or not (Path(registry) / relative).is_file():
+            continue
+        kind = kind_of(relative)
+        if kind is None or kind == "evidence":
+            continue
+        item = load_file(os.path.join(registry, relative), kind)
+        loaded[relative] = item
+        record = item.record
+        refs: list[str] = []
+        if isinstance(record, Prediction):
+            refs = [r for r in (record.question, record.given, record.supersedes) if r]
+        elif isinstance(record, Resolution):
+            refs = [record.question]
+            queue += [p for p in present if p.startswith("resolutions/") and _resolution_of(p) == record.question]
+        for ref in refs:
+            queue += stems.get(normalised(ref), [])
+    return [loaded[path] for path in sorted(loaded)]
+
+
+def _resolution_of(path: str) -> str:
+    """The question id of a resolution file: `<qid>.yaml` or `<qid>.<n>.yaml`."""
+    stem = PurePosixPath(path).name.removesuffix(".yaml")
+    head, _, tail = stem.rpartition(".")
+    return head if head and tail.isdigit() else stem
+
+
+def _at(item: Loaded, field: str, message: str, hint: str) -> Problem:
+    line, col = item.at(field)
+    return Problem(item.path, line, col, field, message, hint)
+
+
+def _is(actor: str, handle: str, registry: Registry) -> bool:
+    """Whether the GitHub login ``actor`` is the author ``handle``."""
+    author = registry.authors.get(handle)
+    logins = {handle.lower(), *(login.lower() for login in (author.github if author else ()))}
+    return actor.lower() in logins
+
+
+def _self_resolution(registry: str, item: Loaded, actor: str, checked: Registry, present: set[str]) -> list[Problem]:
+    """A resolution added by one of its question's forecasters needs a second person to approve it."""
+    resolution: Resolution = item.record
+    handles = {h for h in checked.authors if _is(actor, h, checked)}
+    forecasts = []
+    for handle in handles:
+        for path in sorted(p for p in present if p.startswith(f"predictions/{handle}/")):
+            record = load_file(os.path.join(registry, path), "prediction").record
+            if record is not None and normalised(record.question_id) == normalised(resolution.question):
+                forecasts.append(handle)
+    if not forecasts:
+        return []
+    others = [h for h in resolution.approved_by if h not in handles]
+    if others:
+        return []
+    return [
+        _at(
+            item,
+            "approved_by",
+            f"`{actor}` ({', '.join(sorted(set(forecasts)))}) forecast this question and resolves it without a second"
+            " approver",
+            "ask someone who does not forecast it to review the resolution and add `approved_by: [their-handle]`",
+        )
+    ]
+
+
+def _author_changes(registry: str, top: str, merge_base: str, path: str, actor: str | None) -> list[Problem]:
+    """Authors are never removed, and an author's entry is changed only by that author."""
+    before = load_text(path, "authors", git(top, "show", f"{merge_base}:{path}")).record
+    after = load_file(os.path.join(top, path), "authors").record
+    if before is None or after is None:
+        return []
+    problems = []
+    where = os.path.join(registry, AUTHORS_FILE)
+    for handle, entry in before.authors.items():
+        if handle not in after.authors:
+            problems.append(
+                Problem(
+                    where, 1, 1, f"authors.{handle}", "was removed: an author's forecasts stay scored", "restore it"
+                )
+            )
+        elif after.authors[handle] != entry:
+            logins = {handle.lower(), *(g.lower() for g in entry.github)}
+            if actor is None or actor.lower() not in logins:
+                problems.append(
+                    Problem(
+                        where,
+                        1,
+                        1,
+                        f"authors.{handle}",
+                        f"was changed by {actor or 'an unknown actor'}, not by {handle}",
+                        f"only {handle} (GitHub: {', '.join(entry.github) or handle}) may change their entry",
+                    )
+                )
+    return problems
+
+
+def _claim(prediction: Prediction, registry: Registry) -> str:
+    question = registry.questions.get(prediction.question_id)
+    return question.claim if question else (prediction.claim or prediction.question_id)
+
+
+def forecast_text(prediction: Prediction) -> str:
+    """A prediction's forecast in a few characters, for a summary table."""
+    if prediction.probability is not None:
+        return f"{prediction.probability:g}"
+    if prediction.probabilities:
+        return ", ".join(f"{k} {v:g}" for k, v in prediction.probabilities.items())
+    if prediction.quantiles:
+        return ", ".join(f"q{k:g}: {v:g}" for k, v in sorted(prediction.quantiles.items()))
+    return "(hidden)"
+
+
+def markdown(result: Review) -> str:
+    """A pull-request comment: the new predictions, then every problem."""
+    verdict = "✅ ready to merge" if not result.problems else f"❌ {len(result.problems)} problem(s)"
+    lines = [f"### predreg: {len(result.added)} new prediction(s), {verdict}", ""]
+    if result.added:
+        lines += ["| author | prediction | claim | forecast | resolve by |", "|---|---|---|---|---|"]
+        for prediction, claim in result.added:
+            question = result.registry.questions.get(prediction.question_id)
+            resolve_by = question.resolve_by if question else prediction.resolve_by
+            cells = [prediction.author, f"`{prediction.id}`", claim, forecast_text(prediction), str(resolve_by)]
+            lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
+        lines.append("")
+    if result.problems:
+        lines += ["#### Problems", ""]
+        lines += [f"- `{p.path}:{p.line}:{p.col}` **{p.field}**: {p.message}; {p.hint}" for p in result.problems]
+    return "\n".join(lines)

@@ -1,0 +1,208 @@
+"""`predreg check --base`: pull-request rules, in real temporary git repositories (real git, no mocks)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from predreg import pr
+from predreg.cli import main
+
+from .conftest import DATA, TODAY
+
+PREDICTION = """id: {id}
+author: {author}
+registered: {registered}
+question: shared-question
+probability: 0.4
+"""
+
+
+def git(repo: Path, *args: str, **env: str) -> str:
+    environment = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", **env}
+    result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, env=environment, check=True)
+    return result.stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A repository whose main branch holds the minimal registry, on a pull-request branch `pr`."""
+    root = tmp_path / "repo"
+    shutil.copytree(DATA / "minimal", root / "registry")
+    (root / "README.md").write_text("a registry\n")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "ci@example.org")
+    git(root, "config", "user.name", "CI")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "registry")
+    git(root, "checkout", "-q", "-b", "pr")
+    return root
+
+
+def commit(repo: Path, message: str = "change", **env: str) -> None:
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message, **env)
+
+
+def add_prediction(
+    repo: Path, pid: str, author: str = "forecaster-a", registered: dt.date = TODAY, **extra: str
+) -> Path:
+    folder = repo / "registry" / "predictions" / author
+    folder.mkdir(parents=True, exist_ok=True)
+    text = PREDICTION.format(id=pid, author=author, registered=registered)
+    text += "".join(f"{key}: {value}\n" for key, value in extra.items())
+    (folder / f"{pid}.yaml").write_text(text)
+    return folder / f"{pid}.yaml"
+
+
+def problems(repo: Path, actor: str | None = "forecaster-a-gh", today: dt.date = TODAY) -> list[str]:
+    result = pr.review(str(repo / "registry"), "main", actor=actor, today=today)
+    return [f"{p.field}: {p.message}" for p in result.problems]
+
+
+def test_a_new_prediction_by_its_author_is_accepted(repo: Path) -> None:
+    add_prediction(repo, "new-forecast")
+    commit(repo)
+    result = pr.review(str(repo / "registry"), "main", actor="forecaster-a-gh", today=TODAY)
+    assert result.problems == []
+    assert [p.id for p, _ in result.added] == ["new-forecast"]
+    assert "| forecaster-a | `new-forecast` | A shared yes/no question. | 0.4 | 2027-06-30 |" in pr.markdown(result)
+
+
+def test_an_uncommitted_new_file_counts_too(repo: Path) -> None:
+    add_prediction(repo, "not-yet-committed", registered=dt.date(2026, 1, 1))
+    assert problems(repo) == ["registered: is 2026-01-01, but the pull request is checked on 2026-11-23 (UTC)"]
+
+
+def test_a_backdated_prediction_is_refused_even_with_old_git_dates(repo: Path) -> None:
+    add_prediction(repo, "backdated", registered=dt.date(2021, 3, 4))
+    old = "2021-03-04T12:00:00+00:00"
+    commit(repo, GIT_AUTHOR_DATE=old, GIT_COMMITTER_DATE=old)
+    assert git(repo, "log", "-1", "--format=%ad %cd", "--date=short").split() == ["2021-03-04", "2021-03-04"]
+    assert problems(repo) == ["registered: is 2021-03-04, but the pull request is checked on 2026-11-23 (UTC)"]
+
+
+def test_registered_may_be_a_day_off_but_no_more(repo: Path) -> None:
+    add_prediction(repo, "yesterday", registered=TODAY - dt.timedelta(days=1))
+    add_prediction(repo, "two-days-ago", registered=TODAY - dt.timedelta(days=2))
+    commit(repo)
+    assert problems(repo) == ["registered: is 2026-11-21, but the pull request is checked on 2026-11-23 (UTC)"]
+
+
+def test_someone_else_may_not_register_for_an_author(repo: Path) -> None:
+    add_prediction(repo, "impostor")
+    commit(repo)
+    assert problems(repo, actor="mallory") == ["author: `forecaster-a` is not `mallory`, who opened the pull request"]
+    assert problems(repo, actor="Forecaster-A-GH") == []  # GitHub logins ignore case
+    assert problems(repo, actor="forecaster-a") == []  # the handle itself
+
+
+@pytest.mark.parametrize("how", ["edit", "delete", "rename"])
+def test_a_registered_prediction_never_changes(repo: Path, how: str) -> None:
+    path = repo / "registry" / "predictions" / "forecaster-a" / "on-shared.yaml"
+    if how == "edit":
+        path.write_text(path.read_text().replace("probability: 0.3", "probability: 0.9"))
+    elif how == "delete":
+        path.unlink()
+    else:
+        path.rename(path.with_name("renamed.yaml"))
+    commit(repo)
+    [message] = problems(repo)
+    assert message.startswith(f"file: is a registered prediction and was {how if how != 'delete' else 'delet'}")
+
+
+def test_a_revision_with_supersedes_is_the_allowed_way(repo: Path) -> None:
+    add_prediction(repo, "on-shared-revised", supersedes="on-shared")
+    commit(repo)
+    assert problems(repo) == []
+
+
+def test_a_revision_of_someone_elses_forecast_is_refused(repo: Path) -> None:
+    add_prediction(repo, "hijack", author="forecaster-b", supersedes="on-shared")
+    commit(repo)
+    found = problems(repo, actor="forecaster-b")
+    assert any(m.startswith("supersedes:") for m in found), found
+
+
+def test_an_id_already_registered_under_another_author_is_refused(repo: Path) -> None:
+    add_prediction(repo, "On-Shared", author="forecaster-b")
+    commit(repo)
+    assert "id: `On-Shared` is already registered as predictions/forecaster-a/on-shared.yaml" in problems(
+        repo, actor="forecaster-b"
+    )
+
+
+RESOLUTION = "question: shared-question\noutcome: yes\nresolved_at: 2026-11-23\nresolver: manual\nresolved_by: {by}\n"
+
+
+def test_a_forecaster_may_not_resolve_their_question_alone(repo: Path) -> None:
+    (repo / "registry" / "resolutions").mkdir(exist_ok=True)
+    record = repo / "registry" / "resolutions" / "shared-question.yaml"
+    record.write_text(RESOLUTION.format(by="forecaster-a"))
+    commit(repo)
+    [message] = problems(repo)
+    assert message.startswith("approved_by: `forecaster-a-gh` (forecaster-a) forecast this question")
+    record.write_text(RESOLUTION.format(by="forecaster-a") + "approved_by: [forecaster-a]\n")  # self-approval
+    commit(repo)
+    assert len(problems(repo)) == 1
+    record.write_text(RESOLUTION.format(by="forecaster-a") + "approved_by: [forecaster-b]\n")
+    commit(repo)
+    assert problems(repo) == []
+    assert problems(repo, actor="forecaster-b") == []  # someone who does not forecast it
+
+
+def test_a_resolution_is_corrected_never_edited(repo: Path) -> None:
+    (repo / "registry" / "resolutions").mkdir(exist_ok=True)
+    (repo / "registry" / "resolutions" / "shared-question.yaml").write_text(RESOLUTION.format(by="forecaster-b"))
+    commit(repo)
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "pr")
+    git(repo, "checkout", "-q", "-b", "pr2")
+    original = repo / "registry" / "resolutions" / "shared-question.yaml"
+    original.write_text(original.read_text().replace("outcome: yes", "outcome: no"))
+    commit(repo)
+    [message] = problems(repo, actor="forecaster-b")
+    assert message.startswith("file: is a resolution and was edited")
+    git(repo, "checkout", "-q", "main", "--", "registry/resolutions/shared-question.yaml")
+    correction = repo / "registry" / "resolutions" / "shared-question.2.yaml"
+    correction.write_text(RESOLUTION.format(by="forecaster-b").replace("yes", "no") + "corrects: shared-question\n")
+    commit(repo)
+    assert problems(repo, actor="forecaster-b") == []
+
+
+def test_data_and_code_in_one_pull_request_are_refused(repo: Path) -> None:
+    add_prediction(repo, "with-code")
+    (repo / "registry" / "conftest.py").write_text("def pytest_runtest_call(item):\n    pass\n")
+    commit(repo)
+    assert problems(repo) == ["file: changes code or configuration in a pull request that changes registry data"]
+
+
+def test_authors_may_join_but_not_edit_one_another(repo: Path) -> None:
+    authors = repo / "registry" / "authors.yaml"
+    authors.write_text(authors.read_text() + "  forecaster-c: {name: C, github: [c-gh]}\n")
+    commit(repo)
+    assert problems(repo, actor="c-gh") == []
+    authors.write_text(authors.read_text().replace("github: [forecaster-a-gh]", "github: [mallory]"))
+    commit(repo)
+    assert problems(repo, actor="mallory") == ["authors.forecaster-a: was changed by mallory, not by forecaster-a"]
+
+
+def test_the_cli_prints_a_pr_comment_and_exits_by_the_contract(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add_prediction(repo, "fine")
+    add_prediction(repo, "late", registered=dt.date(2025, 1, 1))
+    commit(repo)
+    monkeypatch.chdir(repo)
+    args = ["check", "registry", "--base", "main", "--actor", "forecaster-a-gh", "--today", str(TODAY)]
+    assert main([*args, "--format", "md"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("### predreg: 1 new prediction(s), ❌ 1 problem(s)")
+    assert "`fine`" in out and "**registered**: is 2025-01-01" in out
+    assert main(["check", "registry", "--base", "no-such-branch"]) == 2
+    assert "no-such-branch" in capsys.readouterr().err
