@@ -64,6 +64,8 @@ class Registry:
 
 def normalised(identifier: str) -> str:
     """The form two ids must not share: NFKC, case-folded (``Foo`` = ``foo`` = ``ｆｏｏ``)."""
+    if identifier.isascii():  # NFKC leaves ASCII as it is, and casefold is lower there
+        return identifier.lower()
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", identifier).casefold())
 
 

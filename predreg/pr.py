@@ -110,8 +110,8 @@ class Review:
 
 def kind_of(relative: str) -> str | None:
     """The record kind of a path inside a registry ("evidence" for stored bodies), or None."""
-    parts = PurePosixPath(relative).parts
-    if parts == (AUTHORS_FILE,):
+    parts = relative.split("/")
+    if parts == [AUTHORS_FILE]:
         return "authors"
     if len(parts) == 2 and parts[0] == "evidence":
         return "evidence"
@@ -271,18 +271,18 @@ def _is_code(path: str) -> bool:
 
 
 def _stems(paths: Iterable[str]) -> dict[str, list[str]]:
-    """Registry files by normalised record id (questions, predictions, resolutions' question)."""
+    """Question and prediction files by normalised record id (the file name)."""
     found: dict[str, list[str]] = {}
     for path in paths:
-        kind = kind_of(path)
-        if kind in ("question", "prediction"):
-            found.setdefault(normalised(PurePosixPath(path).name.removesuffix(".yaml")), []).append(path)
+        if path.endswith(".yaml") and path.startswith(("questions/", "predictions/")):
+            found.setdefault(normalised(path[path.rindex("/") + 1 : -5]), []).append(path)
     return found
 
 
 def _load_closure(registry: str, first: list[str], stems: dict[str, list[str]], present: set[str]) -> list[Loaded]:
     """Load ``first`` and every record they refer to, and what those refer to."""
     loaded: dict[str, Loaded] = {}
+    resolutions = [p for p in present if p.startswith("resolutions/")]
     queue = list(first)
     while queue:
         relative = queue.pop()
@@ -299,7 +299,7 @@ def _load_closure(registry: str, first: list[str], stems: dict[str, list[str]], 
             refs = [r for r in (record.question, record.given, record.supersedes) if r]
         elif isinstance(record, Resolution):
             refs = [record.question]
-            queue += [p for p in present if p.startswith("resolutions/") and _resolution_of(p) == record.question]
+            queue += [p for p in resolutions if _resolution_of(p) == record.question]
         for ref in refs:
             queue += stems.get(normalised(ref), [])
     return [loaded[path] for path in sorted(loaded)]
