@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from . import commitment
 from .load import Layout, Loaded, discover, load_file
 from .model import (
     AMBIGUOUS,
@@ -27,6 +28,7 @@ from .model import (
     Prediction,
     Question,
     Resolution,
+    Reveal,
 )
 from .problems import Problem
 
@@ -51,6 +53,8 @@ class Registry:
     problems: list[Problem]
     paths: tuple[str, ...] = ()
     """Every registry file read, sorted: the pytest plugin's items."""
+    reveals: dict[str, Reveal] = attrs.field(factory=dict)
+    """Prediction id -> the reveal of its commitment (valid ones)."""
 
     @property
     def ok(self) -> bool:
@@ -103,6 +107,7 @@ class _Checker:
         questions, question_files = self.questions()
         predictions = self.predictions(authors, questions)
         resolutions = self.resolutions(questions)
+        reveals = self.reveals(predictions, questions)
         files = {**question_files, **{p.id: path for p, path in predictions.values()}}
         return Registry(
             root=self.root,
@@ -112,6 +117,7 @@ class _Checker:
             resolutions=resolutions,
             files=files,
             problems=sorted(set(self.problems)),
+            reveals=reveals,
         )
 
     def check_ids(self) -> None:
@@ -281,6 +287,9 @@ class _Checker:
             "ordering": "probabilities",
             "numeric": "quantiles",
         }[kind]
+        if prediction.commitment is not None:
+            self.check_commitment(item, prediction, kind, wanted)
+            return
         for field in ("probability", "probabilities", "quantiles"):
             if field != wanted and getattr(prediction, field) is not None:
                 self.problem(item, field, f"does not apply to a {kind} question", f"write the forecast as `{wanted}:`")
@@ -317,6 +326,77 @@ class _Checker:
                     "decrease as the level rises",
                     "a higher quantile level must have a value at least as large",
                 )
+
+    def check_commitment(self, item: Loaded, prediction: Prediction, kind: str, wanted: str) -> None:
+        if kind == "numeric":
+            self.problem(
+                item,
+                "commitment",
+                "hides a numeric forecast, which has no worst case to score if never revealed",
+                "register numeric forecasts openly, with `quantiles:`",
+            )
+        for field in ("probability", "probabilities", "quantiles"):
+            if getattr(prediction, field) is not None:
+                self.problem(
+                    item,
+                    field,
+                    "is written beside a commitment, so the forecast is not hidden",
+                    f"remove `{field}:`; it goes in the reveal, `reveals/{prediction.id}.yaml`",
+                )
+
+    def reveals(
+        self, predictions: dict[str, tuple[Prediction, str]], questions: dict[str, Question]
+    ) -> dict[str, Reveal]:
+        """Reveals of committed predictions: each must hash to its commitment, with a salt of 128 bits or more."""
+        valid: dict[str, Reveal] = {}
+        for item in self.by_kind["reveal"]:
+            reveal: Reveal = item.record
+            before = len(self.problems)
+            if item.stem != reveal.prediction:
+                self.problem(
+                    item,
+                    "prediction",
+                    f"`{reveal.prediction}` differs from the file name",
+                    f"name the file `{reveal.prediction}.yaml`",
+                )
+            found = predictions.get(reveal.prediction)
+            if found is None or found[0].commitment is None:
+                what = "no valid prediction" if found is None else "a prediction without a commitment"
+                self.problem(
+                    item, "prediction", f"`{reveal.prediction}` is {what}", "reveal a prediction that has `commitment:`"
+                )
+                continue
+            prediction = found[0]
+            if reveal.prediction in valid:
+                self.problem(item, "prediction", "is revealed twice", "keep the first reveal")
+                continue
+            bits = commitment.salt_bits(reveal.salt)
+            if bits < commitment.SALT_BITS:
+                self.problem(
+                    item,
+                    "salt",
+                    f"has {bits} bits; a commitment's salt needs at least {commitment.SALT_BITS}",
+                    "without a long salt anyone could find the forecast by trying each probability;"
+                    " use `predreg commit`, which makes 256-bit salts",
+                )
+            if reveal.revealed > self.today + FUTURE_TOLERANCE:
+                self.problem(
+                    item, "revealed", f"{reveal.revealed} is in the future", f"write today's date, {self.today}"
+                )
+            forecast = commitment.forecast_of(reveal)
+            self.check_forecast(
+                item, attrs.evolve(prediction, commitment=None, **forecast), questions[prediction.question_id]
+            )
+            if commitment.commitment(prediction.id, prediction.author, forecast, reveal.salt) != prediction.commitment:
+                self.problem(
+                    item,
+                    "salt",
+                    f"with this forecast does not hash to the commitment of {reveal.prediction}",
+                    "reveal exactly the forecast and salt that `predreg commit` kept",
+                )
+            if len(self.problems) == before:
+                valid[reveal.prediction] = reveal
+        return valid
 
     def check_links(
         self, item: Loaded, prediction: Prediction, questions: dict[str, Question], items: dict[str, Loaded]

@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -37,6 +38,14 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
+
+
+def _mapping(text: str) -> dict[str, float]:
+    pairs = [part.split("=", 1) for part in text.split(",") if part.strip()]
+    try:
+        return {key.strip(): float(value) for key, value in pairs}
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: write name=number pairs, e.g. a=0.3,b=0.7") from None
 
 
 def _moment(text: str) -> dt.datetime:
@@ -114,6 +123,42 @@ def _parser() -> argparse.ArgumentParser:
         help="also fetch from this loopback origin (a local test server); everything private stays refused",
     )
 
+    for name, hidden in (("new", False), ("commit", True)):
+        helptext = (
+            "write a new prediction, dated today, and check it"
+            if not hidden
+            else "write a hidden prediction (a salted hash of the forecast); the salt stays on this machine"
+        )
+        new = commands.add_parser(name, help=helptext)
+        new.add_argument("registry", nargs="?", default="registry")
+        new.add_argument("--author", help="your author handle (default: $PREDREG_AUTHOR or git config predreg.author)")
+        new.add_argument("--id", help="the prediction's id (default: made from the claim, unique)")
+        new.add_argument("--question", help="forecast a shared question (questions/<id>.yaml) instead of stating one")
+        new.add_argument("--claim")
+        new.add_argument("--criteria", help="YES if ..., NO if ...")
+        new.add_argument("--resolve-by", type=_date, metavar="YYYY-MM-DD")
+        new.add_argument("--kind", choices=["binary", "categorical", "numeric", "ordering"])
+        new.add_argument("--resolver", default=None, help="a resolver name (default manual)")
+        new.add_argument("--probability", type=float, help="binary: the probability of yes")
+        new.add_argument("--probabilities", type=_mapping, help="categorical: a=0.3,b=0.7")
+        if not hidden:
+            new.add_argument("--quantiles", type=_mapping, help="numeric: 0.05=1.1,0.5=1.6,0.95=3")
+            new.add_argument("--unit", help="numeric: the unit")
+        new.add_argument("--tags", type=lambda text: [t.strip() for t in text.split(",") if t.strip()])
+        new.add_argument("--rationale")
+        new.add_argument("--source", help="where the forecast was first stated")
+        new.add_argument("--today", type=_date, help=argparse.SUPPRESS)
+        if hidden:
+            new.add_argument(
+                "--keep", type=Path, help="where the salt is kept (default: $PREDREG_KEEP or ~/.local/share)"
+            )
+
+    reveal_ = commands.add_parser("reveal", help="reveal a hidden prediction from the salt `predreg commit` kept")
+    reveal_.add_argument("id", help="the prediction's id")
+    reveal_.add_argument("registry", nargs="?", default="registry")
+    reveal_.add_argument("--keep", type=Path)
+    reveal_.add_argument("--today", type=_date, help=argparse.SUPPRESS)
+
     schema = commands.add_parser("schema", help="print the JSON Schema of a registry file, for editors")
     schema.add_argument("kind", nargs="?", default="prediction", choices=sorted(CLASSES))
     return parser
@@ -143,6 +188,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_USAGE
     if args.command == "resolve":
         return _resolve(args)
+    if args.command in ("new", "commit", "reveal"):
+        return _scaffold(args)
     if args.command == "check" and args.base:
         return _check_pull_request(args)
     if args.command == "check" and args.format == "md":
@@ -168,6 +215,82 @@ def _main(argv: Sequence[str] | None) -> int:
     for problem in registry.problems:
         print(problem, file=sys.stderr)
     return EXIT_PROBLEMS if registry.problems else EXIT_OK
+
+
+PROMPTS = {
+    "claim": "Claim (one or two sentences): ",
+    "criteria": "Criteria (YES if ..., NO if ...): ",
+    "resolve_by": "Resolve by (YYYY-MM-DD): ",
+    "probability": "Probability of yes (0.001-0.999): ",
+}
+
+
+def _scaffold(args: argparse.Namespace) -> int:
+    from . import scaffold
+
+    today = args.today or dt.datetime.now(dt.UTC).date()
+    try:
+        if args.command == "reveal":
+            path, text, problems = scaffold.reveal(args.registry, args.id, today=today, keep=args.keep)
+        else:
+            fields = _new_fields(args)
+            hidden = args.command == "commit"
+            keep = getattr(args, "keep", None)
+            path, text, problems = scaffold.new_prediction(args.registry, fields, today=today, hidden=hidden, keep=keep)
+    except scaffold.ScaffoldError as error:
+        print(f"predreg: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if problems:
+        print(text, end="", file=sys.stderr)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        print(f"predreg: nothing written: fix these and run again ({path} would have them)", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"wrote {path}")
+    if args.command == "commit":
+        print("the forecast and its salt are kept outside the registry; `predreg reveal` publishes them later")
+    return EXIT_OK
+
+
+def _new_fields(args: argparse.Namespace) -> dict[str, Any]:
+    """The new prediction's fields from the flags, asking on a terminal for what is missing."""
+    from .scaffold import default_author
+
+    fields: dict[str, Any] = {"author": args.author or default_author(), "id": args.id, "id_given": bool(args.id)}
+    if args.question:
+        fields["question"] = args.question
+        needed: list[str] = []
+    else:
+        kind = args.kind or "binary"
+        fields.update(
+            claim=args.claim,
+            criteria=args.criteria,
+            resolve_by=args.resolve_by,
+            resolver={"name": args.resolver or "manual"},
+            kind=kind,
+        )
+        if getattr(args, "unit", None):
+            fields["unit"] = args.unit
+        needed = ["claim", "criteria", "resolve_by"]
+    fields["probability"] = args.probability
+    fields["probabilities"] = args.probabilities
+    if getattr(args, "quantiles", None):
+        fields["quantiles"] = {float(k): v for k, v in args.quantiles.items()}
+    if fields.get("kind", "binary") == "binary" and args.probabilities is None and not args.question:
+        needed.append("probability")
+    fields.update(tags=args.tags, rationale=args.rationale, source=args.source)
+    missing = [name for name in needed if fields.get(name) is None]
+    if missing and sys.stdin.isatty():
+        for name in missing:
+            answer = input(PROMPTS[name]).strip()
+            fields[name] = _date(answer) if name == "resolve_by" else float(answer) if name == "probability" else answer
+        missing = []
+    if missing:
+        flags = ", ".join("--" + name.replace("_", "-") for name in missing)
+        from .scaffold import ScaffoldError
+
+        raise ScaffoldError(f"missing {flags} (or run on a terminal to be asked)")
+    return fields
 
 
 def _check_pull_request(args: argparse.Namespace) -> int:

@@ -301,16 +301,34 @@ class Timestamp(FieldType):
 
 
 class Sha256(Text):
-    def __init__(self) -> None:
-        super().__init__("<64 lowercase hex digits>")
+    def __init__(self, prefix: str = "") -> None:
+        super().__init__(f"{prefix}<64 lowercase hex digits>")
+        self.prefix = prefix
 
     def json_schema(self) -> dict[str, Any]:
-        return {"type": "string", "pattern": _SHA256.pattern}
+        return {"type": "string", "pattern": "^" + re.escape(self.prefix) + _SHA256.pattern.lstrip("^")}
 
     def structure(self, node: Node, field: str, problems: Problems) -> Any:
         text = super().structure(node, field, problems)
-        if text is not INVALID and not _SHA256.match(text):
-            problems.add(node.at, field, "is not a sha256 digest", "write 64 lowercase hex digits")
+        if text is not INVALID and not (text.startswith(self.prefix) and _SHA256.match(text[len(self.prefix) :])):
+            problems.add(node.at, field, "is not a sha256 digest", f"write {self.prefix}<64 lowercase hex digits>")
+            return INVALID
+        return text
+
+
+class Hex(Text):
+    """Hexadecimal digits (a salt)."""
+
+    def __init__(self) -> None:
+        super().__init__("<hex digits from predreg commit>")
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": "^[0-9a-f]+$"}
+
+    def structure(self, node: Node, field: str, problems: Problems) -> Any:
+        text = super().structure(node, field, problems)
+        if text is not INVALID and not re.fullmatch(r"[0-9a-f]+", text):
+            problems.add(node.at, field, "is not lowercase hex digits", "copy the salt that `predreg commit` kept")
             return INVALID
         return text
 

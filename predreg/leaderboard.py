@@ -26,8 +26,9 @@ from typing import Any
 import attrs
 import numpy as np
 
-from . import scoring
+from . import commitment, scoring
 from .checks import Registry
+from .fields import PROBABILITY_MAX, PROBABILITY_MIN
 from .model import UNSCORED_OUTCOMES, Prediction, Question
 
 MIN_N = 5
@@ -80,6 +81,7 @@ class AuthorScore:
     numeric_n: int
     pinball: float | None
     unscored: int
+    unrevealed: int = 0
 
 
 _SCORES = ("brier", "log_score", "baseline", "pinball", "interval", "crps")
@@ -116,6 +118,8 @@ class Table:
     coverage: np.ndarray
     last_probability: np.ndarray
     unscored: list[Unscored]
+    unrevealed: list[Unscored] = attrs.field(factory=list)
+    """Commitments never revealed by their question's resolution (scored as the worst forecast)."""
 
     def __len__(self) -> int:
         return len(self.author)
@@ -172,6 +176,7 @@ class Leaderboard:
     table: Table
     rows: np.ndarray
     """Mask of the table's rows this board shows (its groups and authors)."""
+    unrevealed: list[Unscored] = attrs.field(factory=list)
 
     @functools.cached_property
     def series(self) -> list[ScoredSeries]:
@@ -192,7 +197,7 @@ def score_table(registry: Registry, policy: str = "time-averaged") -> Table:
     outcomes = [r.outcome if r else None for r in resolutions]
 
     # one row per forecast, sorted into series: author, question, date, revision, id
-    forecasts = list(registry.predictions.values())
+    forecasts, unrevealed = _revealed(registry)
     a_of = {name: i for i, name in enumerate(names)}
     author = np.array([a_of[p.author] for p in forecasts], dtype=np.intp)
     question = np.array([q_of[p.question_id] for p in forecasts], dtype=np.intp)
@@ -280,7 +285,41 @@ def score_table(registry: Registry, policy: str = "time-averaged") -> Table:
         coverage=coverage[keep],
         last_probability=np.where(binary[s_question], probability[stop - 1], np.nan)[keep],
         unscored=unscored,
+        unrevealed=unrevealed,
     )
+
+
+def _revealed(registry: Registry) -> tuple[list[Prediction], list[Unscored]]:
+    """Every forecast as scored: commitments replaced by their reveal, or by the worst forecast.
+
+    A reveal counts if it came by the question's resolution; a commitment still hidden
+    when its question resolved is scored as the worst forecast allowed, and listed.
+    """
+    forecasts = list(registry.predictions.values())
+    unrevealed = []
+    for index in [i for i, p in enumerate(forecasts) if p.commitment is not None]:
+        hidden = forecasts[index]
+        resolution = registry.resolution(hidden.question_id)
+        reveal = registry.reveals.get(hidden.id)
+        if reveal is not None and (resolution is None or reveal.revealed <= resolution.resolved_at.date()):
+            forecasts[index] = attrs.evolve(hidden, commitment=None, **commitment.forecast_of(reveal))
+        elif resolution is not None and resolution.outcome not in UNSCORED_OUTCOMES:
+            worst = _worst(registry.questions[hidden.question_id], str(resolution.outcome))
+            forecasts[index] = attrs.evolve(hidden, commitment=None, **worst)
+            why = f"commitment {hidden.id} not revealed by the resolution: scored as the worst forecast"
+            unrevealed.append(Unscored(hidden.author, hidden.question_id, why))
+    return forecasts, unrevealed
+
+
+def _worst(question: Question, outcome: str) -> dict[str, Any]:
+    """The worst forecast allowed of what happened: 0.001 on it, the rest on one outcome that did not."""
+    if question.kind == "binary":
+        return {"probability": PROBABILITY_MIN if outcome == "yes" else PROBABILITY_MAX}
+    names = question.allowed_outcomes()
+    other = next(name for name in names if name != outcome)
+    return {
+        "probabilities": {n: PROBABILITY_MIN if n == outcome else PROBABILITY_MAX if n == other else 0.0 for n in names}
+    }
 
 
 def _reason(question: int, condition: int, questions: list[Question], outcomes: list[str | float | None]) -> str:
@@ -364,16 +403,17 @@ def build(
         rows &= np.array([key in labels for labels in group_labels(table, by)], dtype=bool)
     # peers and the adjusted fit use every author; --author only narrows what is shown
     everyone = _author_scores(table, rows, today, resamples)
-    unscored = table.unscored
+    unscored, unrevealed = table.unscored, table.unrevealed
     if authors is not None:
         wanted = set(authors)
         everyone = [a for a in everyone if a.author in wanted]
         codes = [i for i, name in enumerate(table.authors) if name in wanted]
         rows = rows & np.isin(table.author, codes)
         unscored = [u for u in unscored if u.author in wanted]
+        unrevealed = [u for u in unrevealed if u.author in wanted]
     ranked = sorted((a for a in everyone if a.n >= min_n), key=lambda a: (a.brier, a.author))
     unranked = sorted((a for a in everyone if a.n < min_n), key=lambda a: (-a.n, a.author))
-    return Leaderboard(ranked, unranked, unscored, min_n, policy, table, rows)
+    return Leaderboard(ranked, unranked, unscored, min_n, policy, table, rows, unrevealed)
 
 
 HORIZONS = ((90, "under 3 months"), (365, "3-12 months"), (3 * 365, "1-3 years"))
@@ -428,6 +468,9 @@ def _author_scores(table: Table, rows: np.ndarray, today: dt.date, resamples: in
     unscored = dict.fromkeys(table.authors, 0)
     for u in table.unscored:
         unscored[u.author] += 1
+    unrevealed = dict.fromkeys(table.authors, 0)
+    for u in table.unrevealed:
+        unrevealed[u.author] += 1
     means = {name: mean(table.scores[name][with_brier]) for name in ("brier", "log_score", "baseline")}
     peers, peer_medians = mean(peer), mean(peer_median)
     pinball = mean(table.scores["pinball"][numeric], table.author[numeric])
@@ -448,6 +491,7 @@ def _author_scores(table: Table, rows: np.ndarray, today: dt.date, resamples: in
             numeric_n=int(numeric_n[i]),
             pinball=pinball[i],
             unscored=unscored[name],
+            unrevealed=unrevealed[name],
         )
         for i, name in enumerate(table.authors)
         if shown[i] or unscored[name]
@@ -477,6 +521,7 @@ def as_json(board: Leaderboard, generated_at: dt.datetime) -> dict[str, Any]:
             "numeric_n": a.numeric_n,
             "pinball": a.pinball,
             "unscored": a.unscored,
+            "unrevealed": a.unrevealed,
         }
 
     return {
@@ -505,4 +550,5 @@ def as_json(board: Leaderboard, generated_at: dt.datetime) -> dict[str, Any]:
             for s in board.series
         ],
         "unscored": [attrs.asdict(u) for u in board.unscored],
+        "unrevealed": [attrs.asdict(u) for u in board.unrevealed],
     }

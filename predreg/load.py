@@ -6,6 +6,7 @@ Layout of a registry (the folder passed to ``predreg check``)::
     questions/<id>.yaml               shared questions
     predictions/<author>/<id>.yaml    one forecast each
     resolutions/<question id>.yaml    outcomes (corrections: <question id>.<n>.yaml)
+    reveals/<prediction id>.yaml      hidden forecasts revealed (commit-reveal)
     evidence/<sha256>                 stored evidence bodies
 
 Loading a file is a pure function of its bytes, so it can run in any process.
@@ -21,7 +22,7 @@ import attrs
 
 from . import safeyaml
 from .fields import structure
-from .model import Authors, Prediction, Question, Resolution
+from .model import Authors, Prediction, Question, Resolution, Reveal
 from .problems import Problem, Problems
 
 AUTHORS_FILE = "authors.yaml"
@@ -30,8 +31,9 @@ CLASSES: dict[str, type] = {
     "question": Question,
     "prediction": Prediction,
     "resolution": Resolution,
+    "reveal": Reveal,
 }
-FOLDERS = {"questions": "question", "predictions": "prediction", "resolutions": "resolution"}
+FOLDERS = {"questions": "question", "predictions": "prediction", "resolutions": "resolution", "reveals": "reveal"}
 
 
 @attrs.frozen

@@ -16,6 +16,7 @@ from .fields import (
     Choice,
     Config,
     Date,
+    Hex,
     Identifier,
     Integer,
     LinkOrRecord,
@@ -122,6 +123,13 @@ class Question:
         return self.outcomes
 
 
+_PROBABILITY = (Probability(), "Binary: the probability of yes.")
+_PROBABILITIES = (
+    MappingOf(outcome_name, Probability(), "{derpy: 0.67, competent: 0.33}"),
+    "Categorical and ordering: outcome -> probability, summing to 1.",
+)
+
+
 @attrs.frozen
 class Prediction:
     """One author's dated forecast on one question, stated inline or by ``question: <id>``."""
@@ -146,10 +154,12 @@ class Prediction:
     outcomes: tuple[str, ...] = spec(*_OUTCOMES, default=())
     events: dict[str, str] = spec(*_EVENTS, factory=dict)
     unit: str | None = spec(*_UNIT, default=None)
-    probability: float | None = spec(Probability(), "Binary: the probability of yes.", default=None)
-    probabilities: dict[str, float] | None = spec(
-        MappingOf(outcome_name, Probability(), "{derpy: 0.67, competent: 0.33}"),
-        "Categorical and ordering: outcome -> probability, summing to 1.",
+    probability: float | None = spec(*_PROBABILITY, default=None)
+    probabilities: dict[str, float] | None = spec(*_PROBABILITIES, default=None)
+    commitment: str | None = spec(
+        Sha256("sha256:"),
+        "A hidden forecast: the hash `predreg commit` made of it and a secret salt; revealed later in"
+        " `reveals/<id>.yaml`. Unrevealed when the question resolves, it scores as the worst forecast.",
         default=None,
     )
     quantiles: dict[float, float] | None = spec(
@@ -234,6 +244,17 @@ class Resolution:
     note: str | None = spec(
         Text(), "Anything a reader should know: the dispute, the reading of the criteria.", default=None
     )
+
+
+@attrs.frozen
+class Reveal:
+    """The forecast behind a prediction's commitment, with the salt that proves it. A new file; nothing edited."""
+
+    prediction: str = spec(Identifier(), "The id of the committed prediction; the file is `reveals/<id>.yaml`.")
+    revealed: dt.date = spec(Date(), "The day it is revealed (UTC).", "add `revealed: YYYY-MM-DD`, today's date")
+    salt: str = spec(Hex(), "The salt `predreg commit` kept (hex digits, at least 128 bits).", "add `salt:`")
+    probability: float | None = spec(*_PROBABILITY, default=None)
+    probabilities: dict[str, float] | None = spec(*_PROBABILITIES, default=None)
 
 
 @attrs.frozen

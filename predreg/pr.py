@@ -36,7 +36,7 @@ import attrs
 
 from .checks import Registry, check_registry, normalised
 from .load import AUTHORS_FILE, Layout, Loaded, load_file, load_text
-from .model import Prediction, Resolution
+from .model import Prediction, Resolution, Reveal
 from .problems import Problem
 
 CODE = (
@@ -167,7 +167,7 @@ def review(
     now_present = registered | {c.path[len(prefix) :] for c in data if c.status in "AR"}
     now_present -= {c.path[len(prefix) :] for c in data if c.status == "D"}
     now_present -= {c.old[len(prefix) :] for c in data if c.status == "R" and c.old}
-    stems = _stems(now_present)
+    stems = stems_of(now_present)
 
     to_load: list[str] = []
     for change in data:
@@ -221,7 +221,7 @@ def review(
         elif old_kind == "authors":
             refuse(old, "file", f"authors.yaml was {'deleted' if change.status == 'D' else 'renamed'}", "restore it")
 
-    loaded = _load_closure(registry, [AUTHORS_FILE, *to_load], stems, now_present)
+    loaded = load_closure(registry, [AUTHORS_FILE, *to_load], stems, now_present)
     checked = check_registry(registry, today=today, files=loaded, layout=Layout(registry, [], []))
     mine = {os.path.join(registry, path) for path in to_load}
     problems.extend(p for p in checked.problems if p.path in mine)
@@ -270,7 +270,7 @@ def _is_code(path: str) -> bool:
     return any(fnmatch.fnmatch(path, pattern) for pattern in CODE)
 
 
-def _stems(paths: Iterable[str]) -> dict[str, list[str]]:
+def stems_of(paths: Iterable[str]) -> dict[str, list[str]]:
     """Question and prediction files by normalised record id (the file name)."""
     found: dict[str, list[str]] = {}
     for path in paths:
@@ -279,7 +279,7 @@ def _stems(paths: Iterable[str]) -> dict[str, list[str]]:
     return found
 
 
-def _load_closure(registry: str, first: list[str], stems: dict[str, list[str]], present: set[str]) -> list[Loaded]:
+def load_closure(registry: str, first: list[str], stems: dict[str, list[str]], present: set[str]) -> list[Loaded]:
     """Load ``first`` and every record they refer to, and what those refer to."""
     loaded: dict[str, Loaded] = {}
     resolutions = [p for p in present if p.startswith("resolutions/")]
@@ -297,6 +297,8 @@ def _load_closure(registry: str, first: list[str], stems: dict[str, list[str]], 
         refs: list[str] = []
         if isinstance(record, Prediction):
             refs = [r for r in (record.question, record.given, record.supersedes) if r]
+        elif isinstance(record, Reveal):
+            refs = [record.prediction]
         elif isinstance(record, Resolution):
             refs = [record.question]
             queue += [p for p in resolutions if _resolution_of(p) == record.question]

@@ -105,7 +105,16 @@ def leaderboard_text(board: Any) -> str:
     lines = [table(LEADERBOARD_HEADER, leaderboard_rows(board)), ""]
     lines.append(f"{BRIER_SCALE}. Ranked: at least {board.min_n} scored questions; rank '-' is below that.")
     lines.append(f"Revisions scored {board.policy}; peer = own Brier minus the others' mean on shared questions.")
+    lines += _unrevealed(board)
     return "\n".join(lines)
+
+
+def _unrevealed(board: Any) -> list[str]:
+    """Hidden forecasts never revealed, named: they are scored as the worst forecast."""
+    if not board.unrevealed:
+        return []
+    named = ", ".join(f"{u.author} on {u.question}" for u in board.unrevealed)
+    return [f"Unrevealed commitments, scored as the worst forecast: {named}."]
 
 
 def leaderboard_markdown(board: Any) -> str:
@@ -113,6 +122,7 @@ def leaderboard_markdown(board: Any) -> str:
     out = ["| " + " | ".join(LEADERBOARD_HEADER) + " |", "|" + "---|" * len(LEADERBOARD_HEADER)]
     out += ["| " + " | ".join(row) + " |" for row in rows]
     out += ["", f"*{BRIER_SCALE}. Ranked at {board.min_n}+ scored questions; revisions scored {board.policy}.*"]
+    out += ["", *_unrevealed(board)] if board.unrevealed else []
     return "\n".join(out)
 
 

@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
 
 import attrs
 
 from . import __version__, plugins
 from .checks import Registry, check_registry
+from .emit import scalar
 from .fetch import Fetched, Session
 from .files import create_atomic, locked
 from .load import load_text
@@ -294,43 +293,29 @@ def dump_resolution(record: Resolution) -> str:
     """A resolution record as YAML, the same bytes for the same record."""
     lines = [
         f"question: {record.question}",
-        f"outcome: {_scalar(record.outcome)}",
-        f"resolved_at: {_time(record.resolved_at)}",
+        f"outcome: {scalar(record.outcome)}",
+        f"resolved_at: {scalar(record.resolved_at)}",
         f"resolver: {record.resolver}",
     ]
     if record.resolved_by:
         lines.append(f"resolved_by: {record.resolved_by}")
     if record.resolver_version:
-        lines.append(f"resolver_version: {_scalar(record.resolver_version)}")
+        lines.append(f"resolver_version: {scalar(record.resolver_version)}")
     if record.evidence:
         lines.append("evidence:")
         for snapshot in record.evidence:
-            lines.append(f"  - url: {_scalar(snapshot.url)}")
+            lines.append(f"  - url: {scalar(snapshot.url)}")
             if snapshot.fetched_at:
-                lines.append(f"    fetched_at: {_time(snapshot.fetched_at)}")
+                lines.append(f"    fetched_at: {scalar(snapshot.fetched_at)}")
             if snapshot.status is not None:
                 lines.append(f"    status: {snapshot.status}")
             if snapshot.sha256:
                 lines.append(f"    sha256: {snapshot.sha256}")
             if snapshot.excerpt:
-                lines.append(f"    excerpt: {_scalar(snapshot.excerpt)}")
+                lines.append(f"    excerpt: {scalar(snapshot.excerpt)}")
     if record.note:
-        lines.append(f"note: {_scalar(record.note)}")
+        lines.append(f"note: {scalar(record.note)}")
     return "\n".join(lines) + "\n"
-
-
-def _scalar(value: Any) -> str:
-    """A scalar as YAML: plain when it is a simple word or a number, else double-quoted (JSON)."""
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        return repr(value)
-    text = str(value)
-    if text.replace("-", "").replace("_", "").replace(".", "").isalnum() and not text[:1].isdigit():
-        return text
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _time(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class StoredSession(Session):
