@@ -29,6 +29,7 @@ from .model import (
     Question,
     Resolution,
     Reveal,
+    Withdrawal,
 )
 from .problems import Problem
 
@@ -55,6 +56,8 @@ class Registry:
     """Every registry file read, sorted: the pytest plugin's items."""
     reveals: dict[str, Reveal] = attrs.field(factory=dict)
     """Prediction id -> the reveal of its commitment (valid ones)."""
+    withdrawals: dict[str, Withdrawal] = attrs.field(factory=dict)
+    """Prediction id -> its withdrawal. Withdrawn forecasts are still scored."""
 
     @property
     def ok(self) -> bool:
@@ -108,6 +111,7 @@ class _Checker:
         predictions = self.predictions(authors, questions)
         resolutions = self.resolutions(questions)
         reveals = self.reveals(predictions, questions)
+        withdrawals = self.withdrawals(predictions)
         files = {**question_files, **{p.id: path for p, path in predictions.values()}}
         return Registry(
             root=self.root,
@@ -118,6 +122,7 @@ class _Checker:
             files=files,
             problems=sorted(set(self.problems)),
             reveals=reveals,
+            withdrawals=withdrawals,
         )
 
     def check_ids(self) -> None:
@@ -396,6 +401,25 @@ class _Checker:
                 )
             if len(self.problems) == before:
                 valid[reveal.prediction] = reveal
+        return valid
+
+    def withdrawals(self, predictions: dict[str, tuple[Prediction, str]]) -> dict[str, Withdrawal]:
+        valid: dict[str, Withdrawal] = {}
+        for item in self.by_kind["withdrawal"]:
+            withdrawal: Withdrawal = item.record
+            if item.stem != withdrawal.prediction:
+                hint = f"name the file `{withdrawal.prediction}.yaml`"
+                self.problem(item, "prediction", f"`{withdrawal.prediction}` differs from the file name", hint)
+            found = predictions.get(withdrawal.prediction)
+            if found is None:
+                hint = "give the id of a registered prediction"
+                self.problem(item, "prediction", f"`{withdrawal.prediction}` is no valid prediction", hint)
+                continue
+            if withdrawal.withdrawn < found[0].registered or withdrawal.withdrawn > self.today + FUTURE_TOLERANCE:
+                hint = f"write the day it is withdrawn, e.g. today, {self.today}"
+                self.problem(item, "withdrawn", f"{withdrawal.withdrawn} is before registration or in the future", hint)
+                continue
+            valid.setdefault(withdrawal.prediction, withdrawal)
         return valid
 
     def check_links(

@@ -7,6 +7,7 @@ Layout of a registry (the folder passed to ``predreg check``)::
     predictions/<author>/<id>.yaml    one forecast each
     resolutions/<question id>.yaml    outcomes (corrections: <question id>.<n>.yaml)
     reveals/<prediction id>.yaml      hidden forecasts revealed (commit-reveal)
+    withdrawals/<prediction id>.yaml  forecasts their author no longer stands by (still scored)
     evidence/<sha256>                 stored evidence bodies
 
 Loading a file is a pure function of its bytes, so it can run in any process.
@@ -22,7 +23,7 @@ import attrs
 
 from . import safeyaml
 from .fields import structure
-from .model import Authors, Prediction, Question, Resolution, Reveal
+from .model import Authors, Prediction, Question, Resolution, Reveal, Withdrawal
 from .problems import Problem, Problems
 
 AUTHORS_FILE = "authors.yaml"
@@ -32,8 +33,15 @@ CLASSES: dict[str, type] = {
     "prediction": Prediction,
     "resolution": Resolution,
     "reveal": Reveal,
+    "withdrawal": Withdrawal,
 }
-FOLDERS = {"questions": "question", "predictions": "prediction", "resolutions": "resolution", "reveals": "reveal"}
+FOLDERS = {
+    "questions": "question",
+    "predictions": "prediction",
+    "resolutions": "resolution",
+    "reveals": "reveal",
+    "withdrawals": "withdrawal",
+}
 
 
 @attrs.frozen

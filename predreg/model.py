@@ -258,6 +258,15 @@ class Reveal:
 
 
 @attrs.frozen
+class Withdrawal:
+    """An author no longer stands by a prediction. A new file; the prediction stays, and is still scored."""
+
+    prediction: str = spec(Identifier(), "The id of the prediction withdrawn; the file is `withdrawals/<id>.yaml`.")
+    withdrawn: dt.date = spec(Date(), "The day it is withdrawn (UTC).", "add `withdrawn: YYYY-MM-DD`, today's date")
+    reason: str | None = spec(Text(), "Why, for readers of the record.", default=None)
+
+
+@attrs.frozen
 class Author:
     """A forecaster."""
 

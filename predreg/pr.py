@@ -36,7 +36,7 @@ import attrs
 
 from .checks import Registry, check_registry, normalised
 from .load import AUTHORS_FILE, Layout, Loaded, load_file, load_text
-from .model import Prediction, Resolution, Reveal
+from .model import Prediction, Resolution, Reveal, Withdrawal
 from .problems import Problem
 
 CODE = (
@@ -117,7 +117,7 @@ def kind_of(relative: str) -> str | None:
         return "evidence"
     if not relative.endswith(".yaml"):
         return None
-    if len(parts) == 2 and parts[0] in ("questions", "resolutions"):
+    if len(parts) == 2 and parts[0] in ("questions", "resolutions", "reveals", "withdrawals"):
         return parts[0][:-1]
     if len(parts) == 3 and parts[0] == "predictions":
         return "prediction"
@@ -206,6 +206,13 @@ def review(
                 f"is a registered {old_kind} and was {verb}: registered records never change",
                 "restore it; to revise a forecast add a new file with `supersedes: <id>`, which is scored after it",
             )
+        elif old_kind in ("reveal", "withdrawal"):
+            refuse(
+                relative if change.status != "D" else old,
+                "file",
+                f"is a registered {old_kind} and was changed: registered records never change",
+                "restore it",
+            )
         elif old_kind == "resolution":
             verb = {"M": "edited", "D": "deleted", "R": "renamed"}[change.status]
             refuse(
@@ -259,6 +266,11 @@ def review(
     for item in loaded:
         if item.kind == "resolution" and item.path in mine and item.record is not None and actor is not None:
             problems.extend(_self_resolution(registry, item, actor, checked, now_present))
+        if item.kind in ("reveal", "withdrawal") and item.path in mine and item.record is not None and actor:
+            owner = checked.predictions.get(item.record.prediction)
+            if owner is not None and not _is(actor, owner.author, checked):
+                hint = f"only {owner.author} may {'reveal' if item.kind == 'reveal' else 'withdraw'} their prediction"
+                problems.append(_at(item, "prediction", f"is {owner.author}'s, not `{actor}`'s", hint))
 
     new = [
         (item.record, _claim(item.record, checked)) for item in added if not any(p.path == item.path for p in problems)
@@ -297,7 +309,7 @@ def load_closure(registry: str, first: list[str], stems: dict[str, list[str]], p
         refs: list[str] = []
         if isinstance(record, Prediction):
             refs = [r for r in (record.question, record.given, record.supersedes) if r]
-        elif isinstance(record, Reveal):
+        elif isinstance(record, Reveal | Withdrawal):
             refs = [record.prediction]
         elif isinstance(record, Resolution):
             refs = [record.question]

@@ -206,3 +206,20 @@ def test_the_cli_prints_a_pr_comment_and_exits_by_the_contract(
     assert "`fine`" in out and "**registered**: is 2025-01-01" in out
     assert main(["check", "registry", "--base", "no-such-branch"]) == 2
     assert "no-such-branch" in capsys.readouterr().err
+
+
+def test_a_withdrawal_is_a_new_record_by_the_author_and_the_forecast_is_still_scored(repo: Path) -> None:
+    from predreg import check_registry, leaderboard
+
+    (repo / "registry" / "withdrawals").mkdir()
+    withdrawal = repo / "registry" / "withdrawals" / "on-shared.yaml"
+    withdrawal.write_text(f"prediction: on-shared\nwithdrawn: {TODAY}\nreason: I no longer believe it.\n")
+    commit(repo)
+    assert problems(repo) == []
+    assert problems(repo, actor="forecaster-b") == ["prediction: is forecaster-a's, not `forecaster-b`'s"]
+    (repo / "registry" / "resolutions").mkdir(exist_ok=True)
+    (repo / "registry" / "resolutions" / "shared-question.yaml").write_text(RESOLUTION.format(by="forecaster-b"))
+    registry = check_registry(str(repo / "registry"), today=TODAY)
+    assert registry.problems == [] and "on-shared" in registry.withdrawals
+    [series] = leaderboard.build(registry, min_n=1, today=TODAY).series
+    assert series.predictions == ("on-shared",) and series.brier == pytest.approx(0.49, abs=1e-12)
