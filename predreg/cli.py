@@ -48,6 +48,15 @@ def _mapping(text: str) -> dict[str, float]:
         raise argparse.ArgumentTypeError(f"{text!r}: write name=number pairs, e.g. a=0.3,b=0.7") from None
 
 
+def _shard(text: str) -> tuple[int, int]:
+    from .shard import parse
+
+    try:
+        return parse(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: write I/N with 1 <= I <= N, e.g. 2/7") from None
+
+
 def _moment(text: str) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -73,6 +82,8 @@ def _parser() -> argparse.ArgumentParser:
         help="pull-request mode: check only what changed since the merge base with REF, and what may change",
     )
     check.add_argument("--actor", metavar="LOGIN", help="with --base: the GitHub login that opened the pull request")
+    check.add_argument("--shard", type=_shard, metavar="I/N", help="check only the files of shard I of N")
+    check.add_argument("--output", "-o", help="with --shard: write the shard's records as JSON lines, for the merge")
     check.add_argument(
         "--tolerance-days", type=int, default=1, help="with --base: how far `registered` may be from today (default 1)"
     )
@@ -98,6 +109,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     score.add_argument("--output", "-o", help="write to this file (for html: this folder, default site/)")
     score.add_argument("--today", type=_date)
+    score.add_argument(
+        "--merge", nargs="+", metavar="SHARD.jsonl", help="score the records of these shards (`check --shard -o`)"
+    )
 
     resolve = commands.add_parser(
         "resolve", help="resolve every unresolved question through its resolver, recording the evidence"
@@ -110,6 +124,9 @@ def _parser() -> argparse.ArgumentParser:
         help="fetch nothing: re-resolve the recorded resolutions from the stored evidence and compare (an audit)",
     )
     resolve.add_argument("--question", action="append", help="only this question (repeatable)")
+    resolve.add_argument(
+        "--shard", type=_shard, metavar="I/N", help="only the questions whose files are in shard I of N"
+    )
     resolve.add_argument("--now", type=_moment, help="resolve as of this UTC time (default: now)")
     resolve.add_argument("--format", choices=["text", "json"], default="text", help="how to print the summary")
     resolve.add_argument(
@@ -192,6 +209,17 @@ def _main(argv: Sequence[str] | None) -> int:
         return _scaffold(args)
     if args.command == "check" and args.base:
         return _check_pull_request(args)
+    if args.command == "check" and args.shard:
+        return _check_shard(args)
+    if args.command == "score" and args.merge:
+        from .shard import merge, open_all
+
+        try:
+            merged = merge(args.registry, open_all(args.merge), today=args.today)
+        except (OSError, ValueError) as error:
+            print(f"predreg: {error}", file=sys.stderr)
+            return EXIT_USAGE
+        return _score(args, merged)
     if args.command == "check" and args.format == "md":
         print("predreg: --format md goes with --base (a pull-request summary)", file=sys.stderr)
         return EXIT_USAGE
@@ -291,6 +319,29 @@ def _new_fields(args: argparse.Namespace) -> dict[str, Any]:
 
         raise ScaffoldError(f"missing {flags} (or run on a terminal to be asked)")
     return fields
+
+
+def _check_shard(args: argparse.Namespace) -> int:
+    from .shard import check_shard, write_lines
+
+    index, count = args.shard
+    shard = check_shard(args.registry, index, count, today=args.today)
+    if args.output:
+        buffer = io.StringIO()
+        write_lines(shard, args.registry, buffer)
+        write_atomic(args.output, buffer.getvalue())
+    if args.format == "json":
+        print(json.dumps([attrs.asdict(problem) for problem in shard.problems], indent=2))
+    else:
+        for problem in shard.problems:
+            print(problem)
+        if not args.quiet:
+            verdict = f"{len(shard.problems)} problem(s)" if shard.problems else "OK"
+            print(
+                f"{args.registry}: shard {index}/{count}: {verdict}: {len(shard.files)} file(s)",
+                file=sys.stderr if shard.problems else sys.stdout,
+            )
+    return EXIT_PROBLEMS if shard.problems else EXIT_OK
 
 
 def _check_pull_request(args: argparse.Namespace) -> int:

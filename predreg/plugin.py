@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from . import leaderboard
@@ -26,6 +27,8 @@ from .checks import Registry, check_registry
 from .load import AUTHORS_FILE, FOLDERS
 from .problems import Problem
 from .reports import leaderboard_text
+from .shard import check_shard, shard_of
+from .shard import parse as parse_shard
 
 _registries_key = pytest.StashKey[dict[Path, Registry]]()
 _problems_key = pytest.StashKey[dict[Path, dict[Path, list[str]]]]()
@@ -38,6 +41,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--predreg-today",
         metavar="YYYY-MM-DD",
         help="check the registry as of this UTC date (default: today)",
+    )
+    group.addoption(
+        "--predreg-shard",
+        metavar="I/N",
+        help="collect only the registry files of shard I of N (chosen by a hash of each path, before parsing)",
     )
     group.addoption(
         "--predreg-resolve",
@@ -83,7 +91,20 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         roots[root] = (root / "predictions").is_dir()
     if not roots[root]:
         return None
+    shard = _shard(parent.config)
+    if shard is not None and shard_of(os.path.relpath(file_path, root), shard[1]) != shard[0]:
+        return None
     return RegistryFile.from_parent(parent, path=file_path, root=root, kind=kind)
+
+
+def _shard(config: pytest.Config) -> tuple[int, int] | None:
+    option = config.getoption("predreg_shard")
+    if not option:
+        return None
+    try:
+        return parse_shard(option)
+    except ValueError as error:
+        raise pytest.UsageError(f"--predreg-shard: {error}") from None
 
 
 class RegistryFile(pytest.File):
@@ -201,7 +222,15 @@ def _checked(config: pytest.Config, root: Path) -> Registry:
     cache = config.stash[_registries_key]
     if root not in cache:
         option = config.getoption("predreg_today")
-        cache[root] = check_registry(str(root), today=dt.date.fromisoformat(option) if option else None)
+        today = dt.date.fromisoformat(option) if option else None
+        shard = _shard(config)
+        if shard is None:
+            cache[root] = check_registry(str(root), today=today)
+        else:  # this shard's files, checked with what they refer to; problems of other files are theirs
+            part = check_shard(str(root), *shard, today=today)
+            cache[root] = attrs.evolve(
+                part.registry, problems=part.problems, paths=tuple(item.path for item in part.files)
+            )
     return cache[root]
 
 
@@ -231,6 +260,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
                 roots.add(found[0])
     option = config.getoption("predreg_today")
     today = dt.date.fromisoformat(option) if option else None
+    if _shard(config) is not None:
+        if roots:
+            terminalreporter.write_line("predreg: one shard of the registry; merge the shards to score them")
+        return
     for root in sorted(roots):
         if config.getoption("predreg_resolve"):  # the run may have added resolutions: score what is there now
             config.stash[_registries_key].pop(root, None)

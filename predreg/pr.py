@@ -36,7 +36,7 @@ import attrs
 
 from .checks import Registry, check_registry, normalised
 from .load import AUTHORS_FILE, Layout, Loaded, load_file, load_text
-from .model import Prediction, Resolution, Reveal, Withdrawal
+from .model import Prediction, Question, Resolution, Reveal, Withdrawal
 from .problems import Problem
 
 CODE = (
@@ -314,6 +314,10 @@ def load_closure(registry: str, first: list[str], stems: dict[str, list[str]], p
         elif isinstance(record, Resolution):
             refs = [record.question]
             queue += [p for p in resolutions if _resolution_of(p) == record.question]
+        if isinstance(record, Prediction | Question):  # files sharing its id: the duplicate rule names both
+            queue += stems.get(normalised(PurePosixPath(relative).name.removesuffix(".yaml")), [])
+            if isinstance(record, Question) or record.question is None:  # it states a question: its resolutions
+                queue += [p for p in resolutions if _resolution_of(p) == record.id]
         for ref in refs:
             queue += stems.get(normalised(ref), [])
     return [loaded[path] for path in sorted(loaded)]

@@ -82,12 +82,24 @@ def resolve_registry(
     dry_run: bool = False,
     only: Iterable[str] | None = None,
     progress: Callable[[int, int, Result], None] | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> Run:
-    """Resolve every unresolved question of the registry at ``root`` (or those in ``only``)."""
+    """Resolve every unresolved question of the registry at ``root`` (or those in ``only``, or in ``shard``)."""
     root = Path(root)
     now = now or dt.datetime.now(dt.UTC)
-    registry = _checked(root, now)
     wanted = set(only) if only is not None else None
+    if shard is None:
+        registry = _checked(root, now)
+    else:
+        from .shard import check_shard
+
+        part = check_shard(str(root), *shard, today=now.date())
+        if part.problems:
+            raise RegistryInvalid(part.problems)
+        registry = part.registry
+        owned = {item.path for item in part.files}
+        in_shard = {qid for qid, path in registry.files.items() if path in owned}
+        wanted = in_shard if wanted is None else wanted & in_shard
     questions = [
         q
         for qid, q in sorted(registry.questions.items())

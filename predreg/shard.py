@@ -1,0 +1,147 @@
+"""Past one machine: a registry checked in N shards, merged into the same result as one run.
+
+A shard owns the files whose registry-relative path hashes to it (sha256, stable on
+every machine), chosen from the listing before anything is parsed. It parses and
+checks its own files, loading only the records they refer to, and writes one JSON
+line per file: the record (as plain values), where each key was written, and the
+file's own problems. Merging the shards' lines rebuilds every file without parsing
+and runs the rules that span files once, so the merged check and leaderboard are
+those of an unsharded run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+import attrs
+
+from . import plain
+from .checks import Registry, check_registry
+from .load import CLASSES, Layout, Loaded, discover
+from .pr import load_closure, stems_of
+from .problems import Problem
+
+FORMAT = "predreg-shard-1"
+
+
+def parse(text: str) -> tuple[int, int]:
+    """``I/N`` -> (I, N), 1 <= I <= N; ValueError otherwise."""
+    index, _, count = text.partition("/")
+    i, n = int(index), int(count)
+    if not 1 <= i <= n:
+        raise ValueError(f"{text!r}: the shard must be I/N with 1 <= I <= N")
+    return i, n
+
+
+def shard_of(relative: str, count: int) -> int:
+    """The shard (1..count) that owns a registry-relative path, the same on every machine."""
+    digest = hashlib.sha256(relative.replace(os.sep, "/").encode()).digest()
+    return 1 + int.from_bytes(digest[:8], "big") % count
+
+
+def relative(root: str, path: str) -> str:
+    return os.path.relpath(path, root).replace(os.sep, "/")
+
+
+@attrs.frozen
+class Shard:
+    index: int
+    count: int
+    registry: Registry
+    """The check of this shard's files (and of what they refer to)."""
+    files: list[Loaded]
+    """This shard's files as read."""
+    problems: list[Problem]
+    """The problems this shard owns: those of its files, and of misplaced files it owns."""
+    layout_problems: list[Problem]
+    """Of those, the misplaced files': they belong to no record."""
+
+
+def check_shard(root: str, index: int, count: int, today: dt.date | None = None) -> Shard:
+    layout = discover(root)
+    present = {relative(root, path) for path, _ in layout.files}
+    mine = sorted(p for p in present if shard_of(p, count) == index)
+    closure = load_closure(root, ["authors.yaml", *mine], stems_of(present), present)
+    registry = check_registry(root, today=today, files=closure, layout=Layout(root, [], []))
+    owned = {os.path.join(root, p) for p in mine}
+    misplaced = [p for p in layout.problems if shard_of(relative(root, p.path), count) == index]
+    problems = [p for p in registry.problems if p.path in owned] + misplaced
+    files = [item for item in closure if item.path in owned]
+    return Shard(index, count, registry, files, sorted(set(problems)), misplaced)
+
+
+def write_lines(shard: Shard, root: str, out: TextIO) -> None:
+    """The shard as JSON lines: a header, then one line per file it owns, then its misplaced files."""
+    out.write(json.dumps({"format": FORMAT, "shard": f"{shard.index}/{shard.count}"}) + "\n")
+    for item in shard.files:
+        line = {
+            "path": relative(root, item.path),
+            "kind": item.kind,
+            "record": None if item.record is None else plain.dump(item.record),
+            "key_at": item.key_at,
+            "problems": [_problem(root, p) for p in item.problems],
+        }
+        out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+    for problem in shard.layout_problems:
+        out.write(json.dumps({"layout": _problem(root, problem)}, ensure_ascii=False) + "\n")
+
+
+def _problem(root: str, problem: Problem) -> dict[str, Any]:
+    return {**attrs.asdict(problem), "path": relative(root, problem.path)}
+
+
+def merge(root: str, sources: Iterable[Iterable[str]], today: dt.date | None = None) -> Registry:
+    """The registry checked from shards' lines, as an unsharded check of the same files."""
+    files: list[Loaded] = []
+    layout_problems: list[Problem] = []
+    seen: set[int] = set()
+    count = None
+    for lines in sources:
+        for line in _lines(lines):
+            if "format" in line:
+                if line["format"] != FORMAT:
+                    raise ValueError(f"not a predreg shard ({line['format']!r})")
+                index, n = parse(line["shard"])
+                if count not in (None, n) or index in seen:
+                    raise ValueError(f"shard {line['shard']} does not fit the others")
+                count = n
+                seen.add(index)
+            elif "layout" in line:
+                layout_problems.append(_unproblem(root, line["layout"]))
+            else:
+                record = line["record"]
+                files.append(
+                    Loaded(
+                        path=os.path.join(root, line["path"]),
+                        kind=line["kind"],
+                        record=None if record is None else plain.load(CLASSES[line["kind"]], record),
+                        key_at={key: tuple(at) for key, at in line["key_at"].items()},
+                        problems=tuple(_unproblem(root, p) for p in line["problems"]),
+                    )
+                )
+    if count is None or len(seen) != count:
+        missing = sorted(set(range(1, (count or 0) + 1)) - seen)
+        raise ValueError(f"shards missing: {', '.join(f'{i}/{count}' for i in missing) or 'all'}")
+    files.sort(key=lambda item: item.path)
+    layout = Layout(root, [(item.path, item.kind) for item in files], layout_problems)
+    return check_registry(root, today=today, files=files, layout=layout)
+
+
+def _lines(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    for text in lines:
+        if text.strip():
+            yield json.loads(text)
+
+
+def _unproblem(root: str, data: dict[str, Any]) -> Problem:
+    return Problem(**{**data, "path": os.path.join(root, data["path"])})
+
+
+def open_all(paths: Iterable[str | Path]) -> list[list[str]]:
+    return [Path(path).read_text(encoding="utf-8").splitlines() for path in paths]
