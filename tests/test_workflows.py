@@ -54,6 +54,17 @@ def test_the_resolve_workflow_catches_up_and_never_pushes_to_main() -> None:
     assert "overdue_manual" in step(document, "One issue per overdue manual question")["run"]
 
 
+def test_the_sharded_workflow_runs_every_shard_and_merges_them() -> None:
+    document = workflow("predreg-sharded.yml")
+    shards = document["jobs"]["shard"]["strategy"]["matrix"]["shard"]
+    assert shards == list(range(1, int(document["env"]["SHARDS"]) + 1))
+    run = step(document, "Check this shard (pytest-xdist inside it)")["run"]
+    assert "--shard" in run and "--predreg-shard" in run and "-n auto" in run and "--noconftest" in run
+    assert document["jobs"]["merge"]["needs"] == "shard"
+    merge = [s for s in document["jobs"]["merge"]["steps"] if s.get("name") == "One leaderboard from every shard"][0]
+    assert "--merge shard-*.jsonl" in merge["run"]
+
+
 def test_pre_commit_hooks_run_predreg() -> None:
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
     assert {h["id"] for h in hooks} == {"predreg-check", "predreg-check-base"}
