@@ -77,11 +77,26 @@ def normalised(identifier: str) -> str:
 
 
 def check_registry(
-    root: str, today: dt.date | None = None, files: Sequence[Loaded] | None = None, layout: Layout | None = None
+    root: str,
+    today: dt.date | None = None,
+    files: Sequence[Loaded] | None = None,
+    layout: Layout | None = None,
+    index: bool = False,
 ) -> Registry:
-    """Load and check every file of the registry at ``root`` (or only ``files``, listed in ``layout``)."""
+    """Load and check every file of the registry at ``root`` (or only ``files``, listed in ``layout``).
+
+    ``index`` reuses what ``.predreg/index.sqlite`` holds for unchanged files (see ``predreg.index``);
+    records from it carry no resolver settings, so resolving never uses it.
+    """
     layout = layout if layout is not None else discover(root)
-    loaded = list(files) if files is not None else [load_file(path, kind) for path, kind in layout.files]
+    if files is not None:
+        loaded = list(files)
+    elif index:
+        from .index import load_registry_files
+
+        loaded = load_registry_files(root, layout.files)
+    else:
+        loaded = [load_file(path, kind) for path, kind in layout.files]
     checker = _Checker(root, today or dt.datetime.now(dt.UTC).date(), loaded)
     checker.problems.extend(layout.problems)
     return attrs.evolve(checker.run(), paths=tuple(path for path, _ in layout.files))

@@ -71,6 +71,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser("check", help="validate a registry (exit 1 if anything is wrong)")
+    check.add_argument(
+        "--no-index", action="store_true", help="parse every file (do not use or update .predreg/index.sqlite)"
+    )
     check.add_argument("registry", nargs="?", default="registry", help="the registry folder (default: registry)")
     check.add_argument("--today", type=_date, help="check as of this UTC date (default: today)")
     check.add_argument(
@@ -90,10 +93,16 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--quiet", "-q", action="store_true", help="print problems only")
 
     summary_ = commands.add_parser("summary", help="predictions per author and kind")
+    summary_.add_argument(
+        "--no-index", action="store_true", help="parse every file (do not use or update .predreg/index.sqlite)"
+    )
     summary_.add_argument("registry", nargs="?", default="registry")
     summary_.add_argument("--today", type=_date)
 
     score = commands.add_parser("score", help="the leaderboard: Brier, log and peer scores per author")
+    score.add_argument(
+        "--no-index", action="store_true", help="parse every file (do not use or update .predreg/index.sqlite)"
+    )
     score.add_argument("registry", nargs="?", default="registry")
     score.add_argument("--format", choices=["table", "md", "json", "csv", "html"], default="table")
     score.add_argument(
@@ -223,7 +232,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "check" and args.format == "md":
         print("predreg: --format md goes with --base (a pull-request summary)", file=sys.stderr)
         return EXIT_USAGE
-    registry = check_registry(args.registry, today=args.today)
+    registry = check_registry(args.registry, today=args.today, index=not args.no_index)
     if args.command == "check":
         if args.format == "json":
             print(json.dumps([attrs.asdict(problem) for problem in registry.problems], indent=2))

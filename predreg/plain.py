@@ -9,6 +9,7 @@ A resolver's settings are not carried: they were validated where the file was re
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -50,25 +51,48 @@ def _dump(kind: Any, value: Any) -> Any:
 
 def load(cls: type, data: dict[str, Any]) -> Any:
     """The record ``dump`` made ``data`` from."""
-    fields = specs(cls)
-    return cls(**{name: _load(fields[name][1].type, value) for name, value in data.items()})
+    converters = _converters(cls)
+    return cls(
+        **{name: value if (convert := converters[name]) is None else convert(value) for name, value in data.items()}
+    )
 
 
-def _load(kind: Any, value: Any) -> Any:
-    if value is None:
-        return None
+_CONVERTERS: dict[type, dict[str, Callable[[Any], Any] | None]] = {}
+
+
+def _converters(cls: type) -> dict[str, Callable[[Any], Any] | None]:
+    """Per field, how to turn its plain value back (None: it is already right), worked out once per class."""
+    found = _CONVERTERS.get(cls)
+    if found is None:
+        found = _CONVERTERS[cls] = {name: _converter(spec.type) for name, (_, spec) in specs(cls).items()}
+    return found
+
+
+def _converter(kind: Any) -> Callable[[Any], Any] | None:
     if isinstance(kind, Date):
-        return dt.date.fromisoformat(value)
+        return lambda value: None if value is None else dt.date.fromisoformat(value)
     if isinstance(kind, Timestamp):
-        return dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+        return lambda value: None if value is None else dt.datetime.fromisoformat(value).astimezone(dt.UTC)
     if isinstance(kind, Config):
-        settings = {k: v for k, v in value.items() if k != "name"}
-        return kind.cls(name=value["name"], config=settings)
+        return lambda value: (
+            None
+            if value is None
+            else kind.cls(name=value["name"], config={k: v for k, v in value.items() if k != "name"})
+        )
     if isinstance(kind, Record):
-        return load(kind.cls, value)
+        return lambda value: None if value is None else load(kind.cls, value)
     if isinstance(kind, ListOf):
-        return tuple(_load(kind.item, item) for item in value)
+        item_of = _converter(kind.item)
+        if item_of is None:
+            return lambda value: None if value is None else tuple(value)
+        convert_item = item_of
+        return lambda value: None if value is None else tuple(convert_item(item) for item in value)
     if isinstance(kind, MappingOf):
+        inner = _converter(kind.value)
         number_keys = kind.key is quantile_level
-        return {float(k) if number_keys else k: _load(kind.value, v) for k, v in value.items()}
-    return value
+        if inner is None and not number_keys:
+            return None
+        value_of = inner or (lambda v: v)
+        key_of: Callable[[Any], Any] = float if number_keys else (lambda k: k)
+        return lambda value: None if value is None else {key_of(k): value_of(v) for k, v in value.items()}
+    return None

@@ -89,6 +89,11 @@ def read_text(path: str | os.PathLike[str], problems: Problems) -> str | None:
     """Read a registry file as UTF-8 text, refusing big and non-UTF-8 files."""
     with open(path, "rb") as stream:
         data = stream.read(MAX_BYTES + 1)
+    return decode(data, problems)
+
+
+def decode(data: bytes, problems: Problems) -> str | None:
+    """A registry file's bytes as UTF-8 text (a BOM dropped); None, with a problem, if too big or not UTF-8."""
     if len(data) > MAX_BYTES:
         problems.add(
             (1, 1),

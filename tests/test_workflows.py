@@ -61,7 +61,7 @@ def test_the_sharded_workflow_runs_every_shard_and_merges_them() -> None:
     run = step(document, "Check this shard (pytest-xdist inside it)")["run"]
     assert "--shard" in run and "--predreg-shard" in run and "-n auto" in run and "--noconftest" in run
     assert document["jobs"]["merge"]["needs"] == "shard"
-    merge = [s for s in document["jobs"]["merge"]["steps"] if s.get("name") == "One leaderboard from every shard"][0]
+    merge = next(s for s in document["jobs"]["merge"]["steps"] if s.get("name") == "One leaderboard from every shard")
     assert "--merge shard-*.jsonl" in merge["run"]
 
 

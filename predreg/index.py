@@ -1,0 +1,157 @@
+"""A persistent index of parsed registry files, so unchanged files are not parsed again.
+
+``registry/.predreg/index.sqlite`` holds, per file, its git blob hash, the stat it had
+(size, mtime and ctime in ns, inode) and what loading it gave (record, key positions, problems)
+as plain JSON. A file is reused without being read only when its stat is unchanged
+*and* its mtime and ctime are safely older than the moment the row was written
+(ctime cannot be set back, unlike mtime), so a rewrite
+within the file system's clock resolution is never missed (git's "racy clean"
+rule); otherwise it is read and hashed, and parsed only if its hash changed. Files
+that are gone simply do not appear in the listing. Deleting the index costs only
+time; an index that cannot be opened or written is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from . import plain, safeyaml
+from .load import CLASSES, Loaded, load_text
+from .problems import Problem, Problems
+
+SCHEMA = 2
+RACY_NS = 2_000_000_000
+"""A file modified this close to when its row was written is read again, whatever its stat says."""
+
+
+def blob_hash(data: bytes) -> str:
+    """git's object id of a file's bytes (``git hash-object``)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
+class Index:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.db: sqlite3.Connection | None = None
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=10)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            version = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            if version is None or version[0] != str(SCHEMA) + ":" + _code_version():
+                self.db.executescript("DROP TABLE IF EXISTS files;")
+                self.db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA) + ":" + _code_version(),)
+                )
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, kind TEXT, size INTEGER, mtime_ns INTEGER,"
+                " ctime_ns INTEGER, inode INTEGER, written_ns INTEGER, blob TEXT, loaded TEXT)"
+            )
+        except sqlite3.Error:
+            self.db = None  # no index: everything is parsed, as without one
+
+    def load(self, files: Sequence[tuple[str, str]]) -> list[Loaded]:
+        """Every (path, kind) loaded, from the index where that is safe, parsing the rest."""
+        known: dict[str, tuple[Any, ...]] = {}
+        if self.db is not None:
+            try:
+                query = "SELECT path, kind, size, mtime_ns, ctime_ns, inode, written_ns, blob, loaded FROM files"
+                for row in self.db.execute(query):
+                    known[row[0]] = row[1:]
+            except sqlite3.Error:
+                known = {}
+        result: list[Loaded] = []
+        updates: list[tuple[Any, ...]] = []
+        now = time.time_ns()
+        for path, kind in files:
+            try:
+                stat = os.stat(path)
+            except OSError:
+                result.append(load_text(path, kind, None, _unreadable(path)))
+                continue
+            row = known.get(path)
+            fingerprint = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+            if (
+                row is not None
+                and row[0] == kind
+                and row[1:5] == fingerprint
+                and max(stat.st_mtime_ns, stat.st_ctime_ns) < row[5] - RACY_NS
+            ):
+                result.append(_thaw(path, kind, row[7]))
+                continue
+            with open(path, "rb") as stream:
+                data = stream.read(safeyaml.MAX_BYTES + 1)
+            blob = blob_hash(data)
+            if row is not None and row[0] == kind and row[6] == blob:
+                loaded_json = row[7]
+                result.append(_thaw(path, kind, loaded_json))
+            else:
+                problems = Problems(path)
+                loaded = load_text(path, kind, safeyaml.decode(data, problems), problems)
+                loaded_json = _freeze(loaded)
+                result.append(loaded)
+            updates.append((path, kind, *fingerprint, now, blob, loaded_json))
+        if updates and self.db is not None:
+            try:
+                with self.db:
+                    self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", updates)
+            except sqlite3.Error:
+                pass  # a read-only index still serves what it holds
+        return result
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+
+
+def _unreadable(path: str) -> Problems:
+    problems = Problems(path)
+    problems.add((1, 1), "file", "cannot be read", "check its permissions")
+    return problems
+
+
+def _freeze(loaded: Loaded) -> str:
+    return json.dumps(
+        {
+            "record": None if loaded.record is None else plain.dump(loaded.record),
+            "key_at": loaded.key_at,
+            "problems": [[p.line, p.col, p.field, p.message, p.hint] for p in loaded.problems],
+        },
+        ensure_ascii=False,
+    )
+
+
+def _thaw(path: str, kind: str, text: str) -> Loaded:
+    data = json.loads(text)
+    record = data["record"]
+    return Loaded(
+        path=path,
+        kind=kind,
+        record=None if record is None else plain.load(CLASSES[kind], record),
+        key_at={key: tuple(at) for key, at in data["key_at"].items()},
+        problems=tuple(Problem(path, *p) for p in data["problems"]),
+    )
+
+
+def _code_version() -> str:
+    """Rows made by another predreg, or with other resolver plugins installed, are not trusted."""
+    from . import __version__
+    from .plugins import catalogue
+
+    resolvers = ",".join(f"{name}={info.version}" for name, info in sorted(catalogue().items()))
+    return __version__ + ";" + hashlib.sha256(resolvers.encode()).hexdigest()[:16]
+
+
+def load_registry_files(root: str, files: Sequence[tuple[str, str]]) -> list[Loaded]:
+    index = Index(os.path.join(root, ".predreg", "index.sqlite"))
+    try:
+        return index.load(files)
+    finally:
+        index.close()
