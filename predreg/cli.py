@@ -136,6 +136,9 @@ def _parser() -> argparse.ArgumentParser:
     resolve.add_argument(
         "--shard", type=_shard, metavar="I/N", help="only the questions whose files are in shard I of N"
     )
+    resolve.add_argument(
+        "--jobs", type=int, default=8, help="questions resolved side by side (default 8); each URL is fetched once"
+    )
     resolve.add_argument("--now", type=_moment, help="resolve as of this UTC time (default: now)")
     resolve.add_argument("--format", choices=["text", "json"], default="text", help="how to print the summary")
     resolve.add_argument(
@@ -410,6 +413,8 @@ def _resolve(args: argparse.Namespace) -> int:
                     dry_run=args.dry_run,
                     only=args.question,
                     progress=progress.step,
+                    shard=args.shard,
+                    jobs=args.jobs,
                 )
             finally:
                 session.close()

@@ -26,6 +26,7 @@ import hashlib
 import ipaddress
 import json
 import socket
+import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -192,8 +193,10 @@ class Session:
         self.cache = cache
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.fetched: dict[str, Fetched] = {}
-        self.requests = 0
-        self._log: list[Fetched] | None = None
+        self.requests = 0  # (counted without a lock: a figure for tests, not for decisions)
+        self._local = threading.local()  # each thread records its own fetches
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
         self._http = requests.Session()
         self._http.trust_env = False  # no proxies from the environment: the peer must be the server
         self._http.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
@@ -203,22 +206,29 @@ class Session:
         self._http.mount("https://", adapter)
 
     def get(self, url: str) -> Fetched:
-        """The body at ``url`` (fetched at most once per run), recorded as evidence."""
+        """The body at ``url`` (fetched at most once per run, whatever the threads), recorded as evidence."""
         result = self.fetched.get(url)
         if result is None:
-            result = self.fetched[url] = self._fetch(url)
-        if self._log is not None and result not in self._log:
-            self._log.append(result)
+            with self._locks_lock:
+                lock = self._locks.setdefault(url, threading.Lock())
+            with lock:  # a second thread asking for the same URL waits for the first one's fetch
+                result = self.fetched.get(url)
+                if result is None:
+                    result = self.fetched[url] = self._fetch(url)
+        log = getattr(self._local, "log", None)
+        if log is not None and result not in log:
+            log.append(result)
         return result
 
     @contextmanager
     def recording(self) -> Iterator[list[Fetched]]:
-        """Collect every fetch made inside the block (cached ones included)."""
-        previous, self._log = self._log, []
+        """Collect every fetch this thread makes inside the block (cached ones included)."""
+        previous = getattr(self._local, "log", None)
+        self._local.log = []
         try:
-            yield self._log
+            yield self._local.log
         finally:
-            self._log = previous
+            self._local.log = previous
 
     def close(self) -> None:
         self._http.close()

@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import attrs
@@ -83,6 +84,7 @@ def resolve_registry(
     only: Iterable[str] | None = None,
     progress: Callable[[int, int, Result], None] | None = None,
     shard: tuple[int, int] | None = None,
+    jobs: int = 8,
 ) -> Run:
     """Resolve every unresolved question of the registry at ``root`` (or those in ``only``, or in ``shard``)."""
     root = Path(root)
@@ -108,11 +110,13 @@ def resolve_registry(
     results: list[Result] = []
 
     def work() -> None:
-        for index, question in enumerate(questions):
-            result = resolve_question(root, question, session, now, dry_run)
-            results.append(result)
-            if progress:
-                progress(index + 1, len(questions), result)
+        # questions wait on the network, so they are resolved side by side; each URL is still fetched once
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = [pool.submit(resolve_question, root, q, session, now, dry_run) for q in questions]
+            for index, future in enumerate(futures):
+                results.append(future.result())
+                if progress:
+                    progress(index + 1, len(questions), results[-1])
 
     if dry_run:
         work()

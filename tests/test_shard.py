@@ -100,8 +100,15 @@ def test_sharded_resolve_writes_what_the_unsharded_run_writes(
     shutil.copytree(whole, split)
     common = ["--now", NOW.isoformat(), "--allow-loopback", server.origin]
     assert main(["resolve", str(whole), *common]) == 0
+    per_shard = []
     for index in range(1, count + 1):
+        before = {p.stem for p in (split / "resolutions").glob("web-*.yaml")}
         assert main(["resolve", str(split), "--shard", f"{index}/{count}", *common]) == 0
+        added = {p.stem for p in (split / "resolutions").glob("web-*.yaml")} - before
+        per_shard.append(len(added))
+        for name in added:  # a shard resolves only questions whose files it owns
+            assert shard_of(f"questions/{name}.yaml", count) == index
+    assert sum(per_shard) == 8 and (count == 1 or max(per_shard) < 8)
 
     def files(root: Path) -> dict[str, bytes]:
         return {
