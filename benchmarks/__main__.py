@@ -346,9 +346,8 @@ def table(figures: list[Figure]) -> str:
     for f in figures:
         seconds = f"{f.seconds * 1000:.3f} ms" if f.seconds < 0.01 else f"{f.seconds:.2f}"
         base = f"{f.baseline_seconds * 1000:.3f} ms" if f.baseline_seconds < 0.01 else f"{f.baseline_seconds:.2f}"
-        lines.append(
-            f"| {f.what} | {f.size} | {seconds} | {f.rss_mb:.0f} | {f.baseline} | {base} | {f.ratio:.2f}x | {f.target} |"
-        )
+        cells = [f.what, f.size, seconds, f"{f.rss_mb:.0f}", f.baseline, base, f"{f.ratio:.2f}x", f.target]
+        lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
