@@ -18,10 +18,10 @@ from typing import Any
 
 import attrs
 
-from . import __version__, leaderboard, reports
+from . import __version__, reports
 from .checks import Registry, check_registry
+from .defaults import GROUPINGS, MIN_N
 from .files import write_atomic
-from .leaderboard import MIN_N
 from .load import CLASSES
 from .reports import headline, summary
 from .schema import json_schema
@@ -105,9 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     score.add_argument("registry", nargs="?", default="registry")
     score.add_argument("--format", choices=["table", "md", "json", "csv", "html"], default="table")
-    score.add_argument(
-        "--by", choices=leaderboard.GROUPINGS, help="one leaderboard per tag, year of registration or horizon"
-    )
+    score.add_argument("--by", choices=GROUPINGS, help="one leaderboard per tag, year of registration or horizon")
     score.add_argument("--tag", help="only questions with this tag")
     score.add_argument("--author", action="append", help="only this author (repeatable)")
     score.add_argument(
@@ -437,6 +435,8 @@ def _resolve(args: argparse.Namespace) -> int:
 
 
 def _score(args: argparse.Namespace, registry: Registry) -> int:
+    from . import leaderboard  # numpy: only when scoring
+
     for problem in registry.problems:  # scores use the valid records; say what was left out
         print(problem, file=sys.stderr)
     groups = [("tag", args.tag)] if args.tag else []

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from .fetch import Session
 from .model import Question, Resolver
 from .verdict import ResolverInfo, Verdict
+
+if TYPE_CHECKING:
+    from .fetch import Session
 
 hookspec = pluggy.HookspecMarker("predreg")
 hookimpl = pluggy.HookimplMarker("predreg")

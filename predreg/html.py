@@ -14,8 +14,9 @@ from collections.abc import Iterable
 
 from . import __version__, reports
 from .checks import Registry
+from .defaults import BRIER_SCALE
 from .leaderboard import AuthorScore, Leaderboard
-from .scoring import BRIER_SCALE, CalibrationBin
+from .scoring import CalibrationBin
 
 _STYLE = """
 body { font: 15px/1.5 system-ui, sans-serif; margin: 0; color: #1d2330; background: #f6f7f9; }

@@ -28,10 +28,10 @@ import numpy as np
 
 from . import commitment, scoring
 from .checks import Registry
+from .defaults import BRIER_SCALE, MIN_N
 from .fields import PROBABILITY_MAX, PROBABILITY_MIN
 from .model import UNSCORED_OUTCOMES, Prediction, Question
 
-MIN_N = 5
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 
 
@@ -417,7 +417,6 @@ def build(
 
 
 HORIZONS = ((90, "under 3 months"), (365, "3-12 months"), (3 * 365, "1-3 years"))
-GROUPINGS = ("tag", "year", "horizon")
 
 
 def group_labels(table: Table, by: str) -> list[tuple[str, ...]]:
@@ -526,7 +525,7 @@ def as_json(board: Leaderboard, generated_at: dt.datetime) -> dict[str, Any]:
 
     return {
         "generated_at": generated_at.isoformat(),
-        "scale": scoring.BRIER_SCALE,
+        "scale": BRIER_SCALE,
         "policy": board.policy,
         "min_n": board.min_n,
         "authors": [author(a, True) for a in board.ranked] + [author(a, False) for a in board.unranked],

@@ -6,8 +6,8 @@ from collections import Counter
 from typing import Any
 
 from .checks import Registry
+from .defaults import BRIER_SCALE
 from .model import KINDS
-from .scoring import BRIER_SCALE
 
 
 def table(header: list[str], rows: list[list[str]]) -> str:

@@ -26,8 +26,6 @@ import attrs
 import numpy as np
 import numpy.typing as npt
 
-BRIER_SCALE = "Brier: binary 0-1, categorical/ordering 0-2 (sum over outcomes); lower is better"
-
 CALIBRATION_EDGES: tuple[float, ...] = (0.0, 0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95, 1.0)
 """Calibration bins, 10 points wide in the middle and 5 at the extremes."""
 

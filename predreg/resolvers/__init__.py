@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..fetch import Session
 from ..hookspecs import hookimpl
 from ..model import Question, Resolver
 from ..verdict import ResolverInfo, Verdict, pending, resolved
 
-Resolve = Callable[[Question, Any, Session, dt.datetime, Callable[[Resolver], Verdict]], Verdict]
+if TYPE_CHECKING:
+    from ..fetch import Session
+
+Resolve = Callable[[Question, Any, "Session", dt.datetime, Callable[[Resolver], Verdict]], Verdict]
 
 
 class Provider:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .. import __version__
-from ..fetch import Session
 from ..fields import Config, ListOf, MappingOf, Text, outcome_name, spec
 from ..model import NEITHER, Question, Resolver
 from ..verdict import Verdict, failed, pending, resolved
 from . import Provider, deadline
+
+if TYPE_CHECKING:
+    from ..fetch import Session
 
 plugin = Provider(__version__)
 _SUB = "{name: http, url: https://..., contains: ...}"

@@ -10,17 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import json
 import xml.etree.ElementTree as ElementTree
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 import attrs
 
 from .. import __version__
-from ..fetch import Session
 from ..fields import Choice, Date, Integer, Text, Url, spec
 from ..model import AMBIGUOUS, ANNULLED, Question
 from ..verdict import Verdict, failed, pending, resolved
 from . import Provider, by_deadline, deadline, happened, timestamp
+
+if TYPE_CHECKING:
+    from ..fetch import Session
 
 plugin = Provider(__version__)
 

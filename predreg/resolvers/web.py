@@ -15,16 +15,18 @@ import json
 import math
 import re
 from html import unescape
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from .. import __version__
-from ..fetch import Fetched, Session
 from ..fields import Choice, MappingOf, Pattern, Plain, Text, Url, spec
 from ..model import Question
 from ..verdict import Verdict, failed, resolved
 from . import Provider, by_deadline, deadline, happened
+
+if TYPE_CHECKING:
+    from ..fetch import Fetched, Session
 
 plugin = Provider(__version__)
 

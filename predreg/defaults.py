@@ -1,0 +1,9 @@
+"""Constants the command line needs without loading numpy (the scoring imports them from here)."""
+
+BRIER_SCALE = "Brier: binary 0-1, categorical/ordering 0-2 (sum over outcomes); lower is better"
+
+MIN_N = 5
+"""Scored questions an author needs to be ranked."""
+
+GROUPINGS = ("tag", "year", "horizon")
+"""How the leaderboard can be split (`score --by`)."""
