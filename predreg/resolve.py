@@ -261,8 +261,9 @@ def resolve_question(root: Path, question: Question, session: Session, now: dt.d
     if dry_run:
         return Result(question.id, name, "resolved", verdict)
     for fetched in used:
-        if fetched.ok:
-            create_atomic(root / "evidence" / fetched.sha256, fetched.body)  # False: already stored, same bytes
+        body = root / "evidence" / fetched.sha256
+        if fetched.ok and not body.exists():  # named by its hash: a body already stored is these bytes
+            create_atomic(body, fetched.body)
     if not create_atomic(path, text):
         return Result(question.id, name, "error", failed(f"{path} appeared during the run; left as it is"))
     return Result(question.id, name, "resolved", verdict, path)

@@ -131,6 +131,7 @@ def serving() -> Iterator[EvidenceServer]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # else each small response waits on a delayed ACK
 
         def do_GET(self) -> None:
             path = self.path
