@@ -23,6 +23,7 @@ from .checks import Registry, check_registry
 from .defaults import GROUPINGS, MIN_N
 from .files import write_atomic
 from .load import CLASSES
+from .problems import Problem
 from .reports import headline, summary
 from .schema import json_schema
 
@@ -235,18 +236,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_USAGE
     registry = check_registry(args.registry, today=args.today, index=not args.no_index)
     if args.command == "check":
-        if args.format == "json":
-            print(json.dumps([attrs.asdict(problem) for problem in registry.problems], indent=2))
-        else:
-            for problem in registry.problems:
-                print(problem)
-        if not args.quiet and args.format == "text":
-            verdict = f"{len(registry.problems)} problem(s)" if registry.problems else "OK"
-            print(
-                f"{args.registry}: {verdict}: {headline(registry)}",
-                file=sys.stderr if registry.problems else sys.stdout,
-            )
-        return EXIT_PROBLEMS if registry.problems else EXIT_OK
+        return _report(args, registry.problems, headline(registry))
     if args.command == "score":
         return _score(args, registry)
     print(summary(registry))
@@ -331,6 +321,19 @@ def _new_fields(args: argparse.Namespace) -> dict[str, Any]:
     return fields
 
 
+def _report(args: argparse.Namespace, problems: list[Problem], what: str, scope: str = "") -> int:
+    """The end of a check: every problem (text or JSON), then a verdict line unless quiet; the exit code."""
+    if args.format == "json":
+        print(json.dumps([attrs.asdict(problem) for problem in problems], indent=2))
+    else:
+        for problem in problems:
+            print(problem)
+        if not args.quiet:
+            verdict = f"{len(problems)} problem(s)" if problems else "OK"
+            print(f"{args.registry}: {scope}{verdict}: {what}", file=sys.stderr if problems else sys.stdout)
+    return EXIT_PROBLEMS if problems else EXIT_OK
+
+
 def _check_shard(args: argparse.Namespace) -> int:
     from .shard import check_shard, write_lines
 
@@ -340,18 +343,7 @@ def _check_shard(args: argparse.Namespace) -> int:
         buffer = io.StringIO()
         write_lines(shard, args.registry, buffer)
         write_atomic(args.output, buffer.getvalue())
-    if args.format == "json":
-        print(json.dumps([attrs.asdict(problem) for problem in shard.problems], indent=2))
-    else:
-        for problem in shard.problems:
-            print(problem)
-        if not args.quiet:
-            verdict = f"{len(shard.problems)} problem(s)" if shard.problems else "OK"
-            print(
-                f"{args.registry}: shard {index}/{count}: {verdict}: {len(shard.files)} file(s)",
-                file=sys.stderr if shard.problems else sys.stdout,
-            )
-    return EXIT_PROBLEMS if shard.problems else EXIT_OK
+    return _report(args, shard.problems, f"{len(shard.files)} file(s)", f"shard {index}/{count}: ")
 
 
 def _check_pull_request(args: argparse.Namespace) -> int:
@@ -364,19 +356,9 @@ def _check_pull_request(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.format == "md":
         print(pr.markdown(result))
-    elif args.format == "json":
-        print(json.dumps([attrs.asdict(problem) for problem in result.problems], indent=2))
-    else:
-        for problem in result.problems:
-            print(problem)
-        if not args.quiet:
-            verdict = f"{len(result.problems)} problem(s)" if result.problems else "OK"
-            print(
-                f"{args.registry}: {verdict}: {len(result.changes)} changed file(s) since {args.base},"
-                f" {len(result.added)} new prediction(s)",
-                file=sys.stderr if result.problems else sys.stdout,
-            )
-    return EXIT_PROBLEMS if result.problems else EXIT_OK
+        return EXIT_PROBLEMS if result.problems else EXIT_OK
+    changed = f"{len(result.changes)} changed file(s) since {args.base}, {len(result.added)} new prediction(s)"
+    return _report(args, result.problems, changed)
 
 
 def _resolve(args: argparse.Namespace) -> int:

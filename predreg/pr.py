@@ -36,7 +36,7 @@ import attrs
 
 from .checks import Registry, check_registry, normalised
 from .load import AUTHORS_FILE, Layout, Loaded, load_file, load_text
-from .model import Prediction, Question, Resolution, Reveal, Withdrawal
+from .model import Author, Prediction, Question, Resolution, Reveal, Withdrawal
 from .problems import Problem
 
 CODE = (
@@ -55,6 +55,22 @@ CODE = (
     "*.py",
 )
 """Paths (from the repository's top) that run or configure what runs: never in a data pull request."""
+
+
+FINAL = {
+    "question": (
+        "is a registered {kind} and was {verb}: registered records never change",
+        "restore it; to revise a forecast add a new file with `supersedes: <id>`, which is scored after it",
+    ),
+    "reveal": ("is a registered {kind} and was changed: registered records never change", "restore it"),
+    "resolution": (
+        "is a resolution and was {verb}: resolutions are final",
+        "restore it and add a correction, `resolutions/<question>.<n>.yaml` with `corrects: <file name>`",
+    ),
+}
+"""What a pull request may not do to each kind of registered record, and what to do instead."""
+FINAL["prediction"] = FINAL["question"]
+FINAL["withdrawal"] = FINAL["reveal"]
 
 
 class GitError(Exception):
@@ -198,29 +214,10 @@ def review(
         if old_kind == "authors" and change.status == "M":
             to_load.append(relative)
             problems.extend(_author_changes(registry, top, merge_base, prefix + relative, actor))
-        elif old_kind in ("question", "prediction"):
+        elif old_kind in FINAL:
+            message, hint = FINAL[old_kind]
             verb = {"M": "edited", "D": "deleted", "R": "renamed"}[change.status]
-            refuse(
-                relative if change.status != "D" else old,
-                "file",
-                f"is a registered {old_kind} and was {verb}: registered records never change",
-                "restore it; to revise a forecast add a new file with `supersedes: <id>`, which is scored after it",
-            )
-        elif old_kind in ("reveal", "withdrawal"):
-            refuse(
-                relative if change.status != "D" else old,
-                "file",
-                f"is a registered {old_kind} and was changed: registered records never change",
-                "restore it",
-            )
-        elif old_kind == "resolution":
-            verb = {"M": "edited", "D": "deleted", "R": "renamed"}[change.status]
-            refuse(
-                relative if change.status != "D" else old,
-                "file",
-                f"is a resolution and was {verb}: resolutions are final",
-                "restore it and add a correction, `resolutions/<question>.<n>.yaml` with `corrects: <file name>`",
-            )
+            refuse(relative if change.status != "D" else old, "file", message.format(kind=old_kind, verb=verb), hint)
         elif old_kind == "evidence":
             refuse(
                 old, "file", "is stored evidence and was changed", "restore it: evidence bodies are named by their hash"
@@ -335,11 +332,14 @@ def _at(item: Loaded, field: str, message: str, hint: str) -> Problem:
     return Problem(item.path, line, col, field, message, hint)
 
 
+def _logins(handle: str, author: Author | None) -> set[str]:
+    """The GitHub logins (lower case) that act as the author ``handle``: the handle and those listed."""
+    return {handle.lower(), *(login.lower() for login in (author.github if author else ()))}
+
+
 def _is(actor: str, handle: str, registry: Registry) -> bool:
     """Whether the GitHub login ``actor`` is the author ``handle``."""
-    author = registry.authors.get(handle)
-    logins = {handle.lower(), *(login.lower() for login in (author.github if author else ()))}
-    return actor.lower() in logins
+    return actor.lower() in _logins(handle, registry.authors.get(handle))
 
 
 def _self_resolution(registry: str, item: Loaded, actor: str, checked: Registry, present: set[str]) -> list[Problem]:
@@ -383,19 +383,17 @@ def _author_changes(registry: str, top: str, merge_base: str, path: str, actor: 
                     where, 1, 1, f"authors.{handle}", "was removed: an author's forecasts stay scored", "restore it"
                 )
             )
-        elif after.authors[handle] != entry:
-            logins = {handle.lower(), *(g.lower() for g in entry.github)}
-            if actor is None or actor.lower() not in logins:
-                problems.append(
-                    Problem(
-                        where,
-                        1,
-                        1,
-                        f"authors.{handle}",
-                        f"was changed by {actor or 'an unknown actor'}, not by {handle}",
-                        f"only {handle} (GitHub: {', '.join(entry.github) or handle}) may change their entry",
-                    )
+        elif after.authors[handle] != entry and (actor is None or actor.lower() not in _logins(handle, entry)):
+            problems.append(
+                Problem(
+                    where,
+                    1,
+                    1,
+                    f"authors.{handle}",
+                    f"was changed by {actor or 'an unknown actor'}, not by {handle}",
+                    f"only {handle} (GitHub: {', '.join(entry.github) or handle}) may change their entry",
                 )
+            )
     return problems
 
 

@@ -8,6 +8,7 @@ set of resolver functions. A plugin may equally implement the hooks by hand (see
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +74,17 @@ def happened(
     if when is not None and when >= deadline(question):
         return resolved("no", f"{what} on {when:%Y-%m-%d}, after resolve-by {question.resolve_by}", when, excerpts)
     return resolved("yes", what + (f" on {when:%Y-%m-%d}" if when else ""), when, excerpts)
+
+
+def fetch_json(session: Session, url: str) -> tuple[Any, str | None]:
+    """The JSON document at ``url``, or why there is none (a failed fetch, a non-2xx status, not JSON)."""
+    fetched = session.get(url)
+    if problem := fetched.problem():
+        return None, problem
+    try:
+        return json.loads(fetched.body), None
+    except ValueError as error:
+        return None, f"{url}: not JSON ({error})"
 
 
 def timestamp(text: Any) -> dt.datetime | None:

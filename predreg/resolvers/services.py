@@ -8,7 +8,6 @@ resolution time), so a run that catches up late still judges by the resolve-by d
 from __future__ import annotations
 
 import datetime as dt
-import json
 import xml.etree.ElementTree as ElementTree
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
@@ -19,22 +18,12 @@ from .. import __version__
 from ..fields import Choice, Date, Integer, Text, Url, spec
 from ..model import AMBIGUOUS, ANNULLED, Question
 from ..verdict import Verdict, failed, pending, resolved
-from . import Provider, by_deadline, deadline, happened, timestamp
+from . import Provider, by_deadline, deadline, fetch_json, happened, timestamp
 
 if TYPE_CHECKING:
     from ..fetch import Session
 
 plugin = Provider(__version__)
-
-
-def _json(session: Session, url: str) -> tuple[Any, str | None]:
-    fetched = session.get(url)
-    if problem := fetched.problem():
-        return None, problem
-    try:
-        return json.loads(fetched.body), None
-    except ValueError as error:
-        return None, f"{url}: not JSON ({error})"
 
 
 @attrs.frozen
@@ -62,7 +51,7 @@ def github(question: Question, settings: GitHubSettings, session: Session, now: 
     base = f"{settings.api.rstrip('/')}/repos/{settings.repo}"
     if settings.event == "released":
         url = f"{base}/releases?per_page=100"
-        releases, problem = _json(session, url)
+        releases, problem = fetch_json(session, url)
         if problem:
             return failed(problem)
         published = sorted(
@@ -80,7 +69,7 @@ def github(question: Question, settings: GitHubSettings, session: Session, now: 
         return by_deadline(question, now, f"{what} published", {url: f"{len(releases)} releases, none matching"})
     kind = "pulls" if settings.event == "merged" else "issues"
     url = f"{base}/{kind}/{settings.number}"
-    item, problem = _json(session, url)
+    item, problem = fetch_json(session, url)
     if problem:
         return failed(problem)
     what = f"{settings.repo}#{settings.number} {settings.event}"
@@ -151,7 +140,7 @@ def metaculus(
 ) -> Verdict:
     """Mirrors a Metaculus question's own resolution (annulled and ambiguous included)."""
     url = f"{settings.api.rstrip('/')}/api/posts/{settings.id}/"
-    post, problem = _json(session, url)
+    post, problem = fetch_json(session, url)
     if problem:
         return failed(problem)
     record = post.get("question") or {}
@@ -189,7 +178,7 @@ def manifold(
 ) -> Verdict:
     """Mirrors a Manifold binary market's resolution (CANCEL as annulled, MKT as ambiguous)."""
     url = f"{settings.api.rstrip('/')}/v0/market/{settings.market}"
-    market, problem = _json(session, url)
+    market, problem = fetch_json(session, url)
     if problem:
         return failed(problem)
     resolution = market.get("resolution")

@@ -23,7 +23,7 @@ from .. import __version__
 from ..fields import Choice, MappingOf, Pattern, Plain, Text, Url, spec
 from ..model import Question
 from ..verdict import Verdict, failed, resolved
-from . import Provider, by_deadline, deadline, happened
+from . import Provider, by_deadline, deadline, fetch_json, happened
 
 if TYPE_CHECKING:
     from ..fetch import Fetched, Session
@@ -148,13 +148,9 @@ class JsonSettings:
 @plugin.resolver("json", JsonSettings)
 def json_value(question: Question, settings: JsonSettings, session: Session, now: dt.datetime, resolve: Any) -> Verdict:
     """A value in a JSON document, found by JSON pointer, compared with a given value."""
-    fetched = session.get(settings.url)
-    if problem := fetched.problem():
+    document, problem = fetch_json(session, settings.url)
+    if problem:
         return failed(problem)
-    try:
-        document = json.loads(fetched.body)
-    except ValueError as error:
-        return failed(f"{settings.url}: not JSON ({error})")
     wanted = f"{settings.pointer} {settings.op}" + ("" if settings.op == "exists" else f" {settings.value!r}")
     try:
         found = pointer(document, settings.pointer)
