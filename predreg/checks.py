@@ -86,7 +86,7 @@ def check_registry(
     """Load and check every file of the registry at ``root`` (or only ``files``, listed in ``layout``).
 
     ``index`` reuses what ``.predreg/index.sqlite`` holds for unchanged files (see ``predreg.index``);
-    records from it carry no resolver settings, so resolving never uses it.
+    records from it carry their resolvers' plain config, and ``fields.settings_of`` rebuilds the settings.
     """
     layout = layout if layout is not None else discover(root)
     if files is not None:

@@ -66,15 +66,19 @@ def _moment(text: str) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
+def _no_index(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--no-index", action="store_true", help="parse every file (do not use or update .predreg/index.sqlite)"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="predreg", description="A git-native registry of dated, scored predictions.")
     parser.add_argument("--version", action="version", version=f"predreg {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser("check", help="validate a registry (exit 1 if anything is wrong)")
-    check.add_argument(
-        "--no-index", action="store_true", help="parse every file (do not use or update .predreg/index.sqlite)"
-    )
+    _no_index(check)
     check.add_argument("registry", nargs="?", default="registry", help="the registry folder (default: registry)")
     check.add_argument("--today", type=_date, help="check as of this UTC date (default: today)")
     check.add_argument(
@@ -94,16 +98,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--quiet", "-q", action="store_true", help="print problems only")
 
     summary_ = commands.add_parser("summary", help="predictions per author and kind")
-    summary_.add_argument(
-        "--no-index", action="store_true", help="parse every file (do not use or update .predreg/index.sqlite)"
-    )
+    _no_index(summary_)
     summary_.add_argument("registry", nargs="?", default="registry")
     summary_.add_argument("--today", type=_date)
 
     score = commands.add_parser("score", help="the leaderboard: Brier, log and peer scores per author")
-    score.add_argument(
-        "--no-index", action="store_true", help="parse every file (do not use or update .predreg/index.sqlite)"
-    )
+    _no_index(score)
     score.add_argument("registry", nargs="?", default="registry")
     score.add_argument("--format", choices=["table", "md", "json", "csv", "html"], default="table")
     score.add_argument("--by", choices=GROUPINGS, help="one leaderboard per tag, year of registration or horizon")
@@ -125,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
         "resolve", help="resolve every unresolved question through its resolver, recording the evidence"
     )
     resolve.add_argument("registry", nargs="?", default="registry")
+    _no_index(resolve)
     resolve.add_argument("--dry-run", action="store_true", help="print what would be resolved; write nothing")
     resolve.add_argument(
         "--offline",
@@ -376,7 +377,7 @@ def _resolve(args: argparse.Namespace) -> int:
     progress = Progress(sys.stderr)
     try:
         if args.offline:
-            run = resolve.audit_registry(args.registry, progress=progress.step)
+            run = resolve.audit_registry(args.registry, progress=progress.step, index=not args.no_index)
         else:
             limits = Limits(deadline=args.deadline, read_timeout=min(30.0, args.deadline))
             session = Session(
@@ -395,6 +396,7 @@ def _resolve(args: argparse.Namespace) -> int:
                     progress=progress.step,
                     shard=args.shard,
                     jobs=args.jobs,
+                    index=not args.no_index,
                 )
             finally:
                 session.close()

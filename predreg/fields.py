@@ -503,6 +503,24 @@ def _settings(name: str, node: Mapping, field: str, problems: Problems) -> Any:
     return settings if len(problems) == before else None
 
 
+def settings_of(resolver: Any) -> Any:
+    """A resolver's settings object, rebuilt from its plain config when the record came without one.
+
+    Records thawed from the index (or a shard's JSON lines) carry only the plain config:
+    it was validated when the file was read, so it is structured again here, from its JSON
+    text (which is YAML), only for the resolvers actually run. None if it no longer validates.
+    """
+    if resolver.settings is not None:
+        return resolver.settings
+    import json
+
+    from .safeyaml import parse
+
+    problems = Problems("<resolver>")
+    node = parse(json.dumps({"name": resolver.name, **resolver.config}), problems)
+    return _settings(resolver.name, node, "resolver", problems) if isinstance(node, Mapping) else None
+
+
 def plain_value(node: Node) -> Any:
     """A node as plain Python values, typed as YAML 1.2's core schema would."""
     if isinstance(node, Mapping):

@@ -17,7 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+import time
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -27,7 +28,8 @@ from . import __version__, plugins
 from .checks import Registry, check_registry
 from .emit import scalar
 from .fetch import Fetched, Session
-from .files import create_atomic, locked
+from .fields import settings_of
+from .files import create_many, locked
 from .load import load_text
 from .model import Question, Resolution, Resolver, Snapshot
 from .problems import Problem
@@ -37,6 +39,9 @@ from .verdict import Verdict, failed, resolved
 JOB = "predreg-resolve"
 """``resolved_by`` of the records this job writes."""
 EXCERPT = 300
+BATCH = 500
+BATCH_SECONDS = 0.5
+"""Resolved files are written in batches of up to this many, or this often: one sync per batch."""
 
 
 @attrs.frozen
@@ -85,13 +90,14 @@ def resolve_registry(
     progress: Callable[[int, int, Result], None] | None = None,
     shard: tuple[int, int] | None = None,
     jobs: int = 8,
+    index: bool = False,
 ) -> Run:
     """Resolve every unresolved question of the registry at ``root`` (or those in ``only``, or in ``shard``)."""
     root = Path(root)
     now = now or dt.datetime.now(dt.UTC)
     wanted = set(only) if only is not None else None
     if shard is None:
-        registry = _checked(root, now)
+        registry = _checked(root, now, index)
     else:
         from .shard import check_shard
 
@@ -110,13 +116,27 @@ def resolve_registry(
     results: list[Result] = []
 
     def work() -> None:
-        # questions wait on the network, so they are resolved side by side; each URL is still fetched once
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = [pool.submit(resolve_question, root, q, session, now, dry_run) for q in questions]
-            for index, future in enumerate(futures):
-                results.append(future.result())
+        # questions wait on the network, so they are resolved side by side (each URL is still
+        # fetched once); their files are written here, in batches that share one sync
+        batch: list[tuple[Result, Pending | None]] = []
+        flushed = time.monotonic()
+
+        def flush() -> None:
+            nonlocal flushed
+            for result in [r for r, _ in batch] if dry_run else write_resolved(batch):
+                results.append(result)
                 if progress:
-                    progress(index + 1, len(questions), results[-1])
+                    progress(len(results), len(questions), result)
+            batch.clear()
+            flushed = time.monotonic()
+
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = [pool.submit(prepare_question, root, q, session, now) for q in questions]
+            for future in futures:
+                batch.append(future.result())
+                if len(batch) >= BATCH or time.monotonic() - flushed > BATCH_SECONDS:
+                    flush()
+            flush()
 
     if dry_run:
         work()
@@ -136,7 +156,11 @@ def _sweep(root: Path) -> None:
 
 
 def audit_registry(
-    root: str | Path, *, progress: Callable[[int, int, Result], None] | None = None, today: dt.date | None = None
+    root: str | Path,
+    *,
+    progress: Callable[[int, int, Result], None] | None = None,
+    today: dt.date | None = None,
+    index: bool = False,
 ) -> Run:
     """Audit every recorded resolution that has stored evidence, fetching nothing.
 
@@ -146,20 +170,21 @@ def audit_registry(
     matches its sha256 and each quoted excerpt is found in it ("verified").
     """
     root = Path(root)
-    registry = _checked(root, dt.datetime.combine(today, dt.time(), dt.UTC) if today else dt.datetime.now(dt.UTC))
+    moment = dt.datetime.combine(today, dt.time(), dt.UTC) if today else dt.datetime.now(dt.UTC)
+    registry = _checked(root, moment, index)
     audited = [
         (registry.questions[qid], resolution)
         for qid in sorted(registry.resolutions)
         if (resolution := registry.resolution(qid)) is not None and any(s.sha256 for s in resolution.evidence)
     ]
     results = []
-    for index, (question, resolution) in enumerate(audited):
+    for number, (question, resolution) in enumerate(audited, 1):
         if resolution.resolver == question.resolver.name and resolution.resolver != "manual":
             results.append(_reproduce(root, question, resolution))
         else:
             results.append(_verify(root, question, resolution))
         if progress:
-            progress(index + 1, len(audited), results[-1])
+            progress(number, len(audited), results[-1])
     return Run(results, offline=True)
 
 
@@ -211,8 +236,8 @@ def quoted_in(excerpt: str, text: str) -> bool:
     return True
 
 
-def _checked(root: Path, now: dt.datetime) -> Registry:
-    registry = check_registry(str(root), today=now.date())
+def _checked(root: Path, now: dt.datetime, index: bool = False) -> Registry:
+    registry = check_registry(str(root), today=now.date(), index=index)
     if registry.problems:
         raise RegistryInvalid(registry.problems)
     return registry
@@ -226,7 +251,7 @@ def ask(resolver: Resolver, question: Question, session: Session, now: dt.dateti
 
     try:
         verdict = plugins.manager().hook.predreg_resolve(
-            name=resolver.name, question=question, settings=resolver.settings, session=session, now=now, resolve=sub
+            name=resolver.name, question=question, settings=settings_of(resolver), session=session, now=now, resolve=sub
         )
     except Exception as error:  # a plugin's bug must not stop the run, nor resolve anything
         return failed(f"resolver {resolver.name} raised {type(error).__name__}: {error}")
@@ -235,8 +260,25 @@ def ask(resolver: Resolver, question: Question, session: Session, now: dt.dateti
     return verdict
 
 
+@attrs.frozen
+class Pending:
+    """The files a resolved question is to write: its record, and the bodies of the evidence it cites."""
+
+    record: Path
+    text: str
+    bodies: tuple[tuple[Path, bytes], ...]
+
+
 def resolve_question(root: Path, question: Question, session: Session, now: dt.datetime, dry_run: bool) -> Result:
     """Ask the question's resolver; if it resolved, write the record and its evidence (unless ``dry_run``)."""
+    result, pending = prepare_question(root, question, session, now)
+    return result if dry_run else write_resolved([(result, pending)])[0]
+
+
+def prepare_question(
+    root: Path, question: Question, session: Session, now: dt.datetime
+) -> tuple[Result, Pending | None]:
+    """Ask the question's resolver; if it resolved, also the files to write (checked, not yet written)."""
     with session.recording() as used:
         verdict = ask(question.resolver, question, session, now)
     name = question.resolver.name
@@ -248,25 +290,44 @@ def resolve_question(root: Path, question: Question, session: Session, now: dt.d
             )
     if verdict.status == "pending":
         status = "overdue" if now >= deadline(question) else "pending"
-        return Result(question.id, name, status, verdict)
+        return Result(question.id, name, status, verdict), None
     if verdict.status != "resolved":
-        return Result(question.id, name, "error", verdict)
+        return Result(question.id, name, "error", verdict), None
     record = resolution_record(question, verdict, used, now)
     text = dump_resolution(record)
     path = root / "resolutions" / f"{question.id}.yaml"
     loaded = load_text(str(path), "resolution", text)
     if loaded.problems or loaded.record != record:  # what is written must read back as the same record
         why = "; ".join(str(p) for p in loaded.problems) or "it reads back differently"
-        return Result(question.id, name, "error", failed(f"the record would not load: {why}"))
-    if dry_run:
-        return Result(question.id, name, "resolved", verdict)
-    for fetched in used:
-        body = root / "evidence" / fetched.sha256
-        if fetched.ok and not body.exists():  # named by its hash: a body already stored is these bytes
-            create_atomic(body, fetched.body)
-    if not create_atomic(path, text):
-        return Result(question.id, name, "error", failed(f"{path} appeared during the run; left as it is"))
-    return Result(question.id, name, "resolved", verdict, path)
+        return Result(question.id, name, "error", failed(f"the record would not load: {why}")), None
+    bodies = tuple((root / "evidence" / f.sha256, f.body) for f in used if f.ok)
+    return Result(question.id, name, "resolved", verdict), Pending(path, text, bodies)
+
+
+def write_resolved(batch: Sequence[tuple[Result, Pending | None]]) -> list[Result]:
+    """Write the files of a batch of results with one sync; each result then names its record.
+
+    Evidence is linked before the records that cite it. A body already stored is these
+    bytes (it is named by its hash), so it is not written again; a record whose name
+    appeared meanwhile is left as it is, and its result becomes an error.
+    """
+    bodies: dict[Path, bytes] = {}
+    for _, pending in batch:
+        for path, body in pending.bodies if pending else ():
+            if path not in bodies and not path.exists():
+                bodies[path] = body
+    records = [(pending.record, pending.text) for _, pending in batch if pending]
+    created = iter(create_many([*bodies.items(), *records])[len(bodies) :])
+    written = []
+    for result, pending in batch:
+        if pending is None:
+            written.append(result)
+        elif next(created):
+            written.append(attrs.evolve(result, record=pending.record))
+        else:
+            why = f"{pending.record} appeared during the run; left as it is"
+            written.append(Result(result.question, result.resolver, "error", failed(why)))
+    return written
 
 
 def resolution_record(question: Question, verdict: Verdict, used: list[Fetched], now: dt.datetime) -> Resolution:

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from predreg import files as files_module
 from predreg.checks import check_registry
 from predreg.cli import main
-from predreg.files import create_atomic, locked
+from predreg.files import create_atomic, create_many, locked
 from predreg.resolve import resolve_registry
 
 from .evidence_server import EvidenceServer, body, gzip_bomb, redirect, short_body, stall
@@ -94,6 +95,20 @@ def test_the_same_evidence_gives_byte_identical_files(server: EvidenceServer, tm
     resolve_registry(second, session=session(server), now=NOW)
     assert _files(first) == _files(second)
     assert any(name.startswith("resolutions/") for name in _files(first))
+
+
+def test_resolving_from_a_warm_index_writes_the_same_files(server: EvidenceServer, tmp_path: Path) -> None:
+    serve_recorded(server)
+    parsed = write_registry(tmp_path / "one" / "registry", _questions(server.origin))
+    indexed = write_registry(tmp_path / "two" / "registry", _questions(server.origin))
+    warm = check_registry(str(indexed), today=NOW.date(), index=True)
+    assert warm.problems == []
+    again = check_registry(str(indexed), today=NOW.date(), index=True)  # records thawed from the index
+    assert all(q.resolver.settings is None for q in again.questions.values())  # the path under test
+    resolve_registry(parsed, session=session(server), now=NOW)
+    run = resolve_registry(indexed, session=session(server), now=NOW, index=True)
+    assert run.count("resolved") == 3
+    assert _files(parsed) == _files(indexed)
 
 
 def test_dry_run_writes_nothing(evidenced: Path, server: EvidenceServer, capsys: pytest.CaptureFixture[str]) -> None:
@@ -219,6 +234,39 @@ def test_create_atomic_never_replaces(tmp_path: Path) -> None:
     assert not create_atomic(target, "second\n")
     assert target.read_text() == "first\n"
     assert [p.name for p in tmp_path.iterdir()] == ["record.yaml"]  # no temporary file left behind
+
+
+def test_create_many_links_after_one_sync_in_the_order_given(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    taken = tmp_path / "records" / "taken.yaml"
+    taken.parent.mkdir()
+    taken.write_text("already here\n")
+    files = [(tmp_path / "evidence" / "abc", b"body"), (taken, "new\n"), (tmp_path / "records" / "q.yaml", "q\n")]
+    events: list[str] = []
+    real_sync, real_link = files_module._sync, os.link
+
+    def sync(paths: list[str]) -> None:
+        events.append(f"sync {len(paths)}")
+        real_sync(paths)
+
+    def link(source: str, target: Path) -> None:
+        events.append(f"link {Path(target).name}")
+        real_link(source, target)
+
+    monkeypatch.setattr(files_module, "_sync", sync)
+    monkeypatch.setattr(os, "link", link)
+    assert create_many(files) == [True, False, True]
+    assert events == ["sync 3", "link abc", "link taken.yaml", "link q.yaml"]
+    assert taken.read_text() == "already here\n"  # never replaced
+    assert (tmp_path / "evidence" / "abc").read_bytes() == b"body"
+    assert (tmp_path / "records" / "q.yaml").read_text() == "q\n"
+    assert sorted(p.name for p in tmp_path.rglob(".*")) == []  # no temporary file left behind
+    assert oct((tmp_path / "records" / "q.yaml").stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _command(root: Path, origin: str) -> list[str]:
