@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from . import commitment
-from .load import Layout, Loaded, discover, load_file
+from .load import Layout, Loaded, discover, load_files
 from .model import (
     AMBIGUOUS,
     ANNULLED,
@@ -96,7 +96,7 @@ def check_registry(
 
         loaded = load_registry_files(root, layout.files)
     else:
-        loaded = [load_file(path, kind) for path, kind in layout.files]
+        loaded = load_files(layout.files)
     checker = _Checker(root, today or dt.datetime.now(dt.UTC).date(), loaded)
     checker.problems.extend(layout.problems)
     return attrs.evolve(checker.run(), paths=tuple(path for path, _ in layout.files))

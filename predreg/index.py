@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import plain, safeyaml
-from .load import CLASSES, Loaded, load_text
+from .load import CLASSES, Loaded, in_pieces, load_text
 from .problems import Problem, Problems
 
 SCHEMA = 2
@@ -67,8 +67,9 @@ class Index:
                     known[row[0]] = row[1:]
             except sqlite3.Error:
                 known = {}
-        result: list[Loaded] = []
+        result: list[Loaded | None] = []
         updates: list[tuple[Any, ...]] = []
+        unparsed: list[tuple[int, str, str, bytes, tuple[Any, ...]]] = []
         now = time.time_ns()
         for path, kind in files:
             try:
@@ -90,25 +91,37 @@ class Index:
                 data = stream.read(safeyaml.MAX_BYTES + 1)
             blob = blob_hash(data)
             if row is not None and row[0] == kind and row[6] == blob:
-                loaded_json = row[7]
-                result.append(_thaw(path, kind, loaded_json))
+                result.append(_thaw(path, kind, row[7]))
+                updates.append((path, kind, *fingerprint, now, blob, row[7]))
             else:
-                problems = Problems(path)
-                loaded = load_text(path, kind, safeyaml.decode(data, problems), problems)
-                loaded_json = _freeze(loaded)
-                result.append(loaded)
-            updates.append((path, kind, *fingerprint, now, blob, loaded_json))
+                unparsed.append((len(result), path, kind, data, (*fingerprint, now, blob)))
+                result.append(None)
+        for (position, path, kind, _, stamp), (loaded, loaded_json) in zip(
+            unparsed, in_pieces(_parse, unparsed), strict=True
+        ):
+            result[position] = loaded
+            updates.append((path, kind, *stamp, loaded_json))
         if updates and self.db is not None:
             try:
                 with self.db:
                     self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", updates)
             except sqlite3.Error:
                 pass  # a read-only index still serves what it holds
-        return result
+        return [loaded for loaded in result if loaded is not None]
 
     def close(self) -> None:
         if self.db is not None:
             self.db.close()
+
+
+def _parse(files: list[tuple[int, str, str, bytes, tuple[Any, ...]]]) -> list[tuple[Loaded, str]]:
+    """Each file's bytes parsed, with what the index keeps of it (run in worker processes for many files)."""
+    parsed = []
+    for _, path, kind, data, _ in files:
+        problems = Problems(path)
+        loaded = load_text(path, kind, safeyaml.decode(data, problems), problems)
+        parsed.append((loaded, _freeze(loaded)))
+    return parsed
 
 
 def _unreadable(path: str) -> Problems:

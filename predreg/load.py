@@ -16,12 +16,12 @@ Loading a file is a pure function of its bytes, so it can run in any process.
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import attrs
 
-from . import safeyaml
+from . import parallel, safeyaml
 from .fields import structure
 from .model import Authors, Prediction, Question, Resolution, Reveal, Withdrawal
 from .problems import Problem, Problems
@@ -56,7 +56,7 @@ class Loaded:
 
     @property
     def stem(self) -> str:
-        return Path(self.path).name.removesuffix(".yaml")
+        return os.path.basename(self.path).removesuffix(".yaml")
 
     def at(self, field: str) -> tuple[int, int]:
         """Where a top-level field was written (or the file's start)."""
@@ -72,6 +72,31 @@ def load_file(path: str, kind: str) -> Loaded:
         problems.add((1, 1), "file", f"cannot be read ({error.strerror})", "check its permissions")
         text = None
     return load_text(path, kind, text, problems)
+
+
+PARALLEL_FILES = 2000
+"""From this many files to parse, they are parsed in worker processes, one per core."""
+PIECES_PER_CORE = 4
+"""Several pieces per worker, so the results of the first are unpickled while the rest are parsed."""
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def in_pieces(function: Callable[[list[T]], list[R]], items: Sequence[T]) -> list[R]:
+    """``function`` of all ``items`` (files to parse): here for a few, on every core from PARALLEL_FILES."""
+    if len(items) < PARALLEL_FILES:
+        return function(list(items))
+    return [result for piece in parallel.split_map(function, items, PIECES_PER_CORE) for result in piece]
+
+
+def load_files(files: Sequence[tuple[str, str]]) -> list[Loaded]:
+    """Every (path, kind) loaded, in order; a large set is parsed on every core."""
+    return in_pieces(_load_piece, files)
+
+
+def _load_piece(files: list[tuple[str, str]]) -> list[Loaded]:
+    return [load_file(path, kind) for path, kind in files]
 
 
 def load_text(path: str, kind: str, text: str | None, problems: Problems | None = None) -> Loaded:

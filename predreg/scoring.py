@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import itertools
 import math
-import multiprocessing
-import os
-import sys
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import attrs
 import numpy as np
 import numpy.typing as npt
+
+from . import parallel
 
 CALIBRATION_EDGES: tuple[float, ...] = (0.0, 0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95, 1.0)
 """Calibration bins, 10 points wide in the middle and 5 at the extremes."""
@@ -375,14 +373,11 @@ def _bootstrap(design: TwoWay, effects: np.ndarray, resamples: int, seed: int) -
     """
     global _SHARED
     seeds = np.random.SeedSequence(seed).spawn(resamples)
-    workers = min(os.cpu_count() or 1, resamples)
     _SHARED = (design, effects)
     try:
-        if len(design.authors) < PARALLEL_ROWS or workers < 2 or sys.platform != "linux":
+        if len(design.authors) < PARALLEL_ROWS:
             return _refit(seeds)
-        chunks = [list(chunk) for chunk in np.array_split(np.array(seeds, dtype=object), workers)]
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return np.concatenate(list(pool.map(_refit, chunks)))
+        return np.concatenate(parallel.split_map(_refit, seeds))
     finally:
         _SHARED = None
 

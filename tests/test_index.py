@@ -6,11 +6,13 @@ import datetime as dt
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from benchmarks.synthetic import make_registry
 from predreg import index as index_module
+from predreg import load, parallel
 from predreg.checks import check_registry
 
 from .conftest import DATA
@@ -91,3 +93,26 @@ def test_unchanged_files_are_not_read_again(registry: Path, monkeypatch: pytest.
     monkeypatch.setattr("builtins.open", counting_open)
     check_registry(str(registry), today=TODAY, index=True)
     assert [p for p in opened if p.endswith(".yaml")] == []
+
+
+def test_parsing_on_every_core_gives_what_one_process_gives(registry: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if parallel.cores() < 2:
+        pytest.skip("one core: nothing is parsed in worker processes")
+    one = check_registry(str(registry), today=TODAY)
+    monkeypatch.setattr(load, "PARALLEL_FILES", 1)  # worker processes even for this small registry
+    pieces: list[int] = []
+    split_map = parallel.split_map
+
+    def counted(*args: Any) -> Any:
+        results = split_map(*args)
+        pieces.append(len(results))
+        return results
+
+    monkeypatch.setattr(parallel, "split_map", counted)
+    for index in (False, True, True):  # no index; index built (parsed in workers); index served
+        every = check_registry(str(registry), today=TODAY, index=index)
+        assert every.problems == one.problems
+        assert every.predictions == one.predictions
+        assert every.questions == one.questions
+        assert every.resolutions == one.resolutions
+    assert pieces == [2 * load.PIECES_PER_CORE] * 2  # the first two parsed in pieces; the third parsed nothing

@@ -1,0 +1,52 @@
+"""Work split across the machine's cores, in forked worker processes, where that is safe.
+
+Used where the work is CPU-bound Python and large enough to pay for the fork:
+parsing many registry files, and the bootstrap refits of the difficulty fit.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def cores() -> int:
+    """Worker processes worth starting: the cores this process may use, on Linux, when forking is safe.
+
+    A process with other threads running is never forked (a lock one of them held would
+    stay held in the child), so it gets 1, as does any other platform.
+    """
+    if sys.platform != "linux" or threading.active_count() > 1:
+        return 1
+    return len(os.sched_getaffinity(0))
+
+
+def split_map(function: Callable[[list[T]], R], items: Sequence[T], pieces_per_core: int = 1) -> list[R]:
+    """``function`` of consecutive pieces of ``items``, one result per piece, in order.
+
+    With several cores the pieces go to forked workers, ``pieces_per_core`` per core (more
+    pieces let the caller use early results while later ones are made); otherwise, or if
+    the workers cannot be used, ``function`` gets all the items at once, here. ``function``
+    must be a pure module-level function; its results travel back pickled.
+    """
+    workers = min(cores(), len(items))
+    if workers < 2:
+        return [function(list(items))]
+    import multiprocessing  # only when there is work to share: these imports cost start-up time
+    from concurrent.futures import ProcessPoolExecutor
+
+    count = min(len(items), workers * max(1, pieces_per_core))
+    bounds = [len(items) * k // count for k in range(count + 1)]
+    pieces = [list(items[start:end]) for start, end in itertools.pairwise(bounds)]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(function, pieces))
+    except Exception:  # e.g. a plugin's unpicklable settings, or a lost worker: do it all here
+        return [function(list(items))]  # (a real bug in ``function`` raises again, here, with its traceback)

@@ -1,0 +1,45 @@
+"""Work split over worker processes comes back whole and in order, or is done here when it cannot travel."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from predreg import parallel
+
+
+def _pids_and_items(items: list[int]) -> list[tuple[int, int]]:
+    return [(os.getpid(), item) for item in items]
+
+
+def _unpicklable(items: list[int]) -> list[object]:
+    return [lambda item=item: item for item in items]
+
+
+def test_pieces_come_back_in_order_from_other_processes() -> None:
+    if parallel.cores() < 2:
+        pytest.skip("one core: no worker processes")
+    pieces = parallel.split_map(_pids_and_items, list(range(103)), 3)
+    assert len(pieces) == 3 * parallel.cores()
+    assert [item for piece in pieces for _, item in piece] == list(range(103))
+    assert os.getpid() not in {pid for piece in pieces for pid, _ in piece}
+
+
+def test_results_that_cannot_travel_are_made_here() -> None:
+    pieces = parallel.split_map(_unpicklable, list(range(10)), 2)
+    assert len(pieces) == 1 and [f() for f in pieces[0]] == list(range(10))  # type: ignore[operator]
+
+
+def test_a_process_with_other_threads_is_never_forked() -> None:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert parallel.cores() == 1
+        [piece] = parallel.split_map(_pids_and_items, [1, 2, 3])
+        assert {pid for pid, _ in piece} == {os.getpid()}
+    finally:
+        stop.set()
+        thread.join()
