@@ -29,7 +29,8 @@ import fnmatch
 import hashlib
 import os
 import subprocess
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
 
 import attrs
@@ -78,10 +79,25 @@ class GitError(Exception):
 
 
 def git(top: str | Path, *args: str) -> str:
-    result = subprocess.run(["git", *args], cwd=top, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        raise GitError(f"git {' '.join(args)}: {result.stderr.strip() or 'failed'}")
-    return result.stdout
+    return git_all(top, args)[0]
+
+
+def git_all(top: str | Path, *commands: Sequence[str]) -> list[str]:
+    """The output of each git command, all run at once (each waits on the disk in its own process)."""
+    running = [
+        (args, subprocess.Popen(["git", *args], cwd=top, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+        for args in commands
+    ]
+    outputs = []
+    for args, process in running:
+        out, err = process.communicate()
+        if process.returncode != 0:
+            for _, other in running:
+                other.kill()
+                other.wait()
+            raise GitError(f"git {' '.join(args)}: {err.strip() or 'failed'}")
+        outputs.append(out)
+    return outputs
 
 
 @attrs.frozen
@@ -93,9 +109,18 @@ class Change:
     old: str | None = None
 
 
+DIFF = ("diff", "--name-status", "-z", "-M")
+UNTRACKED = ("ls-files", "--others", "--exclude-standard", "-z")
+
+
 def changes(top: str | Path, base: str) -> list[Change]:
     """What the working tree changes relative to the commit ``base``, untracked files included."""
-    fields = git(top, "diff", "--name-status", "-z", "-M", base).split("\0")
+    return parse_changes(*git_all(top, (*DIFF, base), UNTRACKED))
+
+
+def parse_changes(diff: str, untracked: str) -> list[Change]:
+    """The changes in the output of ``git diff --name-status -z -M`` and ``git ls-files --others -z``."""
+    fields = diff.split("\0")
     found = []
     index = 0
     while index < len(fields) - 1:
@@ -106,7 +131,7 @@ def changes(top: str | Path, base: str) -> list[Change]:
         else:
             found.append(Change("M" if status == "T" else status, fields[index + 1]))
             index += 2
-    for path in git(top, "ls-files", "--others", "--exclude-standard", "-z").split("\0"):
+    for path in untracked.split("\0"):
         if path:
             found.append(Change("A", path))
     return sorted(found, key=lambda change: change.path)
@@ -154,7 +179,10 @@ def review(
     inside = PurePosixPath(os.path.relpath(os.path.realpath(registry), os.path.realpath(top))).as_posix()
     prefix = "" if inside == "." else inside + "/"
     merge_base = git(top, "merge-base", base, "HEAD").strip()
-    changed = changes(top, merge_base)
+    diff, untracked, tree = git_all(
+        top, (*DIFF, merge_base), UNTRACKED, ("ls-tree", "-r", "--name-only", "-z", merge_base, "--", inside)
+    )
+    changed = parse_changes(diff, untracked)
     problems: list[Problem] = []
 
     def refuse(path: str, field: str, message: str, hint: str) -> None:
@@ -175,11 +203,7 @@ def review(
                 )
             )
 
-    registered = {
-        path[len(prefix) :]
-        for path in git(top, "ls-tree", "-r", "--name-only", "-z", merge_base, "--", inside).split("\0")
-        if path
-    }
+    registered = {path[len(prefix) :] for path in tree.split("\0") if path}
     now_present = registered | {c.path[len(prefix) :] for c in data if c.status in "AR"}
     now_present -= {c.path[len(prefix) :] for c in data if c.status == "D"}
     now_present -= {c.old[len(prefix) :] for c in data if c.status == "R" and c.old}
@@ -281,11 +305,12 @@ def _is_code(path: str) -> bool:
 
 def stems_of(paths: Iterable[str]) -> dict[str, list[str]]:
     """Question and prediction files by normalised record id (the file name)."""
-    found: dict[str, list[str]] = {}
+    found: dict[str, list[str]] = defaultdict(list)
     for path in paths:
         if path.endswith(".yaml") and path.startswith(("questions/", "predictions/")):
-            found.setdefault(normalised(path[path.rindex("/") + 1 : -5]), []).append(path)
-    return found
+            stem = path[path.rindex("/") + 1 : -5]
+            found[stem.lower() if stem.isascii() else normalised(stem)].append(path)  # (normalised's ASCII case)
+    return dict(found)
 
 
 def load_closure(registry: str, first: list[str], stems: dict[str, list[str]], present: set[str]) -> list[Loaded]:

@@ -223,3 +223,11 @@ def test_a_withdrawal_is_a_new_record_by_the_author_and_the_forecast_is_still_sc
     assert registry.problems == [] and "on-shared" in registry.withdrawals
     [series] = leaderboard.build(registry, min_n=1, today=TODAY).series
     assert series.predictions == ("on-shared",) and series.brier == pytest.approx(0.49, abs=1e-12)
+
+
+def test_git_commands_run_together_and_a_failing_one_is_named(repo: Path) -> None:
+    head = git(repo, "rev-parse", "HEAD").strip()
+    log, tree = pr.git_all(repo, ("log", "--format=%H", "-1"), ("ls-tree", "-r", "--name-only", "HEAD"))
+    assert log.strip() == head and "registry/authors.yaml" in tree.splitlines()
+    with pytest.raises(pr.GitError, match="git ls-tree no-such-ref"):
+        pr.git_all(repo, ("status", "--porcelain"), ("ls-tree", "no-such-ref"), ("log", "-1"))
