@@ -32,6 +32,7 @@ import subprocess
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import attrs
 
@@ -249,10 +250,9 @@ def review(
         elif old_kind == "authors":
             refuse(old, "file", f"authors.yaml was {'deleted' if change.status == 'D' else 'renamed'}", "restore it")
 
-    loaded = load_closure(registry, [AUTHORS_FILE, *to_load], stems, now_present)
-    checked = check_registry(registry, today=today, files=loaded, layout=Layout(registry, [], []))
+    checked, loaded, own = check_with_references(registry, to_load, stems, now_present, today)
+    problems.extend(own)
     mine = {os.path.join(registry, path) for path in to_load}
-    problems.extend(p for p in checked.problems if p.path in mine)
 
     added = [item for item in loaded if item.kind == "prediction" and item.path in mine and item.record is not None]
     for item in added:
@@ -311,6 +311,35 @@ def stems_of(paths: Iterable[str]) -> dict[str, list[str]]:
             stem = path[path.rindex("/") + 1 : -5]
             found[stem.lower() if stem.isascii() else normalised(stem)].append(path)  # (normalised's ASCII case)
     return dict(found)
+
+
+def check_with_references(
+    root: str,
+    mine: Sequence[str],
+    stems: dict[str, list[str]],
+    present: set[str],
+    today: dt.date | None,
+    new: Loaded | None = None,
+) -> tuple[Registry, list[Loaded], list[Problem]]:
+    """Check the files ``mine`` (and a ``new`` record not yet written) with only what they refer to.
+
+    Loads them, authors.yaml and the records they refer to, and what those refer to;
+    runs the registry-wide rules on that set. Gives the registry it makes, every file
+    loaded, and the problems of ``mine`` and ``new`` alone.
+    """
+    referred = [p for ref in _references(new.record) for p in stems.get(normalised(ref), [])] if new else []
+    loaded = load_closure(root, [AUTHORS_FILE, *mine, *referred], stems, present)
+    if new is not None:
+        loaded = [item for item in loaded if item.path != new.path] + [new]
+    registry = check_registry(root, today=today, files=loaded, layout=Layout(root, [], []))
+    own = {os.path.join(root, path) for path in mine} | ({new.path} if new else set())
+    return registry, loaded, [p for p in registry.problems if p.path in own]
+
+
+def _references(record: Any) -> list[str]:
+    """The ids a record refers to (its question, condition, revised prediction, revealed prediction)."""
+    refs = [getattr(record, name, None) for name in ("question", "given", "supersedes", "prediction")]
+    return [ref for ref in refs if isinstance(ref, str)]
 
 
 def load_closure(registry: str, first: list[str], stems: dict[str, list[str]], present: set[str]) -> list[Loaded]:

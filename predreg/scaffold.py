@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from . import commitment
-from .checks import check_registry, normalised
+from .checks import normalised
 from .emit import record
 from .files import create_atomic
-from .load import Layout, discover, load_text
-from .pr import load_closure, stems_of
+from .load import discover, load_text
+from .pr import check_with_references, stems_of
 from .problems import Problem
 
 
@@ -78,20 +78,8 @@ def _listing(root: str) -> set[str]:
 def check_new(root: str, relative: str, kind: str, text: str, today: dt.date) -> list[Problem]:
     """The problems a new record would have, checked with only the records it refers to."""
     present = _listing(root)
-    stems = stems_of(present)
-    path = os.path.join(root, relative)
-    new = load_text(path, kind, text)
-    referred = [p for ref in _references(new.record) for p in stems.get(normalised(ref), [])]
-    files = {item.path: item for item in load_closure(root, ["authors.yaml", *referred], stems, present)}
-    files[path] = new
-    checked = check_registry(root, today=today, files=list(files.values()), layout=Layout(root, [], []))
-    return [p for p in checked.problems if p.path == path]
-
-
-def _references(record: Any) -> list[str]:
-    """The ids a new record refers to (its question, condition, revised prediction, revealed prediction)."""
-    refs = [getattr(record, name, None) for name in ("question", "given", "supersedes", "prediction")]
-    return [ref for ref in refs if isinstance(ref, str)]
+    new = load_text(os.path.join(root, relative), kind, text)
+    return check_with_references(root, [], stems_of(present), present, today, new)[2]
 
 
 def new_prediction(

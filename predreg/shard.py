@@ -24,7 +24,7 @@ import attrs
 from . import plain
 from .checks import Registry, check_registry
 from .load import CLASSES, Layout, Loaded, discover
-from .pr import load_closure, stems_of
+from .pr import check_with_references, stems_of
 from .problems import Problem
 
 FORMAT = "predreg-shard-1"
@@ -67,11 +67,10 @@ def check_shard(root: str, index: int, count: int, today: dt.date | None = None)
     layout = discover(root)
     present = {relative(root, path) for path, _ in layout.files}
     mine = sorted(p for p in present if shard_of(p, count) == index)
-    closure = load_closure(root, ["authors.yaml", *mine], stems_of(present), present)
-    registry = check_registry(root, today=today, files=closure, layout=Layout(root, [], []))
+    registry, closure, own = check_with_references(root, mine, stems_of(present), present, today)
     owned = {os.path.join(root, p) for p in mine}
     misplaced = [p for p in layout.problems if shard_of(relative(root, p.path), count) == index]
-    problems = [p for p in registry.problems if p.path in owned] + misplaced
+    problems = own + misplaced
     files = [item for item in closure if item.path in owned]
     return Shard(index, count, registry, files, sorted(set(problems)), misplaced)
 
