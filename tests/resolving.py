@@ -37,8 +37,8 @@ def serve_recorded(server: EvidenceServer) -> None:
         server.routes[path] = recorded(name, content_type)
 
 
-def session(server: EvidenceServer, **options: Any) -> Session:
-    return Session(allow_loopback=[server.origin], limits=FAST, clock=lambda: NOW, **options)
+def session(server: EvidenceServer, limits: Limits = FAST, **options: Any) -> Session:
+    return Session(allow_loopback=[server.origin], limits=limits, clock=lambda: NOW, **options)
 
 
 def write_registry(root: Path, questions: dict[str, dict[str, Any]]) -> Path:
