@@ -31,6 +31,7 @@ from .model import (
     Reveal,
     Withdrawal,
 )
+from .parallel import collector_paused
 from .problems import Problem
 
 SUM_TOLERANCE = 1e-9
@@ -76,6 +77,7 @@ def normalised(identifier: str) -> str:
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", identifier).casefold())
 
 
+@collector_paused()
 def check_registry(
     root: str,
     today: dt.date | None = None,

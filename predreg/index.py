@@ -23,6 +23,7 @@ from typing import Any
 
 from . import plain, safeyaml
 from .load import CLASSES, Loaded, in_pieces, load_text
+from .parallel import collector_paused
 from .problems import Problem, Problems
 
 SCHEMA = 2
@@ -57,6 +58,7 @@ class Index:
         except sqlite3.Error:
             self.db = None  # no index: everything is parsed, as without one
 
+    @collector_paused()
     def load(self, files: Sequence[tuple[str, str]]) -> list[Loaded]:
         """Every (path, kind) loaded, from the index where that is safe, parsing the rest."""
         known: dict[str, tuple[Any, ...]] = {}

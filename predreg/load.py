@@ -90,6 +90,7 @@ def in_pieces(function: Callable[[list[T]], list[R]], items: Sequence[T]) -> lis
     return [result for piece in parallel.split_map(function, items, PIECES_PER_CORE) for result in piece]
 
 
+@parallel.collector_paused()
 def load_files(files: Sequence[tuple[str, str]]) -> list[Loaded]:
     """Every (path, kind) loaded, in order; a large set is parsed on every core."""
     return in_pieces(_load_piece, files)

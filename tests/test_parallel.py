@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import gc
 import os
 import threading
 
 import pytest
 
-from predreg import parallel
+from predreg import checks, parallel
+
+from .conftest import EXAMPLE_REGISTRY
 
 
 def _pids_and_items(items: list[int]) -> list[tuple[int, int]]:
@@ -43,3 +47,37 @@ def test_a_process_with_other_threads_is_never_forked() -> None:
     finally:
         stop.set()
         thread.join()
+
+
+def test_the_collector_is_paused_inside_and_resumes_after() -> None:
+    assert gc.isenabled()
+    with parallel.collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_the_collector_resumes_after_an_error_and_stays_off_if_it_was_off() -> None:
+    with pytest.raises(ValueError), parallel.collector_paused():
+        raise ValueError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with parallel.collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_checking_a_registry_runs_with_the_collector_paused(monkeypatch: pytest.MonkeyPatch) -> None:
+    states = []
+    real = checks._Checker.run
+
+    def run(self: checks._Checker) -> checks.Registry:
+        states.append(gc.isenabled())
+        return real(self)
+
+    monkeypatch.setattr(checks._Checker, "run", run)
+    checks.check_registry(str(EXAMPLE_REGISTRY), today=dt.date(2026, 11, 23))
+    assert states == [False]
+    assert gc.isenabled()
