@@ -115,9 +115,7 @@ def make_registry(root: Path, predictions: int, authors: int = 200, seed: int = 
             folder.mkdir(parents=True, exist_ok=True)
             made.add(folder)
         path = folder / f"synthetic-{index:07d}.yaml"
-        text = (
-            _shared_prediction(root, index, author, block, rng) if on_shared else prediction_text(index, author, rng)
-        )
+        text = _shared_prediction(root, index, author, block, rng) if on_shared else prediction_text(index, author, rng)
         path.write_text(text, encoding="utf-8")
         paths.append(path)
     return paths
