@@ -136,6 +136,8 @@ def check_rows(root: Path, size: str, peers: bool, work: Path) -> list[Figure]:
     time.sleep(2.1)  # rows older than the racy window, as between two real runs
     seconds, rss = run(predreg("check", str(root), "-q", "--today", TODAY), cwd=ROOT)
     rows.append(Figure("predreg check, index warm (no file changed)", size, seconds, rss, "libyaml floor", floor))
+    seconds, rss = run(predreg("score", str(root), "--today", TODAY), cwd=ROOT)
+    rows.append(Figure("predreg score, index warm (loading included)", size, seconds, rss, "libyaml floor", floor))
     if peers:
         schema = work / "prediction.schema.json"
         schema.write_text(

@@ -303,20 +303,51 @@ def _is_code(path: str) -> bool:
     return any(fnmatch.fnmatch(path, pattern) for pattern in CODE)
 
 
-def stems_of(paths: Iterable[str]) -> dict[str, list[str]]:
+class Stems:
+    """Question and prediction files by normalised record id (the file name), looked up on demand.
+
+    A check looks up a few ids among a registry's many names. When every name is ASCII
+    (the usual case) a lookup searches one lower-cased listing of them, which costs far
+    less than filing 100,000 names by id first; a single non-ASCII name means filing them
+    all, since NFKC can make different spellings equal.
+    """
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.listing = "\0" + "\0".join(paths) + "\0"
+        self.lowered = self.listing.lower() if self.listing.isascii() else None
+        self.filed: dict[str, list[str]] | None = None if self.lowered is not None else self._file_all()
+
+    def get(self, key: str, default: list[str] | None = None) -> list[str]:
+        """The files whose id normalises to ``key`` (``default``, or none, if there are none)."""
+        if self.filed is not None:
+            return self.filed.get(key, default or [])
+        assert self.lowered is not None
+        found, needle, at = [], f"/{key}.yaml\0", 0
+        while (at := self.lowered.find(needle, at)) >= 0:
+            start = self.lowered.rfind("\0", 0, at) + 1
+            path = self.listing[start : at + len(needle) - 1]
+            if path.startswith(("questions/", "predictions/")):
+                found.append(path)
+            at += len(needle) - 1
+        return found or (default or [])
+
+    def _file_all(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = defaultdict(list)
+        for path in self.listing.split("\0"):
+            if path.endswith(".yaml") and path.startswith(("questions/", "predictions/")):
+                found[normalised(path[path.rindex("/") + 1 : -5])].append(path)
+        return dict(found)
+
+
+def stems_of(paths: Iterable[str]) -> Stems:
     """Question and prediction files by normalised record id (the file name)."""
-    found: dict[str, list[str]] = defaultdict(list)
-    for path in paths:
-        if path.endswith(".yaml") and path.startswith(("questions/", "predictions/")):
-            stem = path[path.rindex("/") + 1 : -5]
-            found[stem.lower() if stem.isascii() else normalised(stem)].append(path)  # (normalised's ASCII case)
-    return dict(found)
+    return Stems(paths)
 
 
 def check_with_references(
     root: str,
     mine: Sequence[str],
-    stems: dict[str, list[str]],
+    stems: Stems,
     present: set[str],
     today: dt.date | None,
     new: Loaded | None = None,
@@ -342,10 +373,13 @@ def _references(record: Any) -> list[str]:
     return [ref for ref in refs if isinstance(ref, str)]
 
 
-def load_closure(registry: str, first: list[str], stems: dict[str, list[str]], present: set[str]) -> list[Loaded]:
+def load_closure(registry: str, first: list[str], stems: Stems, present: set[str]) -> list[Loaded]:
     """Load ``first`` and every record they refer to, and what those refer to."""
     loaded: dict[str, Loaded] = {}
-    resolutions = [p for p in present if p.startswith("resolutions/")]
+    resolutions_of: dict[str, list[str]] = defaultdict(list)
+    for path in present:
+        if path.startswith("resolutions/"):
+            resolutions_of[_resolution_of(path)].append(path)
     queue = list(first)
     while queue:
         relative = queue.pop()
@@ -364,11 +398,11 @@ def load_closure(registry: str, first: list[str], stems: dict[str, list[str]], p
             refs = [record.prediction]
         elif isinstance(record, Resolution):
             refs = [record.question]
-            queue += [p for p in resolutions if _resolution_of(p) == record.question]
+            queue += resolutions_of.get(record.question, [])
         if isinstance(record, Prediction | Question):  # files sharing its id: the duplicate rule names both
             queue += stems.get(normalised(PurePosixPath(relative).name.removesuffix(".yaml")), [])
             if isinstance(record, Question) or record.question is None:  # it states a question: its resolutions
-                queue += [p for p in resolutions if _resolution_of(p) == record.id]
+                queue += resolutions_of.get(record.id, [])
         for ref in refs:
             queue += stems.get(normalised(ref), [])
     return [loaded[path] for path in sorted(loaded)]
@@ -376,7 +410,7 @@ def load_closure(registry: str, first: list[str], stems: dict[str, list[str]], p
 
 def _resolution_of(path: str) -> str:
     """The question id of a resolution file: `<qid>.yaml` or `<qid>.<n>.yaml`."""
-    stem = PurePosixPath(path).name.removesuffix(".yaml")
+    stem = path[path.rfind("/") + 1 :].removesuffix(".yaml")
     head, _, tail = stem.rpartition(".")
     return head if head and tail.isdigit() else stem
 

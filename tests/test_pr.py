@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from predreg import pr
+from predreg.checks import normalised
 from predreg.cli import main
 
 from .conftest import DATA, TODAY
@@ -135,6 +136,37 @@ def test_an_id_already_registered_under_another_author_is_refused(repo: Path) ->
     assert "id: `On-Shared` is already registered as predictions/forecaster-a/on-shared.yaml" in problems(
         repo, actor="forecaster-b"
     )
+
+
+def test_an_id_in_other_characters_that_normalise_alike_is_already_registered(repo: Path) -> None:
+    add_prediction(repo, "ＯＮ-shared", author="forecaster-b")  # fullwidth letters: NFKC reads on-shared
+    commit(repo)
+    assert "id: `ＯＮ-shared` is already registered as predictions/forecaster-a/on-shared.yaml" in problems(
+        repo, actor="forecaster-b"
+    )
+
+
+@pytest.mark.parametrize("extra", [[], ["predictions/c/ｆｏｏ.yaml"]], ids=["ascii-searched", "non-ascii-filed"])
+def test_files_found_by_id_on_demand_are_those_filing_every_name_finds(extra: list[str]) -> None:
+    listing = [
+        "questions/Foo.yaml",
+        "predictions/a/foo.yaml",
+        "predictions/b/xfoo.yaml",
+        "predictions/b/foo.yaml.bak",
+        "resolutions/foo.yaml",
+        "questions/bar.yaml",
+        "evidence/0f00",
+        *extra,
+    ]
+    stems = pr.Stems(listing)
+    assert (stems.filed is None) == (not extra)
+    filed: dict[str, list[str]] = {}
+    for path in listing:
+        if path.endswith(".yaml") and path.startswith(("questions/", "predictions/")):
+            filed.setdefault(normalised(path.rsplit("/", 1)[1][:-5]), []).append(path)
+    for key in ("foo", "FOO", "ｆｏｏ", "xfoo", "bar", "baz", "yaml"):
+        assert sorted(stems.get(normalised(key))) == sorted(filed.get(normalised(key), [])), key
+    assert sorted(stems.get("foo")) == sorted(["questions/Foo.yaml", "predictions/a/foo.yaml", *extra])
 
 
 RESOLUTION = "question: shared-question\noutcome: yes\nresolved_at: 2026-11-23\nresolver: manual\nresolved_by: {by}\n"
