@@ -409,7 +409,12 @@ def main() -> None:
     parser.add_argument(
         "--peers-at", type=int, default=None, help="size at which to run the peers (default: the smallest)"
     )
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: check,pytest,pr,resolve,score")
+    parser.add_argument("--skip", default="", help="comma-separated parts to skip: check,peers,pytest,pr,resolve,score")
+    parser.add_argument(
+        "--table",
+        default="",
+        help="the --write file's table to replace, named in its markers (default: the main one)",
+    )
     parser.add_argument("--write", type=Path, help="put the table into this Markdown file, between its markers")
     parser.add_argument(
         "--repeat", type=int, default=REPEAT, help=f"runs per command, the fastest counted (default {REPEAT})"
@@ -429,9 +434,9 @@ def main() -> None:
             make_registry(root, size, shared=True)
             print(f"-- {label} predictions ({time.perf_counter() - started:.0f} s)", file=sys.stderr)
             if "check" not in skip:
-                figures += check_rows(root, label, size == peers_at, work)
+                figures += check_rows(root, label, size == peers_at and "peers" not in skip, work)
             if "pytest" not in skip:
-                figures += pytest_rows(root, label, size == peers_at, work)
+                figures += pytest_rows(root, label, size == peers_at and "peers" not in skip, work)
             if "pr" not in skip and size == max(sizes):
                 shutil.rmtree(root / ".predreg", ignore_errors=True)
                 figures += pr_rows(root, label)
@@ -446,11 +451,14 @@ def main() -> None:
     print(f"\n{machine}; total {time.perf_counter() - started:.0f} s", file=sys.stderr)
     if args.write:
         document = args.write.read_text(encoding="utf-8")
-        begin, end = "<!-- benchmark table: begin -->", "<!-- benchmark table: end -->"
+        name = f"benchmark table {args.table}".rstrip()
+        begin, end = f"<!-- {name}: begin -->", f"<!-- {name}: end -->"
+        if begin not in document:
+            raise SystemExit(f"{args.write} has no {begin} marker: add one where the table goes, and {end}")
         head, _, rest = document.partition(begin)
         _, _, tail = rest.partition(end)
         stamp = (
-            f"`python -m benchmarks --sizes {args.sizes}` on {dt.date.today()}, {machine}, the fastest of up to"
+            f"`python -m benchmarks {' '.join(sys.argv[1:])}` on {dt.date.today()}, {machine}, the fastest of up to"
             f" {REPEAT} runs of each command:"
         )
         args.write.write_text(f"{head}{begin}\n{stamp}\n\n{text}\n{end}{tail}", encoding="utf-8")
