@@ -8,7 +8,10 @@ as plain JSON. A file is reused without being read only when its stat is unchang
 within the file system's clock resolution is never missed (git's "racy clean"
 rule); otherwise it is read and hashed, and parsed only if its hash changed. Files
 that are gone simply do not appear in the listing. Deleting the index costs only
-time; an index that cannot be opened or written is ignored.
+time; an index that cannot be opened or written is ignored. Rows are trusted only in
+the file that wrote them (its inode is in the stamp), so an index copied from
+elsewhere, or committed to git by someone else, is emptied before use rather than
+believed.
 """
 
 from __future__ import annotations
@@ -45,12 +48,13 @@ class Index:
             self.db = sqlite3.connect(path, timeout=10)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            # the rows are trusted only in the very file that wrote them: an index copied in, or
+            # committed by someone else and checked out, has another inode and starts empty
+            stamp = f"{SCHEMA}:{_code_version()}:{os.stat(path).st_ino}"
             version = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            if version is None or version[0] != str(SCHEMA) + ":" + _code_version():
+            if version is None or version[0] != stamp:
                 self.db.executescript("DROP TABLE IF EXISTS files;")
-                self.db.execute(
-                    "INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA) + ":" + _code_version(),)
-                )
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (stamp,))
             self.db.execute(
                 "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, kind TEXT, size INTEGER, mtime_ns INTEGER,"
                 " ctime_ns INTEGER, inode INTEGER, written_ns INTEGER, blob TEXT, loaded TEXT)"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,23 @@ def test_a_broken_index_is_rebuilt_or_ignored(registry: Path) -> None:
     same(registry)
     shutil.rmtree(registry / ".predreg")
     same(registry)  # deleting it only costs time
+
+
+def test_an_index_copied_in_from_elsewhere_is_not_believed(registry: Path) -> None:
+    same(registry)  # builds the index; the invalid file's row records its problem
+    database = registry / ".predreg" / "index.sqlite"
+    bad = next((registry / "predictions").rglob("probability-yes.yaml"))
+    with sqlite3.connect(database) as db:  # a forged row: the right blob, no problems
+        (loaded,) = db.execute("SELECT loaded FROM files WHERE path = ?", (str(bad),)).fetchone()
+        forged = json.dumps({**json.loads(loaded), "problems": []})
+        db.execute("UPDATE files SET loaded = ? WHERE path = ?", (forged, str(bad)))
+    db.close()
+    # as a committed index arrives: the same bytes in a file of its own
+    copy = database.with_name("copy.sqlite")
+    shutil.copyfile(database, copy)
+    os.replace(copy, database)
+    assert any(p.path == str(bad) for p in check_registry(str(registry), today=TODAY, index=True).problems)
+    same(registry)
 
 
 def test_unchanged_files_are_not_read_again(registry: Path, monkeypatch: pytest.MonkeyPatch) -> None:
