@@ -13,21 +13,24 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
-def cores() -> int:
-    """Worker processes worth starting: the cores this process may use, on Linux, when forking is safe.
+def fork_safe() -> bool:
+    """Whether this process may fork: on Linux, with no other thread running.
 
     A process with other threads running is never forked (a lock one of them held would
-    stay held in the child), so it gets 1, as does any other platform.
+    stay held in the child).
     """
-    if sys.platform != "linux" or threading.active_count() > 1:
-        return 1
-    return len(os.sched_getaffinity(0))
+    return sys.platform == "linux" and threading.active_count() == 1
+
+
+def cores() -> int:
+    """Worker processes worth starting: the cores this process may use when forking is safe, else 1."""
+    return len(os.sched_getaffinity(0)) if fork_safe() else 1
 
 
 def split_map(function: Callable[[list[T]], R], items: Sequence[T], pieces_per_core: int = 1) -> list[R]:
@@ -70,3 +73,64 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+class Helper(Generic[T, R]):
+    """``function`` called in a forked process of its own, one call at a time (a context manager).
+
+    For system-call-heavy work beside busy threads: each system call a thread makes
+    gives up the GIL and then waits for it behind the others, so a thread writing
+    thousands of files while eight others run Python spends most of its time waiting.
+    The helper makes those calls without a GIL to share; each call costs this process
+    one pickled message each way. Where forking is not safe, ``function`` runs here.
+    An exception raised by ``function`` is raised again here.
+    """
+
+    def __init__(self, function: Callable[[T], R]) -> None:
+        self.function = function
+        self.connection: Any = None
+        self.process: Any = None
+
+    def __enter__(self) -> Callable[[T], R]:
+        if not fork_safe():
+            return self.function
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")
+        self.connection, theirs = context.Pipe()
+        self.process = context.Process(target=_serve, args=(self.function, theirs, self.connection), daemon=True)
+        self.process.start()
+        theirs.close()
+        return self._call
+
+    def _call(self, argument: T) -> R:
+        self.connection.send(argument)
+        try:
+            failed, value = self.connection.recv()
+        except EOFError:
+            raise RuntimeError("the helper process ended unexpectedly") from None
+        if failed:
+            raise value
+        return value
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            self.connection.close()  # the helper's next receive ends it
+            self.process.join()
+            self.process = None
+
+
+def _serve(function: Callable[[Any], Any], connection: Any, callers_end: Any) -> None:
+    callers_end.close()  # so that the caller's end closing, or its process dying, ends this loop
+    while True:
+        try:
+            argument = connection.recv()
+        except EOFError:
+            return
+        try:
+            connection.send((False, function(argument)))
+        except Exception as error:  # handed back, raised again by the caller
+            try:
+                connection.send((True, error))
+            except Exception:  # an exception that cannot be pickled: its text, then
+                connection.send((True, RuntimeError(f"{type(error).__name__}: {error}")))

@@ -14,12 +14,14 @@ alone and compares outcomes: how anyone audits the registry without a network.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import attrs
@@ -32,6 +34,7 @@ from .fields import settings_of
 from .files import create_many, locked
 from .load import load_text
 from .model import Question, Resolution, Resolver, Snapshot
+from .parallel import Helper
 from .problems import Problem
 from .resolvers import deadline
 from .verdict import Verdict, failed, resolved
@@ -121,22 +124,26 @@ def resolve_registry(
         batch: list[tuple[Result, Pending | None]] = []
         flushed = time.monotonic()
 
-        def flush() -> None:
+        def flush(write: Callable[[Files], list[bool]]) -> None:
             nonlocal flushed
-            for result in [r for r, _ in batch] if dry_run else write_resolved(batch):
+            for result in [r for r, _ in batch] if dry_run else write_resolved(batch, write):
                 results.append(result)
                 if progress:
                     progress(len(results), len(questions), result)
             batch.clear()
             flushed = time.monotonic()
 
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        # the writes go to a helper process, started before the threads, whose file-system
+        # calls then never queue for the GIL behind the resolvers
+        helper: AbstractContextManager[Callable[[Files], list[bool]]]
+        helper = contextlib.nullcontext(write_files) if dry_run else Helper(write_files)
+        with helper as write, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = [pool.submit(prepare_question, root, q, session, now) for q in questions]
             for future in futures:
                 batch.append(future.result())
                 if len(batch) >= BATCH or time.monotonic() - flushed > BATCH_SECONDS:
-                    flush()
-            flush()
+                    flush(write)
+            flush(write)
 
     if dry_run:
         work()
@@ -304,20 +311,24 @@ def prepare_question(
     return Result(question.id, name, "resolved", verdict), Pending(path, text, bodies)
 
 
-def write_resolved(batch: Sequence[tuple[Result, Pending | None]]) -> list[Result]:
+Files = tuple[list[tuple[Path, bytes]], list[tuple[Path, str]]]
+"""Evidence bodies, then resolution records, to write in one batch."""
+
+
+def write_resolved(
+    batch: Sequence[tuple[Result, Pending | None]], write: Callable[[Files], list[bool]] | None = None
+) -> list[Result]:
     """Write the files of a batch of results with one sync; each result then names its record.
 
-    Evidence is linked before the records that cite it. A body already stored is these
-    bytes (it is named by its hash), so it is not written again; a record whose name
-    appeared meanwhile is left as it is, and its result becomes an error.
+    ``write`` is :func:`write_files`, or the same run in a helper process. A record whose
+    name appeared meanwhile is left as it is, and its result becomes an error.
     """
     bodies: dict[Path, bytes] = {}
     for _, pending in batch:
         for path, body in pending.bodies if pending else ():
-            if path not in bodies and not path.exists():
-                bodies[path] = body
+            bodies.setdefault(path, body)
     records = [(pending.record, pending.text) for _, pending in batch if pending]
-    created = iter(create_many([*bodies.items(), *records])[len(bodies) :])
+    created = iter((write or write_files)((list(bodies.items()), records)))
     written = []
     for result, pending in batch:
         if pending is None:
@@ -328,6 +339,17 @@ def write_resolved(batch: Sequence[tuple[Result, Pending | None]]) -> list[Resul
             why = f"{pending.record} appeared during the run; left as it is"
             written.append(Result(result.question, result.resolver, "error", failed(why)))
     return written
+
+
+def write_files(files: Files) -> list[bool]:
+    """Evidence bodies not yet stored, then the records, made durable together; whether each record was created.
+
+    Evidence is linked before the records that cite it. A body already stored is these
+    bytes (it is named by its hash), so it is not written again.
+    """
+    bodies, records = files
+    new = [(path, body) for path, body in bodies if not path.exists()]
+    return create_many([*new, *records])[len(new) :]
 
 
 def resolution_record(question: Question, verdict: Verdict, used: list[Fetched], now: dt.datetime) -> Resolution:

@@ -81,3 +81,34 @@ def test_checking_a_registry_runs_with_the_collector_paused(monkeypatch: pytest.
     checks.check_registry(str(EXAMPLE_REGISTRY), today=dt.date(2026, 11, 23))
     assert states == [False]
     assert gc.isenabled()
+
+
+def _pid_and_double(value: int) -> tuple[int, int]:
+    if value < 0:
+        raise ValueError(f"negative: {value}")
+    return os.getpid(), 2 * value
+
+
+def test_a_helper_runs_each_call_in_its_own_process_and_raises_its_errors_here() -> None:
+    if not parallel.fork_safe():
+        pytest.skip("forking is not safe here")
+    with parallel.Helper(_pid_and_double) as call:
+        answers = [call(k) for k in range(5)]
+        with pytest.raises(ValueError, match="negative: -1"):
+            call(-1)
+        assert call(7)[1] == 14  # still serving after an error
+    assert [double for _, double in answers] == [0, 2, 4, 6, 8]
+    assert len({pid for pid, _ in answers}) == 1
+    assert answers[0][0] != os.getpid()
+
+
+def test_a_helper_beside_running_threads_is_this_process() -> None:
+    release = threading.Event()
+    thread = threading.Thread(target=release.wait)
+    thread.start()
+    try:
+        with parallel.Helper(_pid_and_double) as call:
+            assert call(3) == (os.getpid(), 6)
+    finally:
+        release.set()
+        thread.join()
