@@ -83,7 +83,8 @@ class Helper(Generic[T, R]):
     thousands of files while eight others run Python spends most of its time waiting.
     The helper makes those calls without a GIL to share; each call costs this process
     one pickled message each way. Where forking is not safe, ``function`` runs here.
-    An exception raised by ``function`` is raised again here.
+    An exception raised by ``function`` is raised again here. The helper dies with
+    this process (Linux's parent-death signal), so a killed caller leaves none behind.
     """
 
     def __init__(self, function: Callable[[T], R]) -> None:
@@ -98,7 +99,8 @@ class Helper(Generic[T, R]):
 
         context = multiprocessing.get_context("fork")
         self.connection, theirs = context.Pipe()
-        self.process = context.Process(target=_serve, args=(self.function, theirs, self.connection), daemon=True)
+        serve_args = (self.function, theirs, self.connection, os.getpid())
+        self.process = context.Process(target=_serve, args=serve_args, daemon=True)
         self.process.start()
         theirs.close()
         return self._call
@@ -120,8 +122,9 @@ class Helper(Generic[T, R]):
             self.process = None
 
 
-def _serve(function: Callable[[Any], Any], connection: Any, callers_end: Any) -> None:
-    callers_end.close()  # so that the caller's end closing, or its process dying, ends this loop
+def _serve(function: Callable[[Any], Any], connection: Any, callers_end: Any, caller: int) -> None:
+    _die_with(caller)
+    callers_end.close()  # so that the caller's end closing ends this loop
     while True:
         try:
             argument = connection.recv()
@@ -134,3 +137,17 @@ def _serve(function: Callable[[Any], Any], connection: Any, callers_end: Any) ->
                 connection.send((True, error))
             except Exception:  # an exception that cannot be pickled: its text, then
                 connection.send((True, RuntimeError(f"{type(error).__name__}: {error}")))
+
+
+def _die_with(caller: int) -> None:
+    """Have the kernel kill this process when ``caller`` (its parent) dies, as if it were the caller itself.
+
+    A killed run then stops writing at once, as a run without a helper would, and
+    releases what it held (the resolve lock) together with its helper.
+    """
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != caller:  # it died before that took effect
+        os._exit(1)

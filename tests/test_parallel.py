@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import os
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
 
 import pytest
 
@@ -112,3 +116,33 @@ def test_a_helper_beside_running_threads_is_this_process() -> None:
     finally:
         release.set()
         thread.join()
+
+
+def test_a_helper_dies_with_its_caller(tmp_path: Path) -> None:
+    if not parallel.fork_safe():
+        pytest.skip("forking is not safe here")
+    script = (
+        "import os, sys, time\n"
+        "from predreg import parallel\n"
+        "with parallel.Helper(lambda pause: time.sleep(pause) or os.getpid()) as call:\n"
+        "    print(call(0), flush=True)\n"
+        "    call(60)  # the helper is busy in this call when its caller is killed\n"
+    )
+    caller = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert caller.stdout is not None
+    helper = int(caller.stdout.readline())
+    assert helper != caller.pid and _alive(helper)
+    caller.kill()
+    caller.wait()
+    deadline = time.monotonic() + 10
+    while _alive(helper) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not _alive(helper)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status  # a zombie has already died
