@@ -14,8 +14,10 @@ from pathlib import Path
 
 
 def _temporary(path: Path, data: bytes | str, sync: bool = True) -> str:
-    """A fully written temporary file beside ``path`` (synced unless ``sync`` is False), readable as usual."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """A fully written temporary file beside ``path`` (synced unless ``sync`` is False), readable as usual.
+
+    ``path``'s folder must exist.
+    """
     while True:
         temporary = os.path.join(path.parent, f".{path.name}.{secrets.token_hex(6)}.tmp")
         try:  # the mode goes through the umask, as for any new file
@@ -40,6 +42,7 @@ def _temporary(path: Path, data: bytes | str, sync: bool = True) -> str:
 def write_atomic(path: str | Path, data: bytes | str) -> None:
     """Write a file whole or not at all: a temporary file beside it, then ``os.replace``."""
     path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     temporary = _temporary(path, data)
     try:
         os.replace(temporary, path)
@@ -66,6 +69,8 @@ def create_many(files: Sequence[tuple[Path, bytes | str]], sync_each: bool = Fal
     cites) never exists without it. Says, per file, whether it was created (False:
     the name was taken, and that file was left as it is).
     """
+    for folder in {path.parent for path, _ in files}:
+        folder.mkdir(parents=True, exist_ok=True)
     temporaries: list[str] = []
     try:
         for path, data in files:

@@ -208,7 +208,7 @@ def review(
     now_present = registered | {c.path[len(prefix) :] for c in data if c.status in "AR"}
     now_present -= {c.path[len(prefix) :] for c in data if c.status == "D"}
     now_present -= {c.old[len(prefix) :] for c in data if c.status == "R" and c.old}
-    stems = stems_of(now_present)
+    stems = Stems(now_present)
 
     to_load: list[str] = []
     for change in data:
@@ -257,8 +257,7 @@ def review(
     added = [item for item in loaded if item.kind == "prediction" and item.path in mine and item.record is not None]
     for item in added:
         prediction: Prediction = item.record
-        key = normalised(prediction.id)
-        for other in stems.get(key, []):
+        for other in stems.of(prediction.id):
             if other in registered and os.path.join(registry, other) != item.path:
                 problems.append(
                     _at(item, "id", f"`{prediction.id}` is already registered as {other}", "choose another id")
@@ -317,10 +316,11 @@ class Stems:
         self.lowered = self.listing.lower() if self.listing.isascii() else None
         self.filed: dict[str, list[str]] | None = None if self.lowered is not None else self._file_all()
 
-    def get(self, key: str, default: list[str] | None = None) -> list[str]:
-        """The files whose id normalises to ``key`` (``default``, or none, if there are none)."""
+    def of(self, identifier: str) -> list[str]:
+        """The question and prediction files whose id is ``identifier``, once both are normalised."""
+        key = normalised(identifier)
         if self.filed is not None:
-            return self.filed.get(key, default or [])
+            return self.filed.get(key, [])
         assert self.lowered is not None
         found, needle, at = [], f"/{key}.yaml\0", 0
         while (at := self.lowered.find(needle, at)) >= 0:
@@ -329,7 +329,7 @@ class Stems:
             if path.startswith(("questions/", "predictions/")):
                 found.append(path)
             at += len(needle) - 1
-        return found or (default or [])
+        return found
 
     def _file_all(self) -> dict[str, list[str]]:
         found: dict[str, list[str]] = defaultdict(list)
@@ -337,11 +337,6 @@ class Stems:
             if path.endswith(".yaml") and path.startswith(("questions/", "predictions/")):
                 found[normalised(path[path.rindex("/") + 1 : -5])].append(path)
         return dict(found)
-
-
-def stems_of(paths: Iterable[str]) -> Stems:
-    """Question and prediction files by normalised record id (the file name)."""
-    return Stems(paths)
 
 
 def check_with_references(
@@ -358,7 +353,7 @@ def check_with_references(
     runs the registry-wide rules on that set. Gives the registry it makes, every file
     loaded, and the problems of ``mine`` and ``new`` alone.
     """
-    referred = [p for ref in _references(new.record) for p in stems.get(normalised(ref), [])] if new else []
+    referred = [p for ref in _references(new.record) for p in stems.of(ref)] if new else []
     loaded = load_closure(root, [AUTHORS_FILE, *mine, *referred], stems, present)
     if new is not None:
         loaded = [item for item in loaded if item.path != new.path] + [new]
@@ -400,11 +395,11 @@ def load_closure(registry: str, first: list[str], stems: Stems, present: set[str
             refs = [record.question]
             queue += resolutions_of.get(record.question, [])
         if isinstance(record, Prediction | Question):  # files sharing its id: the duplicate rule names both
-            queue += stems.get(normalised(PurePosixPath(relative).name.removesuffix(".yaml")), [])
+            queue += stems.of(PurePosixPath(relative).name.removesuffix(".yaml"))
             if isinstance(record, Question) or record.question is None:  # it states a question: its resolutions
                 queue += resolutions_of.get(record.id, [])
         for ref in refs:
-            queue += stems.get(normalised(ref), [])
+            queue += stems.of(ref)
     return [loaded[path] for path in sorted(loaded)]
 
 

@@ -21,7 +21,6 @@ import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager
 from pathlib import Path
 
 import attrs
@@ -135,7 +134,7 @@ def resolve_registry(
 
         # the writes go to a helper process, started before the threads, whose file-system
         # calls then never queue for the GIL behind the resolvers
-        helper: AbstractContextManager[Callable[[Files], list[bool]]]
+        helper: contextlib.AbstractContextManager[Callable[[Files], list[bool]]]
         helper = contextlib.nullcontext(write_files) if dry_run else Helper(write_files)
         with helper as write, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = [pool.submit(prepare_question, root, q, session, now) for q in questions]
@@ -315,8 +314,19 @@ Files = tuple[list[tuple[Path, bytes]], list[tuple[Path, str]]]
 """Evidence bodies, then resolution records, to write in one batch."""
 
 
+def write_files(files: Files) -> list[bool]:
+    """Evidence bodies not yet stored, then the records, made durable together; whether each record was created.
+
+    Evidence is linked before the records that cite it. A body already stored is these
+    bytes (it is named by its hash), so it is not written again.
+    """
+    bodies, records = files
+    new = [(path, body) for path, body in bodies if not path.exists()]
+    return create_many([*new, *records])[len(new) :]
+
+
 def write_resolved(
-    batch: Sequence[tuple[Result, Pending | None]], write: Callable[[Files], list[bool]] | None = None
+    batch: Sequence[tuple[Result, Pending | None]], write: Callable[[Files], list[bool]] = write_files
 ) -> list[Result]:
     """Write the files of a batch of results with one sync; each result then names its record.
 
@@ -328,7 +338,7 @@ def write_resolved(
         for path, body in pending.bodies if pending else ():
             bodies.setdefault(path, body)
     records = [(pending.record, pending.text) for _, pending in batch if pending]
-    created = iter((write or write_files)((list(bodies.items()), records)))
+    created = iter(write((list(bodies.items()), records)))
     written = []
     for result, pending in batch:
         if pending is None:
@@ -339,17 +349,6 @@ def write_resolved(
             why = f"{pending.record} appeared during the run; left as it is"
             written.append(Result(result.question, result.resolver, "error", failed(why)))
     return written
-
-
-def write_files(files: Files) -> list[bool]:
-    """Evidence bodies not yet stored, then the records, made durable together; whether each record was created.
-
-    Evidence is linked before the records that cite it. A body already stored is these
-    bytes (it is named by its hash), so it is not written again.
-    """
-    bodies, records = files
-    new = [(path, body) for path, body in bodies if not path.exists()]
-    return create_many([*new, *records])[len(new) :]
 
 
 def resolution_record(question: Question, verdict: Verdict, used: list[Fetched], now: dt.datetime) -> Resolution:

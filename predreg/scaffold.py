@@ -22,7 +22,7 @@ from .checks import normalised
 from .emit import record
 from .files import create_atomic
 from .load import discover, load_text
-from .pr import check_with_references, stems_of
+from .pr import Stems, check_with_references
 from .problems import Problem
 
 
@@ -79,7 +79,7 @@ def check_new(root: str, relative: str, kind: str, text: str, today: dt.date) ->
     """The problems a new record would have, checked with only the records it refers to."""
     present = _listing(root)
     new = load_text(os.path.join(root, relative), kind, text)
-    return check_with_references(root, [], stems_of(present), present, today, new)[2]
+    return check_with_references(root, [], Stems(present), present, today, new)[2]
 
 
 def new_prediction(

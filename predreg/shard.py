@@ -24,7 +24,7 @@ import attrs
 from . import plain
 from .checks import Registry, check_registry
 from .load import CLASSES, Layout, Loaded, discover
-from .pr import check_with_references, stems_of
+from .pr import Stems, check_with_references
 from .problems import Problem
 
 FORMAT = "predreg-shard-1"
@@ -67,7 +67,7 @@ def check_shard(root: str, index: int, count: int, today: dt.date | None = None)
     layout = discover(root)
     present = {relative(root, path) for path, _ in layout.files}
     mine = sorted(p for p in present if shard_of(p, count) == index)
-    registry, closure, own = check_with_references(root, mine, stems_of(present), present, today)
+    registry, closure, own = check_with_references(root, mine, Stems(present), present, today)
     owned = {os.path.join(root, p) for p in mine}
     misplaced = [p for p in layout.problems if shard_of(relative(root, p.path), count) == index]
     problems = own + misplaced

@@ -165,8 +165,8 @@ def test_files_found_by_id_on_demand_are_those_filing_every_name_finds(extra: li
         if path.endswith(".yaml") and path.startswith(("questions/", "predictions/")):
             filed.setdefault(normalised(path.rsplit("/", 1)[1][:-5]), []).append(path)
     for key in ("foo", "FOO", "ｆｏｏ", "xfoo", "bar", "baz", "yaml"):
-        assert sorted(stems.get(normalised(key))) == sorted(filed.get(normalised(key), [])), key
-    assert sorted(stems.get("foo")) == sorted(["questions/Foo.yaml", "predictions/a/foo.yaml", *extra])
+        assert sorted(stems.of(key)) == sorted(filed.get(normalised(key), [])), key
+    assert sorted(stems.of("foo")) == sorted(["questions/Foo.yaml", "predictions/a/foo.yaml", *extra])
 
 
 RESOLUTION = "question: shared-question\noutcome: yes\nresolved_at: 2026-11-23\nresolver: manual\nresolved_by: {by}\n"
