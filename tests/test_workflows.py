@@ -14,7 +14,7 @@ import yaml
 from .conftest import REPO
 from .test_pr import add_prediction, commit, git, repo  # noqa: F401 (the fixture)
 
-WORKFLOWS = REPO / "templates" / "github" / "workflows"
+WORKFLOWS = REPO / "predreg" / "templates" / "github" / "workflows"
 BIN = Path(sys.executable).parent
 
 
