@@ -120,19 +120,38 @@ def decode(data: bytes, problems: Problems) -> str | None:
 
 
 def parse(text: str, problems: Problems) -> Node | None:
-    """Parse one YAML document into located nodes; on refusal record why and return None."""
+    """Parse one YAML document into located nodes; on refusal record why and return None.
+
+    When libyaml finds the text malformed, the pure-Python parser reads it again and
+    its verdict is the one kept. libyaml scans ahead of the events it hands out, and
+    what it stops on changes between its builds: PyYAML 6.0.4's wheels stop deep flow
+    nesting at 1,000 levels, before the 33rd level ever reaches ``_build``. Malformed
+    files are few and small, so every build then says the same thing, in predreg's words.
+    """
+    if _Loader is yaml.SafeLoader:
+        return _parse_with(yaml.SafeLoader, text, problems)[0]
+    first = Problems(problems.path)
+    node, malformed = _parse_with(_Loader, text, first)
+    if malformed:
+        return _parse_with(yaml.SafeLoader, text, problems)[0]
+    problems.items.extend(first.items)
+    return node
+
+
+def _parse_with(loader_class: Any, text: str, problems: Problems) -> tuple[Node | None, bool]:
+    """The document's nodes (None if refused), and whether the parser found the text malformed."""
     loader = None
     try:
-        loader = _Loader(text)  # the pure-Python reader checks characters right here
-        return _build(loader, problems)
+        loader = loader_class(text)  # the pure-Python reader checks characters right here
+        return _build(loader, problems), False
     except _Refused:
-        return None
+        return None, False
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(filter(None, [error.context, error.problem]))
         problems.add(where, "yaml", message, "check the indentation and quoting near here")
-        return None
+        return None, True
     except yaml.reader.ReaderError as error:
         character = error.character  # an int from libyaml, a str from pure Python
         code = character if isinstance(character, int) else ord(character)
@@ -142,10 +161,10 @@ def parse(text: str, problems: Problems) -> Node | None:
             f"contains the control character U+{code:04X}",
             "remove it",
         )
-        return None
+        return None, False
     except yaml.YAMLError as error:  # pragma: no cover - other libyaml failures
         problems.add((1, 1), "yaml", str(error).replace("\n", " "), "fix the YAML syntax")
-        return None
+        return None, True
     finally:
         if loader is not None:
             loader.dispose()

@@ -129,3 +129,33 @@ def test_both_parsers_give_identical_problems_for_every_invalid_fixture(monkeypa
     with_libyaml = [read(path)[1] for path in fixtures]
     monkeypatch.setattr(safeyaml, "_Loader", yaml.SafeLoader)
     assert [read(path)[1] for path in fixtures] == with_libyaml
+
+
+class _ShallowLibyaml(yaml.CSafeLoader):  # type: ignore[misc]
+    """A libyaml build with a low nesting limit of its own, refusing in its scanner as PyYAML 6.0.4's does."""
+
+    def get_event(self) -> yaml.Event:
+        if self.check_token(yaml.FlowSequenceStartToken) and self.peek_token().start_mark.column > 8:
+            raise yaml.scanner.ScannerError(
+                "while increasing flow level", None, "exceeded maximum nesting depth", self.peek_token().start_mark
+            )
+        return super().get_event()
+
+
+def test_deep_nesting_gets_predregs_message_whatever_libyaml_stops_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A libyaml that refuses deep nesting in its own words, before predreg sees the 33rd level."""
+    text = "id: deep\nrationale: " + "[" * 40 + "]" * 40 + "\n"
+    monkeypatch.setattr(safeyaml, "_Loader", _ShallowLibyaml)
+    node, problems = parse(text)
+    assert node is None
+    assert problems == [
+        "f.yaml:2:43: yaml: nests deeper than 32 levels; a prediction needs two or three levels; flatten the file"
+    ]
+
+
+def test_problems_found_before_libyaml_refused_are_not_reported_twice(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "p: 1\np: 2\nq: [\n"
+    _, with_libyaml = parse(text)
+    monkeypatch.setattr(safeyaml, "_Loader", yaml.SafeLoader)
+    assert parse(text)[1] == with_libyaml
+    assert sum("duplicate key" in line for line in with_libyaml) == 1
