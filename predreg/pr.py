@@ -54,6 +54,8 @@ CODE = (
     "tox.ini",
     ".pre-commit-config.yaml",
     ".pre-commit-hooks.yaml",
+    "requirements*.txt",  # pins the predreg that judges the next pull requests
+    "requirements/*",
     "*.py",
 )
 """Paths (from the repository's top) that run or configure what runs: never in a data pull request."""

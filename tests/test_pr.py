@@ -214,6 +214,14 @@ def test_data_and_code_in_one_pull_request_are_refused(repo: Path) -> None:
     assert problems(repo) == ["file: changes code or configuration in a pull request that changes registry data"]
 
 
+def test_data_and_a_new_pin_of_predreg_in_one_pull_request_are_refused(repo: Path) -> None:
+    """Attack: a forecast slipped in beside a requirements.txt that pins a predreg which judges more kindly."""
+    add_prediction(repo, "with-new-judge")
+    (repo / "requirements.txt").write_text("predreg @ git+https://example.invalid/kind-predreg@v9\n")
+    commit(repo)
+    assert problems(repo) == ["file: changes code or configuration in a pull request that changes registry data"]
+
+
 def test_authors_may_join_but_not_edit_one_another(repo: Path) -> None:
     authors = repo / "registry" / "authors.yaml"
     authors.write_text(authors.read_text() + "  forecaster-c: {name: C, github: [c-gh]}\n")
