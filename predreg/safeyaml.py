@@ -125,33 +125,59 @@ def parse(text: str, problems: Problems) -> Node | None:
     When libyaml finds the text malformed, the pure-Python parser reads it again and
     its verdict is the one kept. libyaml scans ahead of the events it hands out, and
     what it stops on changes between its builds: PyYAML 6.0.4's wheels stop deep flow
-    nesting at 1,000 levels, before the 33rd level ever reaches ``_build``. Malformed
-    files are few and small, so every build then says the same thing, in predreg's words.
+    nesting at 1,000 levels, before the 33rd level ever reaches ``_build``. So every
+    build words a malformed file the same way, in predreg's words where they apply.
     """
     if _Loader is yaml.SafeLoader:
         return _parse_with(yaml.SafeLoader, text, problems)[0]
     first = Problems(problems.path)
-    node, malformed = _parse_with(_Loader, text, first)
-    if malformed:
-        return _parse_with(yaml.SafeLoader, text, problems)[0]
-    problems.items.extend(first.items)
-    return node
+    node, error = _parse_with(_Loader, text, first)
+    if error is None:
+        problems.items.extend(first.items)
+        return node
+    prefix = _before_nesting_limit(text, error)
+    if prefix is not None:
+        # The pure-Python scanner takes a quarter of a second on a line of 1,000 open
+        # brackets (benchmarks/malformed_speed.py). The text before libyaml's limit
+        # is well formed up to there and holds the 33rd level, so libyaml reads that.
+        before = Problems(problems.path)
+        node, again = _parse_with(_Loader, prefix, before)
+        if node is None and again is None and before:
+            problems.items.extend(before.items)
+            return None
+    return _parse_with(yaml.SafeLoader, text, problems)[0]
 
 
-def _parse_with(loader_class: Any, text: str, problems: Problems) -> tuple[Node | None, bool]:
-    """The document's nodes (None if refused), and whether the parser found the text malformed."""
+def _before_nesting_limit(text: str, error: yaml.YAMLError) -> str | None:
+    """The text before where libyaml stopped at its own nesting limit (PyYAML 6.0.4: 1,000); None for other errors."""
+    if not isinstance(error, yaml.MarkedYAMLError) or "nesting depth" not in (error.problem or ""):
+        return None
+    mark = error.problem_mark
+    return None if mark is None else text[: _offset_of(text, mark.line, mark.column)]
+
+
+def _offset_of(text: str, line: int, column: int) -> int:
+    """The index in ``text`` of a 0-based line and column."""
+    start = 0
+    for _ in range(line):
+        start = text.index("\n", start) + 1
+    return start + column
+
+
+def _parse_with(loader_class: Any, text: str, problems: Problems) -> tuple[Node | None, yaml.YAMLError | None]:
+    """The document's nodes (None if refused), and the parser's error if it found the text malformed."""
     loader = None
     try:
         loader = loader_class(text)  # the pure-Python reader checks characters right here
-        return _build(loader, problems), False
+        return _build(loader, problems), None
     except _Refused:
-        return None, False
+        return None, None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(filter(None, [error.context, error.problem]))
         problems.add(where, "yaml", message, "check the indentation and quoting near here")
-        return None, True
+        return None, error
     except yaml.reader.ReaderError as error:
         character = error.character  # an int from libyaml, a str from pure Python
         code = character if isinstance(character, int) else ord(character)
@@ -161,10 +187,10 @@ def _parse_with(loader_class: Any, text: str, problems: Problems) -> tuple[Node 
             f"contains the control character U+{code:04X}",
             "remove it",
         )
-        return None, False
+        return None, None
     except yaml.YAMLError as error:  # pragma: no cover - other libyaml failures
         problems.add((1, 1), "yaml", str(error).replace("\n", " "), "fix the YAML syntax")
-        return None, True
+        return None, error
     finally:
         if loader is not None:
             loader.dispose()

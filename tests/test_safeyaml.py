@@ -159,3 +159,44 @@ def test_problems_found_before_libyaml_refused_are_not_reported_twice(monkeypatc
     monkeypatch.setattr(safeyaml, "_Loader", yaml.SafeLoader)
     assert parse(text)[1] == with_libyaml
     assert sum("duplicate key" in line for line in with_libyaml) == 1
+
+
+def test_libyamls_nesting_limit_is_answered_without_the_slow_pure_python_parser(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Attack: files of 2,000 open brackets, which cost the pure-Python scanner a quarter of a second each."""
+
+    class Refused(yaml.SafeLoader):
+        def __init__(self, text: str) -> None:
+            raise AssertionError("the pure-Python parser was asked")
+
+    monkeypatch.setattr(yaml, "SafeLoader", Refused)
+    for loader in (yaml.CSafeLoader, _LimitedLibyaml):
+        monkeypatch.setattr(safeyaml, "_Loader", loader)
+        node, problems = read(DATA / "invalid" / "deep-nesting.yaml")
+        assert (
+            node is None
+            and len(problems) == 1
+            and problems[0].endswith(
+                ":2:43: yaml: nests deeper than 32 levels; a prediction needs two or three levels; flatten the file"
+            )
+        )
+
+
+class _LimitedLibyaml(yaml.CSafeLoader):  # type: ignore[misc]
+    """libyaml as PyYAML 6.0.4 builds it, whatever is installed: flow nesting stops at 1,000 levels, in the scanner."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._text = text
+
+    def get_event(self) -> yaml.Event:
+        lines = self._text.split("\n")
+        for number, line in enumerate(lines):
+            if line.count("[") > 1000:
+                column = [i for i, c in enumerate(line) if c == "["][1000]
+                mark = yaml.Mark("<text>", 0, number, column, None, None)
+                raise yaml.scanner.ScannerError(
+                    "while increasing flow level", mark, "exceeded maximum nesting depth", mark
+                )
+        return super().get_event()
