@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -26,6 +26,9 @@ from .load import CLASSES
 from .problems import Problem
 from .reports import headline, summary
 from .schema import json_schema
+
+if TYPE_CHECKING:
+    from .answers import Answers
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -39,14 +42,6 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
-
-
-def _mapping(text: str) -> dict[str, float]:
-    pairs = [part.split("=", 1) for part in text.split(",") if part.strip()]
-    try:
-        return {key.strip(): float(value) for key, value in pairs}
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: write name=number pairs, e.g. a=0.3,b=0.7") from None
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -70,6 +65,30 @@ def _no_index(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--no-index", action="store_true", help="parse every file (do not use or update .predreg/index.sqlite)"
     )
+
+
+def _question_flags(command: argparse.ArgumentParser) -> None:
+    """The flags that state a question, shared by `predreg new` and `predreg question new`."""
+    command.add_argument("--claim")
+    command.add_argument("--criteria", help="YES if ..., NO if ...")
+    command.add_argument("--resolve-by", metavar="YYYY-MM-DD")
+    command.add_argument("--kind", choices=["binary", "categorical", "numeric", "ordering"])
+    command.add_argument("--unit", help="numeric: the unit")
+    command.add_argument(
+        "--event", action="append", metavar="NAME=DESCRIPTION", help="ordering: one of the two events (twice)"
+    )
+    command.add_argument("--resolver", help="a resolver name (default manual)")
+    command.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a setting of the resolver (repeatable), e.g. --set url=https://... ({...} and [...] read as YAML)",
+    )
+    command.add_argument("--tags", help="topics, a,b")
+    command.add_argument(
+        "--evidence", action="append", metavar="URL [TITLE]", help="a link that bears on it (repeatable)"
+    )
+    command.add_argument("--source", help="where it was first stated")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -144,6 +163,14 @@ def _parser() -> argparse.ArgumentParser:
     resolve.add_argument(
         "--deadline", type=float, default=90.0, metavar="SECONDS", help="most time one fetch may take (default 90)"
     )
+    resolve.add_argument("--manual", metavar="QUESTION", help="record a person's resolution of this question")
+    resolve.add_argument("--outcome", help="with --manual: yes, no, a category, a number, annulled or ambiguous")
+    resolve.add_argument(
+        "--evidence", action="append", metavar="URL|FILE", help="with --manual: the evidence, fetched or read and kept"
+    )
+    resolve.add_argument("--excerpt", help="with --manual: the words of the evidence that decide")
+    resolve.add_argument("--by", metavar="HANDLE", help="with --manual: who resolves (default: your author handle)")
+    resolve.add_argument("--note", help="with --manual: how the criteria were read")
     resolve.add_argument(
         "--allow-loopback",
         action="append",
@@ -161,26 +188,43 @@ def _parser() -> argparse.ArgumentParser:
         new = commands.add_parser(name, help=helptext)
         new.add_argument("registry", nargs="?", default="registry")
         new.add_argument("--author", help="your author handle (default: $PREDREG_AUTHOR or git config predreg.author)")
-        new.add_argument("--id", help="the prediction's id (default: made from the claim, unique)")
+        new.add_argument("--id", help="the prediction's id (default: <question>-<author>, or made from the claim)")
         new.add_argument("--question", help="forecast a shared question (questions/<id>.yaml) instead of stating one")
-        new.add_argument("--claim")
-        new.add_argument("--criteria", help="YES if ..., NO if ...")
-        new.add_argument("--resolve-by", type=_date, metavar="YYYY-MM-DD")
-        new.add_argument("--kind", choices=["binary", "categorical", "numeric", "ordering"])
-        new.add_argument("--resolver", default=None, help="a resolver name (default manual)")
-        new.add_argument("--probability", type=float, help="binary: the probability of yes")
-        new.add_argument("--probabilities", type=_mapping, help="categorical: a=0.3,b=0.7")
+        _question_flags(new)
+        new.add_argument("--probability", help="binary: the probability of yes (70%% is read as 0.7)")
+        new.add_argument("--probabilities", help="categorical and ordering: a=0.3,b=0.7")
         if not hidden:
-            new.add_argument("--quantiles", type=_mapping, help="numeric: 0.05=1.1,0.5=1.6,0.95=3")
-            new.add_argument("--unit", help="numeric: the unit")
-        new.add_argument("--tags", type=lambda text: [t.strip() for t in text.split(",") if t.strip()])
+            new.add_argument("--quantiles", help="numeric: 0.05=1.1,0.5=1.6,0.95=3")
+        new.add_argument("--given", metavar="QUESTION", help="conditional: a binary question assumed to resolve yes")
+        new.add_argument(
+            "--supersedes",
+            metavar="ID",
+            help="your earlier prediction this revises (default with --question: your latest on that question)",
+        )
         new.add_argument("--rationale")
-        new.add_argument("--source", help="where the forecast was first stated")
         new.add_argument("--today", type=_date, help=argparse.SUPPRESS)
         if hidden:
             new.add_argument(
                 "--keep", type=Path, help="where the salt is kept (default: $PREDREG_KEEP or ~/.local/share)"
             )
+
+    question = commands.add_parser("question", help="shared questions: `predreg question new`")
+    question_commands = question.add_subparsers(dest="action", required=True, metavar="ACTION")
+    question_new = question_commands.add_parser(
+        "new", help="write a shared question, questions/<id>.yaml, and check it"
+    )
+    question_new.add_argument("registry", nargs="?", default="registry")
+    question_new.add_argument("--id", help="the question's id (default: made from the claim, unique)")
+    _question_flags(question_new)
+    question_new.add_argument("--outcomes", help="categorical: the outcome names, a,b,c")
+    question_new.add_argument("--today", type=_date, help=argparse.SUPPRESS)
+
+    withdraw = commands.add_parser("withdraw", help="withdraw one of your predictions (it is still scored)")
+    withdraw.add_argument("id", help="the prediction's id")
+    withdraw.add_argument("registry", nargs="?", default="registry")
+    withdraw.add_argument("--author", help="your author handle (default: $PREDREG_AUTHOR or git config predreg.author)")
+    withdraw.add_argument("--reason", help="why, for readers of the record")
+    withdraw.add_argument("--today", type=_date, help=argparse.SUPPRESS)
 
     reveal_ = commands.add_parser("reveal", help="reveal a hidden prediction from the salt `predreg commit` kept")
     reveal_.add_argument("id", help="the prediction's id")
@@ -217,7 +261,7 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_USAGE
     if args.command == "resolve":
         return _resolve(args)
-    if args.command in ("new", "commit", "reveal"):
+    if args.command in ("new", "commit", "reveal", "question", "withdraw"):
         return _scaffold(args)
     if args.command == "check" and args.base:
         return _check_pull_request(args)
@@ -246,29 +290,34 @@ def _main(argv: Sequence[str] | None) -> int:
     return EXIT_PROBLEMS if registry.problems else EXIT_OK
 
 
-PROMPTS = {
-    "claim": "Claim (one or two sentences): ",
-    "criteria": "Criteria (YES if ..., NO if ...): ",
-    "resolve_by": "Resolve by (YYYY-MM-DD): ",
-    "probability": "Probability of yes (0.001-0.999): ",
-}
-
-
 def _scaffold(args: argparse.Namespace) -> int:
     from . import scaffold
+    from .answers import Answers, Cancelled
 
     today = args.today or dt.datetime.now(dt.UTC).date()
+    answers = Answers(sys.stdin.isatty())
+    notes: list[str] = []
     try:
         if args.command == "reveal":
             path, text, problems = scaffold.reveal(args.registry, args.id, today=today, keep=args.keep)
+        elif args.command == "question":
+            path, text, problems = _new_question(args, answers, today)
+        elif args.command == "withdraw":
+            path, text, problems = _withdraw(args, answers, today)
         else:
-            fields = _new_fields(args)
+            fields, notes = _new_fields(args, answers, today)
             hidden = args.command == "commit"
             keep = getattr(args, "keep", None)
             path, text, problems = scaffold.new_prediction(args.registry, fields, today=today, hidden=hidden, keep=keep)
     except scaffold.ScaffoldError as error:
-        print(f"predreg: {error}", file=sys.stderr)
+        for line in str(error).splitlines():
+            print(f"predreg: {line}", file=sys.stderr)
         return EXIT_USAGE
+    except Cancelled as cancelled:
+        print(cancelled, file=sys.stderr)
+        return cancelled.code
+    for note in notes:
+        print(note)
     if problems:
         print(text, end="", file=sys.stderr)
         for problem in problems:
@@ -281,45 +330,30 @@ def _scaffold(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _new_fields(args: argparse.Namespace) -> dict[str, Any]:
-    """The new prediction's fields from the flags, asking on a terminal for what is missing."""
+def _new_fields(args: argparse.Namespace, answers: Answers, today: dt.date) -> tuple[dict[str, Any], list[str]]:
+    """The new prediction's fields from the flags, asking on a terminal for what is missing; notes to print."""
+    from .authoring import prediction_fields
     from .scaffold import default_author
 
-    fields: dict[str, Any] = {"author": args.author or default_author(), "id": args.id, "id_given": bool(args.id)}
-    if args.question:
-        fields["question"] = args.question
-        needed: list[str] = []
-    else:
-        kind = args.kind or "binary"
-        fields.update(
-            claim=args.claim,
-            criteria=args.criteria,
-            resolve_by=args.resolve_by,
-            resolver={"name": args.resolver or "manual"},
-            kind=kind,
-        )
-        if getattr(args, "unit", None):
-            fields["unit"] = args.unit
-        needed = ["claim", "criteria", "resolve_by"]
-    fields["probability"] = args.probability
-    fields["probabilities"] = args.probabilities
-    if getattr(args, "quantiles", None):
-        fields["quantiles"] = {float(k): v for k, v in args.quantiles.items()}
-    if fields.get("kind", "binary") == "binary" and args.probabilities is None and not args.question:
-        needed.append("probability")
-    fields.update(tags=args.tags, rationale=args.rationale, source=args.source)
-    missing = [name for name in needed if fields.get(name) is None]
-    if missing and sys.stdin.isatty():
-        for name in missing:
-            answer = input(PROMPTS[name]).strip()
-            fields[name] = _date(answer) if name == "resolve_by" else float(answer) if name == "probability" else answer
-        missing = []
-    if missing:
-        flags = ", ".join("--" + name.replace("_", "-") for name in missing)
-        from .scaffold import ScaffoldError
+    flags = {**vars(args), "author": args.author or default_author(), "events": args.event}
+    return prediction_fields(args.registry, flags, answers, today=today)
 
-        raise ScaffoldError(f"missing {flags} (or run on a terminal to be asked)")
-    return fields
+
+def _new_question(args: argparse.Namespace, answers: Answers, today: dt.date) -> tuple[Path, str, list[Problem]]:
+    from .authoring import question_fields
+    from .scaffold import new_question
+
+    fields = question_fields(args.registry, {**vars(args), "events": args.event}, answers, today=today)
+    return new_question(args.registry, fields, today=today)
+
+
+def _withdraw(args: argparse.Namespace, answers: Answers, today: dt.date) -> tuple[Path, str, list[Problem]]:
+    from .authoring import withdrawal_fields
+    from .scaffold import default_author, withdraw
+
+    flags = {"author": args.author or default_author(), "reason": args.reason}
+    fields = withdrawal_fields(args.registry, flags, answers)
+    return withdraw(args.registry, args.id, author=fields["author"], reason=fields["reason"], today=today)
 
 
 def _report(args: argparse.Namespace, problems: list[Problem], what: str, scope: str = "") -> int:

@@ -1,0 +1,325 @@
+"""A new record's fields, from its flags and then, on a terminal, from prompts for what is missing.
+
+Every value, flag or answer, is read by the model's own field type (``predreg.answers``),
+so what is accepted here is what ``predreg check`` accepts. Flags are all read before
+anything is asked, so a mistyped flag is reported before anyone types an answer; a
+prompt asks again until its answer reads. ``predreg.scaffold`` then writes the record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from . import plugins
+from .answers import Answers, BadAnswer, Given, Parse, Parsed, describe, field_reader, read, scalar, setting_node
+from .checks import closes_too_soon, unknown_author
+from .fields import Config, specs
+from .load import AUTHORS_FILE, load_file
+from .model import Prediction, Question, Resolver, Withdrawal
+from .problems import Problems
+from .safeyaml import Mapping as MappingNode
+from .safeyaml import Node
+from .scaffold import ScaffoldError, find_question, latest_forecast
+
+Flags = Mapping[str, Any]
+"""Flag values by field name (``resolve_by``, not ``--resolve-by``); None or [] when not given."""
+
+FORECAST_FIELD = {"binary": "probability", "categorical": "probabilities", "ordering": "probabilities"}
+FORECAST_FIELD["numeric"] = "quantiles"
+
+
+@attrs.frozen
+class Ask:
+    """One field: its prompt, how its value is read, and whether it must be there."""
+
+    field: str
+    label: str
+    parse: Parse
+    required: bool = True
+
+
+def flag_name(field: str) -> str:
+    return "--event" if field == "events" else "--" + field.replace("_", "-")
+
+
+def _reader(cls: type, field: str) -> Parse:
+    return field_reader(specs(cls)[field][1].type, field)
+
+
+def _then(parse: Parse, check: Callable[[Any], str | None]) -> Parse:
+    """``parse``, then a rule the loader applies across fields (``check`` gives its message, or None)."""
+
+    def checked(given: Given) -> Parsed:
+        value, notes = parse(given)
+        wrong = check(value)
+        if wrong is not None:
+            raise BadAnswer(wrong)
+        return value, notes
+
+    return checked
+
+
+def known_authors(root: str) -> list[str] | None:
+    """The handles in authors.yaml, or None if it cannot be read (the checker then reports it)."""
+    loaded = load_file(str(Path(root) / AUTHORS_FILE), "authors")
+    return None if loaded.record is None else sorted(loaded.record.authors)
+
+
+def author_ask(root: str) -> Ask:
+    known = known_authors(root)
+
+    def listed(author: str) -> str | None:
+        if known is None or author in known:
+            return None
+        message, hint = unknown_author(author, known)
+        return f"author: {message}; {hint}, or give a listed handle"
+
+    return Ask("author", "Author (your handle): ", _then(_reader(Prediction, "author"), listed))
+
+
+def resolve_by_ask(cls: type, today: dt.date) -> Ask:
+    def after_today(day: dt.date) -> str | None:
+        if day > today:
+            return None
+        message, hint = closes_too_soon(day, today)
+        return f"resolve_by: {message}; {hint}"
+
+    return Ask("resolve_by", "Resolve by (YYYY-MM-DD): ", _then(_reader(cls, "resolve_by"), after_today))
+
+
+def _split_events(given: Given) -> Parsed:
+    # typed at a prompt: `a=...; b=...` (a description may hold commas); as flags, one --event each
+    pairs = [part for part in given.split(";") if part.strip()] if isinstance(given, str) else given
+    return read(specs(Question)["events"][1].type, "events", pairs)
+
+
+def question_asks(cls: type, kind: str, today: dt.date) -> list[Ask]:
+    """What states a question (in a question file, or inline in a prediction), for its kind."""
+    asks = [
+        Ask("claim", "Claim (one or two sentences): ", _reader(cls, "claim")),
+        Ask("criteria", "Criteria (YES if ..., NO if ...): ", _reader(cls, "criteria")),
+        resolve_by_ask(cls, today),
+    ]
+    if kind == "categorical" and cls is Question:  # a prediction names them in its probabilities
+        asks.append(Ask("outcomes", "Outcomes (a, b, ...): ", _reader(cls, "outcomes")))
+    if kind == "ordering":
+        asks.append(Ask("events", "Events (first=description; second=description): ", _split_events))
+    if kind == "numeric":
+        asks.append(Ask("unit", "Unit (e.g. percent): ", _reader(cls, "unit")))
+    return asks
+
+
+def forecast_asks(kind: str | None, question: Question | None) -> list[Ask]:
+    """The forecast fields: the one the question's kind needs is required (if the kind is known)."""
+    outcomes = question.allowed_outcomes() if question is not None else ()
+    shown = ", ".join(f"{name}=..." for name in outcomes) or "outcome=probability, ..."
+    labels = {
+        "probability": "Probability of yes (0.001-0.999): ",
+        "probabilities": f"Probabilities ({shown}; summing to 1): ",
+        "quantiles": "Quantiles (level=value, e.g. 0.05=1.1,0.5=1.6,0.95=3): ",
+    }
+    wanted = FORECAST_FIELD.get(kind or "")
+    return [Ask(name, label, _reader(Prediction, name), name == wanted) for name, label in labels.items()]
+
+
+def optional_asks(cls: type, names: tuple[str, ...]) -> list[Ask]:
+    return [Ask(name, "", _reader(cls, name), required=False) for name in names]
+
+
+def read_flags(flags: Flags, asks: list[Ask]) -> tuple[dict[str, Any], list[str]]:
+    """Each field given as a flag, read as the loader reads it; every bad flag reported at once."""
+    values: dict[str, Any] = {}
+    notes: list[str] = []
+    bad: list[str] = []
+    for ask in asks:
+        given = flags.get(ask.field)
+        if given is None or given == []:
+            continue
+        try:
+            values[ask.field], read_notes = ask.parse(given)
+        except BadAnswer as error:
+            shown = given if isinstance(given, str) else " ".join(given)
+            bad.append(f"{flag_name(ask.field)} {shown!r}: {error}")
+            continue
+        notes += [f"{flag_name(ask.field)}: {note}" for note in read_notes]
+    if bad:
+        raise ScaffoldError("\n".join(bad))
+    return values, notes
+
+
+def require(values: dict[str, Any], asks: list[Ask], answers: Answers) -> None:
+    """Without a terminal, name every required flag that is missing."""
+    missing = [flag_name(ask.field) for ask in asks if ask.required and ask.field not in values]
+    if missing and not answers.interactive:
+        raise ScaffoldError(f"missing {', '.join(missing)} (or run on a terminal to be asked)")
+
+
+def ask_missing(values: dict[str, Any], asks: list[Ask], answers: Answers) -> None:
+    for ask in asks:
+        if ask.required and ask.field not in values:
+            values[ask.field] = answers.ask(ask.label, ask.field, ask.parse)
+
+
+# --- resolvers ----------------------------------------------------------------------
+
+
+def _settings_given(name: str, sets: list[str]) -> dict[str, Node]:
+    given: dict[str, Node] = {}
+    for pair in sets:
+        key, equals, value = pair.partition("=")
+        key = key.strip()
+        if not equals or not key:
+            raise ScaffoldError(f"--set {pair!r}: write key=value, e.g. --set url=https://example.org/page")
+        if key in given:
+            raise ScaffoldError(f"--set {key}=... is given twice; keep one")
+        try:
+            given[key] = setting_node(value.strip())
+        except BadAnswer as error:
+            raise ScaffoldError(f"--set {key}: {error}") from None
+    return given
+
+
+def _structure_resolver(name: str, given: dict[str, Node]) -> tuple[Resolver | None, Problems]:
+    node = MappingNode(1, 1)
+    node["name"] = scalar(name)
+    node.update(given)
+    node.key_at.update(dict.fromkeys(node, (1, 1)))
+    problems = Problems("<resolver>")
+    resolver = Config(Resolver).structure(node, "resolver", problems)
+    return (resolver if not problems else None), problems
+
+
+def _flag_hints(text: str) -> str:
+    """The loader's hints as flags: ``add `url:``` becomes ``add --set url=...``."""
+    for line in text.splitlines():
+        if "; add `" in line and line.endswith(":`"):
+            key = line.rsplit("`", 2)[-2].rstrip(":")
+            text = text.replace(line, line.replace(f"add `{key}:`", f"add --set {key}=..."))
+    return text
+
+
+def _askable(name: str, problems: Problems, given: dict[str, Node]) -> list[str] | None:
+    """The settings a prompt could supply to mend ``problems``; None if some problem is beyond that."""
+    info = plugins.catalogue().get(name)
+    declared = specs(info.settings) if info is not None else {}
+    keys = [p.field.removeprefix("resolver.") for p in problems.items]
+    askable = [key for key in dict.fromkeys(keys) if key in declared and key not in given]
+    return askable if len(askable) == len(set(keys)) else None
+
+
+def _refused(name: str, problems: Problems) -> ScaffoldError:
+    return ScaffoldError(_flag_hints(f"--resolver {name}: " + describe(problems.items).replace("\n", "\n  ")))
+
+
+def resolver_of(name: str, sets: list[str], answers: Answers) -> Resolver:
+    """The resolver ``name`` with its ``--set key=value`` settings, checked against its settings class.
+
+    On a terminal, a setting that is missing (or that the settings' own check names and
+    that was not given) is asked for; anything else wrong is an error naming the setting.
+    """
+    given = _settings_given(name, sets)
+    while True:
+        resolver, problems = _structure_resolver(name, given)
+        if resolver is not None:
+            return resolver
+        askable = _askable(name, problems, given)
+        if not answers.interactive or askable is None:
+            raise _refused(name, problems)
+        answers.say(describe(problems.items))
+        declared = specs(plugins.catalogue()[name].settings)
+        for key in askable:
+            given[key] = answers.ask(
+                f"resolver.{key}: ", f"resolver.{key}", _setting_reader(declared[key][1].type, key)
+            )
+
+
+def _setting_reader(field_type: Any, key: str) -> Parse:
+    def parse(given: Given) -> Parsed:
+        text = given if isinstance(given, str) else ",".join(given)
+        node = setting_node(text)
+        problems = Problems("<setting>")
+        field_type.structure(node, f"resolver.{key}", problems)
+        if problems:
+            raise BadAnswer(describe(problems.items))
+        return node, []
+
+    return parse
+
+
+# --- records ------------------------------------------------------------------------
+
+
+PREDICTION_EXTRAS = ("id", "given", "supersedes", "rationale", "tags", "evidence", "source")
+
+
+def prediction_fields(root: str, flags: Flags, answers: Answers, *, today: dt.date) -> tuple[dict[str, Any], list[str]]:
+    """A new prediction's fields (model order; ``id`` only if given), and notes on how they were read."""
+    qid = flags.get("question")
+    kind = flags.get("kind") or "binary"
+    question = find_question(root, qid) if qid else None
+    stated = [] if qid else question_asks(Prediction, kind, today)
+    forecast = forecast_asks(question.kind if question else None if qid else kind, question)
+    extras = optional_asks(Prediction, ("question", *PREDICTION_EXTRAS))
+    first = [author_ask(root), *stated]
+    values, notes = read_flags(flags, [*first, *forecast, *extras])
+    resolver = None
+    if not qid:
+        values["kind"] = kind
+        resolver = _check_resolver_flags(flags, answers)
+    require(values, [*first, *forecast], answers)
+    ask_missing(values, first, answers)  # the author first: the rest may depend on who forecasts
+    if not qid:
+        values["resolver"] = resolver or resolver_of(flags.get("resolver") or "manual", flags.get("set") or [], answers)
+    elif flags.get("resolver") or flags.get("set"):
+        raise ScaffoldError("--resolver and --set state a question: a forecast on --question uses that question's")
+    ask_missing(values, forecast, answers)
+    if qid and "supersedes" not in values:
+        earlier = latest_forecast(root, values["author"], qid)
+        if earlier is not None:
+            values["supersedes"] = earlier
+            notes.append(f"supersedes {earlier}, your latest forecast on {qid} (give --supersedes to choose another)")
+    return values, notes
+
+
+def _check_resolver_flags(flags: Flags, answers: Answers) -> Resolver | None:
+    """The resolver from its flags if complete; an error now, before any prompt, if a prompt cannot mend them."""
+    name = flags.get("resolver") or "manual"
+    if flags.get("set") and not flags.get("resolver"):
+        raise ScaffoldError("--set goes with --resolver NAME: the settings are that resolver's")
+    given = _settings_given(name, flags.get("set") or [])
+    resolver, problems = _structure_resolver(name, given)
+    if resolver is None and (not answers.interactive or _askable(name, problems, given) is None):
+        raise _refused(name, problems)
+    return resolver
+
+
+QUESTION_EXTRAS = ("id", "tags", "evidence", "source")
+
+
+def question_fields(root: str, flags: Flags, answers: Answers, *, today: dt.date) -> dict[str, Any]:
+    """A new shared question's fields (model order; ``id`` only if given)."""
+    kind = flags.get("kind") or "binary"
+    stated = question_asks(Question, kind, today)
+    values, notes = read_flags(flags, [*stated, *optional_asks(Question, QUESTION_EXTRAS)])
+    for note in notes:
+        answers.say(note)
+    resolver = _check_resolver_flags(flags, answers)
+    require(values, stated, answers)
+    ask_missing(values, stated, answers)
+    values["kind"] = kind
+    values["resolver"] = resolver or resolver_of(flags.get("resolver") or "manual", flags.get("set") or [], answers)
+    return values
+
+
+def withdrawal_fields(root: str, flags: Flags, answers: Answers) -> dict[str, Any]:
+    """Who withdraws (asked first) and why."""
+    asks = [author_ask(root), Ask("reason", "Reason (for readers of the record): ", _reader(Withdrawal, "reason"))]
+    values, _ = read_flags(flags, asks)
+    require(values, asks, answers)
+    ask_missing(values, asks, answers)
+    return values
