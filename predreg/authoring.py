@@ -41,6 +41,8 @@ class Ask:
     label: str
     parse: Parse
     required: bool = True
+    rule: Callable[[Any], str | None] | None = None
+    """A rule across records, applied to answers so they are asked again; flags meet it in the check."""
 
 
 def flag_name(field: str) -> str:
@@ -79,7 +81,7 @@ def author_ask(root: str) -> Ask:
         message, hint = unknown_author(author, known)
         return f"author: {message}; {hint}, or give a listed handle"
 
-    return Ask("author", "Author (your handle): ", _then(_reader(Prediction, "author"), listed))
+    return Ask("author", "Author (your handle): ", _reader(Prediction, "author"), rule=listed)
 
 
 def resolve_by_ask(cls: type, today: dt.date) -> Ask:
@@ -89,7 +91,7 @@ def resolve_by_ask(cls: type, today: dt.date) -> Ask:
         message, hint = closes_too_soon(day, today)
         return f"resolve_by: {message}; {hint}"
 
-    return Ask("resolve_by", "Resolve by (YYYY-MM-DD): ", _then(_reader(cls, "resolve_by"), after_today))
+    return Ask("resolve_by", "Resolve by (YYYY-MM-DD): ", _reader(cls, "resolve_by"), rule=after_today)
 
 
 def _split_events(given: Given) -> Parsed:
@@ -162,7 +164,8 @@ def require(values: dict[str, Any], asks: list[Ask], answers: Answers) -> None:
 def ask_missing(values: dict[str, Any], asks: list[Ask], answers: Answers) -> None:
     for ask in asks:
         if ask.required and ask.field not in values:
-            values[ask.field] = answers.ask(ask.label, ask.field, ask.parse)
+            parse = ask.parse if ask.rule is None else _then(ask.parse, ask.rule)
+            values[ask.field] = answers.ask(ask.label, ask.field, parse)
 
 
 # --- resolvers ----------------------------------------------------------------------
