@@ -29,6 +29,7 @@ from .schema import json_schema
 
 if TYPE_CHECKING:
     from .answers import Answers
+    from .fetch import Session
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -310,14 +311,21 @@ def _scaffold(args: argparse.Namespace) -> int:
             keep = getattr(args, "keep", None)
             path, text, problems = scaffold.new_prediction(args.registry, fields, today=today, hidden=hidden, keep=keep)
     except scaffold.ScaffoldError as error:
-        for line in str(error).splitlines():
-            print(f"predreg: {line}", file=sys.stderr)
-        return EXIT_USAGE
+        return _refused(error)
     except Cancelled as cancelled:
         print(cancelled, file=sys.stderr)
         return cancelled.code
     for note in notes:
         print(note)
+    if args.command == "commit" and not problems:
+        notes = ["the forecast and its salt are kept outside the registry; `predreg reveal` publishes them later"]
+    else:
+        notes = []
+    return _written(path, text, problems, notes)
+
+
+def _written(path: Path, text: str, problems: list[Problem], after: Sequence[str] = ()) -> int:
+    """The end of writing a record: what was written (and ``after`` it), or its problems and that nothing was."""
     if problems:
         print(text, end="", file=sys.stderr)
         for problem in problems:
@@ -325,9 +333,16 @@ def _scaffold(args: argparse.Namespace) -> int:
         print(f"predreg: nothing written: fix these and run again ({path} would have them)", file=sys.stderr)
         return EXIT_PROBLEMS
     print(f"wrote {path}")
-    if args.command == "commit":
-        print("the forecast and its salt are kept outside the registry; `predreg reveal` publishes them later")
+    for line in after:
+        print(line)
     return EXIT_OK
+
+
+def _refused(error: Exception) -> int:
+    """A usage error (a bad or missing flag, a file that exists already), one line per problem."""
+    for line in str(error).splitlines():
+        print(f"predreg: {line}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def _new_fields(args: argparse.Namespace, answers: Answers, today: dt.date) -> tuple[dict[str, Any], list[str]]:
@@ -398,7 +413,6 @@ def _check_pull_request(args: argparse.Namespace) -> int:
 
 def _resolve(args: argparse.Namespace) -> int:
     from . import resolve
-    from .fetch import Limits, Session
     from .files import Busy
     from .progress import Progress
 
@@ -408,18 +422,14 @@ def _resolve(args: argparse.Namespace) -> int:
                 f"predreg: --allow-loopback {origin}: give a loopback HOST:PORT, e.g. 127.0.0.1:8000", file=sys.stderr
             )
             return EXIT_USAGE
+    if args.manual or any(getattr(args, flag) for flag in MANUAL_ONLY):
+        return _resolve_manual(args)
     progress = Progress(sys.stderr)
     try:
         if args.offline:
             run = resolve.audit_registry(args.registry, progress=progress.step, index=not args.no_index)
         else:
-            limits = Limits(deadline=args.deadline, read_timeout=min(30.0, args.deadline))
-            session = Session(
-                allow_loopback=[o.replace("localhost:", "127.0.0.1:") for o in args.allow_loopback],
-                limits=limits,
-                cache=Path(args.registry) / ".predreg" / "http",
-                clock=(lambda: args.now) if args.now else None,
-            )
+            session = _session(args)
             try:
                 run = resolve.resolve_registry(
                     args.registry,
@@ -450,6 +460,63 @@ def _resolve(args: argparse.Namespace) -> int:
     # in a log (not a terminal) the progress lines already named each question
     print(summary if args.format == "json" else reports.resolve_text(run, details=progress.terminal))
     return EXIT_PROBLEMS if run.failed else EXIT_OK
+
+
+def _session(args: argparse.Namespace) -> Session:
+    """The safe session `predreg resolve` fetches through, as its flags set it."""
+    from .fetch import Limits, Session
+
+    return Session(
+        allow_loopback=[o.replace("localhost:", "127.0.0.1:") for o in args.allow_loopback],
+        limits=Limits(deadline=args.deadline, read_timeout=min(30.0, args.deadline)),
+        cache=Path(args.registry) / ".predreg" / "http",
+        clock=(lambda: args.now) if args.now else None,
+    )
+
+
+MANUAL_ONLY = ("outcome", "evidence", "excerpt", "by", "note")
+"""`predreg resolve` flags that belong to --manual."""
+
+
+def _resolve_manual(args: argparse.Namespace) -> int:
+    from . import manual
+    from .answers import Answers, Cancelled
+    from .files import Busy
+    from .scaffold import ScaffoldError, default_author
+
+    if not args.manual or args.offline or args.dry_run:
+        given = ", ".join("--" + flag for flag in MANUAL_ONLY if getattr(args, flag))
+        wrong = (
+            f"{given} go with --manual QUESTION"
+            if not args.manual
+            else "--manual writes: not with --offline or --dry-run"
+        )
+        print(f"predreg: {wrong}", file=sys.stderr)
+        return EXIT_USAGE
+    now = args.now or dt.datetime.now(dt.UTC)
+    flags = {"resolved_by": args.by or default_author(), "outcome": args.outcome, "evidence": args.evidence}
+    session = _session(args)
+    try:
+        question, values = manual.manual_fields(
+            args.registry, args.manual, flags, Answers(sys.stdin.isatty()), session=session, now=now
+        )
+        path, text, problems = manual.resolve_manually(
+            args.registry, question, values, now=now, note=args.note, excerpt=args.excerpt
+        )
+    except ScaffoldError as error:
+        return _refused(error)
+    except manual.Unresolvable as error:
+        print(f"predreg: {error}; nothing written", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except Cancelled as cancelled:
+        print(cancelled, file=sys.stderr)
+        return cancelled.code
+    except Busy as busy:
+        print(f"predreg: {busy}; try again when it has finished", file=sys.stderr)
+        return EXIT_BUSY
+    finally:
+        session.close()
+    return _written(path, text, problems, [f"kept evidence/{evidence.sha256}" for evidence in values["evidence"]])
 
 
 def _score(args: argparse.Namespace, registry: Registry) -> int:
