@@ -168,28 +168,27 @@ class Answers:
 
     def ask(self, label: str, field: str, parse: Parse, default: str | None = None) -> Any:
         """Ask until the answer reads; an empty answer takes ``default``, or is asked again."""
-        while True:
-            text = self._line(label).strip()
-            if not text and default is not None:
-                text = default
-            if not text:
-                self.say(f"{field}: is empty; type an answer (Ctrl-C leaves, writing nothing)")
-                continue
-            try:
-                value, notes = parse(text)
-            except BadAnswer as bad:
-                self.say(str(bad))
-                continue
-            for note in notes:
-                self.say(note)
-            return value
+        try:
+            while True:
+                text = self._line(label).strip() or (default or "")
+                if not text:
+                    self.say(f"{field}: is empty; type an answer (Ctrl-C leaves, writing nothing)")
+                    continue
+                try:
+                    value, notes = parse(text)
+                except BadAnswer as bad:
+                    self.say(str(bad))
+                    continue
+                for note in notes:
+                    self.say(note)
+                return value
+        except KeyboardInterrupt:  # at the prompt, or while an answer is read (a fetch)
+            self._end_prompt_line()
+            raise Cancelled(CTRL_C, "predreg: cancelled (Ctrl-C); nothing written") from None
 
     def _line(self, label: str) -> str:
         try:
             return self.prompt(label)
-        except KeyboardInterrupt:
-            self._end_prompt_line()
-            raise Cancelled(CTRL_C, "predreg: cancelled (Ctrl-C); nothing written") from None
         except EOFError:
             self._end_prompt_line()
             raise Cancelled(1, "predreg: no answer (end of input); nothing written") from None

@@ -29,8 +29,14 @@ from .scaffold import ScaffoldError, find_question, latest_forecast
 Flags = Mapping[str, Any]
 """Flag values by field name (``resolve_by``, not ``--resolve-by``); None or [] when not given."""
 
-FORECAST_FIELD = {"binary": "probability", "categorical": "probabilities", "ordering": "probabilities"}
-FORECAST_FIELD["numeric"] = "quantiles"
+FORECAST_FIELD = {
+    "binary": "probability",
+    "categorical": "probabilities",
+    "ordering": "probabilities",
+    "numeric": "quantiles",
+}
+STATING = ("claim", "criteria", "resolve_by", "kind", "unit", "events", "resolver", "set")
+"""The flags that state a question, which a forecast on --question takes from that question instead."""
 
 
 @attrs.frozen
@@ -257,29 +263,28 @@ def _setting_reader(field_type: Any, key: str) -> Parse:
 # --- records ------------------------------------------------------------------------
 
 
-PREDICTION_EXTRAS = ("id", "given", "supersedes", "rationale", "tags", "evidence", "source")
+PREDICTION_EXTRAS = ("id", "question", "given", "supersedes", "rationale", "tags", "evidence", "source")
 
 
 def prediction_fields(root: str, flags: Flags, answers: Answers, *, today: dt.date) -> tuple[dict[str, Any], list[str]]:
-    """A new prediction's fields (model order; ``id`` only if given), and notes on how they were read."""
+    """A new prediction's fields (``id`` only if given), and notes on how they were read."""
     qid = flags.get("question")
     kind = flags.get("kind") or "binary"
+    if qid and (stating := [flag_name(name) for name in STATING if flags.get(name)]):
+        raise ScaffoldError(f"{', '.join(stating)} state a question: a forecast on --question {qid} takes that one's")
     question = find_question(root, qid) if qid else None
     stated = [] if qid else question_asks(Prediction, kind, today)
+    if not qid:  # read even where the kind does not use them, so that the check can say so
+        stated += [ask for ask in optional_asks(Prediction, ("unit", "events")) if ask.field not in _fields(stated)]
     forecast = forecast_asks(question.kind if question else None if qid else kind, question)
-    extras = optional_asks(Prediction, ("question", *PREDICTION_EXTRAS))
     first = [author_ask(root), *stated]
-    values, notes = read_flags(flags, [*first, *forecast, *extras])
-    resolver = None
-    if not qid:
-        values["kind"] = kind
-        resolver = _check_resolver_flags(flags, answers)
+    values, notes = read_flags(flags, [*first, *forecast, *optional_asks(Prediction, PREDICTION_EXTRAS)])
+    resolver = None if qid else _check_resolver_flags(flags, answers)
     require(values, [*first, *forecast], answers)
     ask_missing(values, first, answers)  # the author first: the rest may depend on who forecasts
     if not qid:
+        values["kind"] = kind
         values["resolver"] = resolver or resolver_of(flags.get("resolver") or "manual", flags.get("set") or [], answers)
-    elif flags.get("resolver") or flags.get("set"):
-        raise ScaffoldError("--resolver and --set state a question: a forecast on --question uses that question's")
     ask_missing(values, forecast, answers)
     if qid and "supersedes" not in values:
         earlier = latest_forecast(root, values["author"], qid)
@@ -287,6 +292,10 @@ def prediction_fields(root: str, flags: Flags, answers: Answers, *, today: dt.da
             values["supersedes"] = earlier
             notes.append(f"supersedes {earlier}, your latest forecast on {qid} (give --supersedes to choose another)")
     return values, notes
+
+
+def _fields(asks: list[Ask]) -> set[str]:
+    return {ask.field for ask in asks}
 
 
 def _check_resolver_flags(flags: Flags, answers: Answers) -> Resolver | None:
@@ -304,19 +313,17 @@ def _check_resolver_flags(flags: Flags, answers: Answers) -> Resolver | None:
 QUESTION_EXTRAS = ("id", "tags", "evidence", "source")
 
 
-def question_fields(root: str, flags: Flags, answers: Answers, *, today: dt.date) -> dict[str, Any]:
-    """A new shared question's fields (model order; ``id`` only if given)."""
+def question_fields(root: str, flags: Flags, answers: Answers, *, today: dt.date) -> tuple[dict[str, Any], list[str]]:
+    """A new shared question's fields (``id`` only if given), and notes on how they were read."""
     kind = flags.get("kind") or "binary"
     stated = question_asks(Question, kind, today)
     values, notes = read_flags(flags, [*stated, *optional_asks(Question, QUESTION_EXTRAS)])
-    for note in notes:
-        answers.say(note)
     resolver = _check_resolver_flags(flags, answers)
     require(values, stated, answers)
     ask_missing(values, stated, answers)
     values["kind"] = kind
     values["resolver"] = resolver or resolver_of(flags.get("resolver") or "manual", flags.get("set") or [], answers)
-    return values
+    return values, notes
 
 
 def withdrawal_fields(root: str, flags: Flags, answers: Answers) -> dict[str, Any]:

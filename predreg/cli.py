@@ -317,11 +317,8 @@ def _scaffold(args: argparse.Namespace) -> int:
         return cancelled.code
     for note in notes:
         print(note)
-    if args.command == "commit" and not problems:
-        notes = ["the forecast and its salt are kept outside the registry; `predreg reveal` publishes them later"]
-    else:
-        notes = []
-    return _written(path, text, problems, notes)
+    kept = ["the forecast and its salt are kept outside the registry; `predreg reveal` publishes them later"]
+    return _written(path, text, problems, kept if args.command == "commit" else ())
 
 
 def _written(path: Path, text: str, problems: list[Problem], after: Sequence[str] = ()) -> int:
@@ -358,7 +355,9 @@ def _new_question(args: argparse.Namespace, answers: Answers, today: dt.date) ->
     from .authoring import question_fields
     from .scaffold import new_question
 
-    fields = question_fields(args.registry, {**vars(args), "events": args.event}, answers, today=today)
+    fields, notes = question_fields(args.registry, {**vars(args), "events": args.event}, answers, today=today)
+    for note in notes:
+        print(note)
     return new_question(args.registry, fields, today=today)
 
 
