@@ -243,7 +243,7 @@ def resolver_of(name: str, sets: list[str], answers: Answers) -> Resolver:
         declared = specs(plugins.catalogue()[name].settings)
         for key in askable:
             given[key] = answers.ask(
-                f"resolver.{key}: ", f"resolver.{key}", _setting_reader(declared[key][1].type, key)
+                f"Resolver {name}, setting {key}: ", f"resolver.{key}", _setting_reader(declared[key][1].type, key)
             )
 
 
