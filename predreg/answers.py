@@ -166,11 +166,11 @@ class Answers:
         self.prompt = prompt
         self.say = say
 
-    def ask(self, label: str, field: str, parse: Parse, default: str | None = None) -> Any:
-        """Ask until the answer reads; an empty answer takes ``default``, or is asked again."""
+    def ask(self, label: str, field: str, parse: Parse) -> Any:
+        """Ask until the answer reads; an empty answer is asked again."""
         try:
             while True:
-                text = self._line(label).strip() or (default or "")
+                text = self._line(label).strip()
                 if not text:
                     self.say(f"{field}: is empty; type an answer (Ctrl-C leaves, writing nothing)")
                     continue

@@ -92,6 +92,56 @@ def _question_flags(command: argparse.ArgumentParser) -> None:
     command.add_argument("--source", help="where it was first stated")
 
 
+def _authoring_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`new`, `commit`, `question new` and `withdraw`: the commands that write a record from flags and prompts."""
+    for name, hidden in (("new", False), ("commit", True)):
+        helptext = (
+            "write a new prediction, dated today, and check it"
+            if not hidden
+            else "write a hidden prediction (a salted hash of the forecast); the salt stays on this machine"
+        )
+        new = commands.add_parser(name, help=helptext)
+        new.add_argument("registry", nargs="?", default="registry")
+        new.add_argument("--author", help="your author handle (default: $PREDREG_AUTHOR or git config predreg.author)")
+        new.add_argument("--id", help="the prediction's id (default: <question>-<author>, or made from the claim)")
+        new.add_argument("--question", help="forecast a shared question (questions/<id>.yaml) instead of stating one")
+        _question_flags(new)
+        new.add_argument("--probability", help="binary: the probability of yes (70%% is read as 0.7)")
+        new.add_argument("--probabilities", help="categorical and ordering: a=0.3,b=0.7")
+        if not hidden:
+            new.add_argument("--quantiles", help="numeric: 0.05=1.1,0.5=1.6,0.95=3")
+        new.add_argument("--given", metavar="QUESTION", help="conditional: a binary question assumed to resolve yes")
+        new.add_argument(
+            "--supersedes",
+            metavar="ID",
+            help="your earlier prediction this revises (default with --question: your latest on that question)",
+        )
+        new.add_argument("--rationale")
+        new.add_argument("--today", type=_date, help=argparse.SUPPRESS)
+        if hidden:
+            new.add_argument(
+                "--keep", type=Path, help="where the salt is kept (default: $PREDREG_KEEP or ~/.local/share)"
+            )
+
+    question = commands.add_parser("question", help="shared questions: `predreg question new`")
+    question_commands = question.add_subparsers(dest="action", required=True, metavar="ACTION")
+    question_new = question_commands.add_parser(
+        "new", help="write a shared question, questions/<id>.yaml, and check it"
+    )
+    question_new.add_argument("registry", nargs="?", default="registry")
+    question_new.add_argument("--id", help="the question's id (default: made from the claim, unique)")
+    _question_flags(question_new)
+    question_new.add_argument("--outcomes", help="categorical: the outcome names, a,b,c")
+    question_new.add_argument("--today", type=_date, help=argparse.SUPPRESS)
+
+    withdraw = commands.add_parser("withdraw", help="withdraw one of your predictions (it is still scored)")
+    withdraw.add_argument("id", help="the prediction's id")
+    withdraw.add_argument("registry", nargs="?", default="registry")
+    withdraw.add_argument("--author", help="your author handle (default: $PREDREG_AUTHOR or git config predreg.author)")
+    withdraw.add_argument("--reason", help="why, for readers of the record")
+    withdraw.add_argument("--today", type=_date, help=argparse.SUPPRESS)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="predreg", description="A git-native registry of dated, scored predictions.")
     parser.add_argument("--version", action="version", version=f"predreg {__version__}")
@@ -180,52 +230,7 @@ def _parser() -> argparse.ArgumentParser:
         help="also fetch from this loopback origin (a local test server); everything private stays refused",
     )
 
-    for name, hidden in (("new", False), ("commit", True)):
-        helptext = (
-            "write a new prediction, dated today, and check it"
-            if not hidden
-            else "write a hidden prediction (a salted hash of the forecast); the salt stays on this machine"
-        )
-        new = commands.add_parser(name, help=helptext)
-        new.add_argument("registry", nargs="?", default="registry")
-        new.add_argument("--author", help="your author handle (default: $PREDREG_AUTHOR or git config predreg.author)")
-        new.add_argument("--id", help="the prediction's id (default: <question>-<author>, or made from the claim)")
-        new.add_argument("--question", help="forecast a shared question (questions/<id>.yaml) instead of stating one")
-        _question_flags(new)
-        new.add_argument("--probability", help="binary: the probability of yes (70%% is read as 0.7)")
-        new.add_argument("--probabilities", help="categorical and ordering: a=0.3,b=0.7")
-        if not hidden:
-            new.add_argument("--quantiles", help="numeric: 0.05=1.1,0.5=1.6,0.95=3")
-        new.add_argument("--given", metavar="QUESTION", help="conditional: a binary question assumed to resolve yes")
-        new.add_argument(
-            "--supersedes",
-            metavar="ID",
-            help="your earlier prediction this revises (default with --question: your latest on that question)",
-        )
-        new.add_argument("--rationale")
-        new.add_argument("--today", type=_date, help=argparse.SUPPRESS)
-        if hidden:
-            new.add_argument(
-                "--keep", type=Path, help="where the salt is kept (default: $PREDREG_KEEP or ~/.local/share)"
-            )
-
-    question = commands.add_parser("question", help="shared questions: `predreg question new`")
-    question_commands = question.add_subparsers(dest="action", required=True, metavar="ACTION")
-    question_new = question_commands.add_parser(
-        "new", help="write a shared question, questions/<id>.yaml, and check it"
-    )
-    question_new.add_argument("registry", nargs="?", default="registry")
-    question_new.add_argument("--id", help="the question's id (default: made from the claim, unique)")
-    _question_flags(question_new)
-    question_new.add_argument("--outcomes", help="categorical: the outcome names, a,b,c")
-    question_new.add_argument("--today", type=_date, help=argparse.SUPPRESS)
-
-    withdraw = commands.add_parser("withdraw", help="withdraw one of your predictions (it is still scored)")
-    withdraw.add_argument("id", help="the prediction's id")
-    withdraw.add_argument("registry", nargs="?", default="registry")
-    withdraw.add_argument("--author", help="your author handle (default: $PREDREG_AUTHOR or git config predreg.author)")
-    withdraw.add_argument("--reason", help="why, for readers of the record")
-    withdraw.add_argument("--today", type=_date, help=argparse.SUPPRESS)
+    _authoring_commands(commands)
 
     reveal_ = commands.add_parser("reveal", help="reveal a hidden prediction from the salt `predreg commit` kept")
     reveal_.add_argument("id", help="the prediction's id")

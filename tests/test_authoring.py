@@ -476,3 +476,17 @@ def test_manual_flags_go_with_manual(minimal_registry: Path, capsys: pytest.Capt
     assert "--outcome go with --manual QUESTION" in capsys.readouterr().err
     assert manual("--manual", "no-such-question", "--outcome", "yes", "--evidence", "x", "--by", B) == 1
     assert "no question `no-such-question` exists" in capsys.readouterr().err
+
+
+def test_a_manual_resolution_waits_for_no_running_resolve(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from predreg.files import locked
+
+    report = tmp_path / "report.txt"
+    report.write_text(PAGE, encoding="utf-8")
+    with locked(minimal_registry / ".predreg" / "resolve.lock"):  # as a running `predreg resolve` holds it
+        code = manual("--manual", "shared-question", "--outcome", "yes", "--evidence", str(report), "--by", B)
+    assert code == 3
+    assert "try again when it has finished" in capsys.readouterr().err
+    assert not (minimal_registry / "resolutions").exists()
