@@ -153,13 +153,20 @@ def _stderr(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
+def _prompt(label: str) -> str:
+    """Read a line after ``label``, written to standard error so that standard output stays the command's."""
+    sys.stderr.write(label)
+    sys.stderr.flush()
+    return input()
+
+
 class Answers:
     """Where missing values come from: a terminal (``interactive``), or nowhere (then they are only named)."""
 
     def __init__(
         self,
         interactive: bool,
-        prompt: Callable[[str], str] = input,
+        prompt: Callable[[str], str] = _prompt,
         say: Callable[[str], None] = _stderr,
     ) -> None:
         self.interactive = interactive
@@ -196,5 +203,5 @@ class Answers:
     @staticmethod
     def _end_prompt_line() -> None:
         # the cursor is still after the prompt: end that line, so the message stands on its own
-        sys.stdout.write("\n")
-        sys.stdout.flush()
+        sys.stderr.write("\n")
+        sys.stderr.flush()

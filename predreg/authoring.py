@@ -286,6 +286,8 @@ def prediction_fields(root: str, flags: Flags, answers: Answers, *, today: dt.da
         values["kind"] = kind
         values["resolver"] = resolver or resolver_of(flags.get("resolver") or "manual", flags.get("set") or [], answers)
     ask_missing(values, forecast, answers)
+    if question is not None:  # as the question spells its id (ids match ignoring case and Unicode form)
+        values["question"] = qid = question.id
     if qid and "supersedes" not in values:
         earlier = latest_forecast(root, values["author"], qid)
         if earlier is not None:

@@ -320,6 +320,8 @@ def _scaffold(args: argparse.Namespace) -> int:
     except Cancelled as cancelled:
         print(cancelled, file=sys.stderr)
         return cancelled.code
+    except KeyboardInterrupt:  # while checking or writing: the write is whole or absent
+        return _interrupted()
     for note in notes:
         print(note)
     kept = ["the forecast and its salt are kept outside the registry; `predreg reveal` publishes them later"]
@@ -338,6 +340,13 @@ def _written(path: Path, text: str, problems: list[Problem], after: Sequence[str
     for line in after:
         print(line)
     return EXIT_OK
+
+
+def _interrupted() -> int:
+    from .answers import CTRL_C
+
+    print("\npredreg: cancelled (Ctrl-C); no record written", file=sys.stderr)
+    return CTRL_C
 
 
 def _refused(error: Exception) -> int:
@@ -368,8 +377,9 @@ def _new_question(args: argparse.Namespace, answers: Answers, today: dt.date) ->
 
 def _withdraw(args: argparse.Namespace, answers: Answers, today: dt.date) -> tuple[Path, str, list[Problem]]:
     from .authoring import withdrawal_fields
-    from .scaffold import default_author, withdraw
+    from .scaffold import default_author, withdraw, withdrawable
 
+    withdrawable(args.registry, args.id)  # before anyone types a reason
     flags = {"author": args.author or default_author(), "reason": args.reason}
     fields = withdrawal_fields(args.registry, flags, answers)
     return withdraw(args.registry, args.id, author=fields["author"], reason=fields["reason"], today=today)
@@ -515,6 +525,8 @@ def _resolve_manual(args: argparse.Namespace) -> int:
     except Cancelled as cancelled:
         print(cancelled, file=sys.stderr)
         return cancelled.code
+    except KeyboardInterrupt:  # while fetching evidence or writing: the writes are whole or absent
+        return _interrupted()
     except Busy as busy:
         print(f"predreg: {busy}; try again when it has finished", file=sys.stderr)
         return EXIT_BUSY

@@ -132,6 +132,7 @@ def manual_fields(
     question = find_question(root, qid)
     if question is None:
         raise Unresolvable(f"no question `{qid}` exists; give the id of a question or of a prediction that states one")
+    _unresolved(root, question)  # before anyone is asked anything
     by = Ask("resolved_by", "Resolved by (your handle): ", lambda given: read(_handle(), "resolved_by", given))
     asks = [by, outcome_ask(question)]
     values, _ = read_flags(flags, asks)
@@ -149,17 +150,23 @@ def _handle() -> Any:
     return specs(Resolution)["resolved_by"][1].type
 
 
-def resolve_manually(
-    root: str, question: Question, values: dict[str, Any], *, now: dt.datetime, note: str | None, excerpt: str | None
-) -> tuple[Path, str, list[Problem]]:
-    """Write ``resolutions/<question>.yaml`` and its evidence bodies; nothing if the record has problems."""
-    relative = f"resolutions/{question.id}.yaml"
-    target = Path(root) / relative
+def _unresolved(root: str, question: Question) -> Path:
+    """Where the question's resolution is to go; refused if it is resolved already (corrections are other files)."""
+    target = Path(root) / "resolutions" / f"{question.id}.yaml"
     if target.exists():
         raise ScaffoldError(
             f"{target} exists already: `{question.id}` is resolved; a correction is a new file"
             f" resolutions/{question.id}.2.yaml with `corrects: {question.id}`"
         )
+    return target
+
+
+def resolve_manually(
+    root: str, question: Question, values: dict[str, Any], *, now: dt.datetime, note: str | None, excerpt: str | None
+) -> tuple[Path, str, list[Problem]]:
+    """Write ``resolutions/<question>.yaml`` and its evidence bodies; nothing if the record has problems."""
+    relative = f"resolutions/{question.id}.yaml"
+    target = _unresolved(root, question)
     evidence: list[Evidence] = values["evidence"]
     record = Resolution(
         question=question.id,

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from . import commitment
+from .answers import BadAnswer, read
 from .checks import normalised
 from .emit import record
-from .fields import specs
+from .fields import Identifier, specs
 from .files import create_atomic
 from .load import discover, load_file, load_text
 from .model import Link, Prediction, Question, Resolver
@@ -185,14 +186,32 @@ def new_question(root: str, fields: dict[str, Any], *, today: dt.date) -> tuple[
     return _create(root, relative, "question", text, today, f"choose another --id than {qid}")
 
 
-def withdraw(root: str, pid: str, *, author: str, reason: str, today: dt.date) -> tuple[Path, str, list[Problem]]:
-    """Write ``withdrawals/<id>.yaml`` for ``author``'s prediction ``pid``; nothing if it has problems."""
+def withdrawable(root: str, pid: str) -> tuple[str, Prediction | None]:
+    """The prediction ``pid`` names: its id as registered, and its record (None if there is none).
+
+    Refuses an id that could not name a file, and a prediction withdrawn already, before
+    anyone is asked why.
+    """
+    try:
+        read(Identifier(), "prediction", pid)
+    except BadAnswer as error:
+        raise ScaffoldError(str(error)) from None
     found = [p for p in Stems(listing(root)).of(pid) if p.startswith("predictions/")]
     prediction = load_file(os.path.join(root, found[0]), "prediction").record if found else None
-    pid = prediction.id if isinstance(prediction, Prediction) else pid
+    if isinstance(prediction, Prediction):
+        pid = prediction.id
+    target = Path(root) / "withdrawals" / f"{pid}.yaml"
+    if target.exists():
+        raise ScaffoldError(f"{target} exists already; {pid} is withdrawn already")
+    return pid, prediction if isinstance(prediction, Prediction) else None
+
+
+def withdraw(root: str, pid: str, *, author: str, reason: str, today: dt.date) -> tuple[Path, str, list[Problem]]:
+    """Write ``withdrawals/<id>.yaml`` for ``author``'s prediction ``pid``; nothing if it has problems."""
+    pid, prediction = withdrawable(root, pid)
     relative = f"withdrawals/{pid}.yaml"
     text = record({"prediction": pid, "withdrawn": today, "reason": reason})
-    if isinstance(prediction, Prediction) and prediction.author != author:
+    if prediction is not None and prediction.author != author:
         message = f"`{pid}` is by {prediction.author}, not {author}"
         hint = f"only its author withdraws a prediction (--author {prediction.author}, if that is you)"
         return Path(root) / relative, text, [Problem(os.path.join(root, relative), 1, 1, "prediction", message, hint)]

@@ -490,3 +490,29 @@ def test_a_manual_resolution_waits_for_no_running_resolve(
     assert code == 3
     assert "try again when it has finished" in capsys.readouterr().err
     assert not (minimal_registry / "resolutions").exists()
+
+
+def test_a_question_is_named_as_it_spells_its_id(minimal_registry: Path) -> None:
+    assert new("--question", "Shared-Question", "--probability", "0.4", author=B) == 0
+    written = text(minimal_registry, "predictions/forecaster-b/shared-question-forecaster-b.yaml")
+    assert "question: shared-question\n" in written
+    assert problems() == []
+
+
+def test_a_second_withdrawal_is_refused_before_anything_is_asked(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert withdraw("on-shared", "registry", "--author", A, "--reason", "first") == 0
+    assert withdraw("on-shared", "registry") == 2  # no author, no reason: the refusal comes first
+    err = capsys.readouterr().err
+    assert "is withdrawn already" in err and "missing" not in err
+
+
+def test_an_id_that_could_not_name_a_file_is_refused(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert withdraw("../authors", "registry", "--author", A, "--reason", "x") == 2
+    assert "`../authors` is not a valid id" in capsys.readouterr().err
+    assert inline("--probability", "0.3", "--id", "../../escape") == 2
+    assert "--id '../../escape': id: `../../escape` is not a valid id" in capsys.readouterr().err
+    assert not (minimal_registry.parent / "escape.yaml").exists()
