@@ -21,7 +21,7 @@ from .checks import closes_too_soon, unknown_author
 from .fields import Config, specs
 from .load import AUTHORS_FILE, load_file
 from .model import Prediction, Question, Resolver, Withdrawal
-from .problems import Problems
+from .problems import Problem, Problems
 from .safeyaml import Mapping as MappingNode
 from .safeyaml import Node
 from .scaffold import ScaffoldError, find_question, latest_forecast
@@ -49,6 +49,38 @@ class Ask:
     required: bool = True
     rule: Callable[[Any], str | None] | None = None
     """A rule across records, applied to answers so they are asked again; flags meet it in the check."""
+
+
+@attrs.define
+class Draft:
+    """A record's fields as read so far, its notes, and the prompts that can supply a field again."""
+
+    values: dict[str, Any]
+    notes: list[str]
+    asks: dict[str, Ask]
+
+    def mend(self, problems: list[Problem], answers: Answers) -> bool:
+        """On a terminal, ask again for each field the check refused, after its words; False if that cannot help.
+
+        So an answer that reads but breaks a rule across records (probabilities that do not
+        sum to 1, a condition that is not binary) costs that answer, not all the others.
+        """
+        named = [problem.field.split(".")[0].split("[")[0] for problem in problems]
+        if not answers.interactive or not named or any(field not in self.asks for field in named):
+            return False
+        answers.say(describe(problems))
+        for field in dict.fromkeys(named):
+            ask = self.asks[field]
+            self.values[field] = answers.ask(ask.label, field, _with_rule(ask))
+        return True
+
+
+def _with_rule(ask: Ask) -> Parse:
+    return ask.parse if ask.rule is None else _then(ask.parse, ask.rule)
+
+
+def _draft(values: dict[str, Any], notes: list[str], asks: list[Ask]) -> Draft:
+    return Draft(values, notes, {ask.field: ask for ask in asks if ask.label})
 
 
 def flag_name(field: str) -> str:
@@ -170,8 +202,7 @@ def require(values: dict[str, Any], asks: list[Ask], answers: Answers) -> None:
 def ask_missing(values: dict[str, Any], asks: list[Ask], answers: Answers) -> None:
     for ask in asks:
         if ask.required and ask.field not in values:
-            parse = ask.parse if ask.rule is None else _then(ask.parse, ask.rule)
-            values[ask.field] = answers.ask(ask.label, ask.field, parse)
+            values[ask.field] = answers.ask(ask.label, ask.field, _with_rule(ask))
 
 
 # --- resolvers ----------------------------------------------------------------------
@@ -266,8 +297,8 @@ def _setting_reader(field_type: Any, key: str) -> Parse:
 PREDICTION_EXTRAS = ("id", "question", "given", "supersedes", "rationale", "tags", "evidence", "source")
 
 
-def prediction_fields(root: str, flags: Flags, answers: Answers, *, today: dt.date) -> tuple[dict[str, Any], list[str]]:
-    """A new prediction's fields (``id`` only if given), and notes on how they were read."""
+def prediction_fields(root: str, flags: Flags, answers: Answers, *, today: dt.date) -> Draft:
+    """A new prediction's fields (``id`` only if given), with notes on how they were read."""
     qid = flags.get("question")
     kind = flags.get("kind") or "binary"
     if qid and (stating := [flag_name(name) for name in STATING if flags.get(name)]):
@@ -293,7 +324,7 @@ def prediction_fields(root: str, flags: Flags, answers: Answers, *, today: dt.da
         if earlier is not None:
             values["supersedes"] = earlier
             notes.append(f"supersedes {earlier}, your latest forecast on {qid} (give --supersedes to choose another)")
-    return values, notes
+    return _draft(values, notes, [*first, *forecast])
 
 
 def _fields(asks: list[Ask]) -> set[str]:
@@ -315,8 +346,8 @@ def _check_resolver_flags(flags: Flags, answers: Answers) -> Resolver | None:
 QUESTION_EXTRAS = ("id", "tags", "evidence", "source")
 
 
-def question_fields(root: str, flags: Flags, answers: Answers, *, today: dt.date) -> tuple[dict[str, Any], list[str]]:
-    """A new shared question's fields (``id`` only if given), and notes on how they were read."""
+def question_fields(root: str, flags: Flags, answers: Answers, *, today: dt.date) -> Draft:
+    """A new shared question's fields (``id`` only if given), with notes on how they were read."""
     kind = flags.get("kind") or "binary"
     stated = question_asks(Question, kind, today)
     values, notes = read_flags(flags, [*stated, *optional_asks(Question, QUESTION_EXTRAS)])
@@ -325,7 +356,7 @@ def question_fields(root: str, flags: Flags, answers: Answers, *, today: dt.date
     ask_missing(values, stated, answers)
     values["kind"] = kind
     values["resolver"] = resolver or resolver_of(flags.get("resolver") or "manual", flags.get("set") or [], answers)
-    return values, notes
+    return _draft(values, notes, stated)
 
 
 def withdrawal_fields(root: str, flags: Flags, answers: Answers) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -302,19 +302,13 @@ def _scaffold(args: argparse.Namespace) -> int:
 
     today = args.today or dt.datetime.now(dt.UTC).date()
     answers = Answers(sys.stdin.isatty())
-    notes: list[str] = []
     try:
         if args.command == "reveal":
             path, text, problems = scaffold.reveal(args.registry, args.id, today=today, keep=args.keep)
-        elif args.command == "question":
-            path, text, problems = _new_question(args, answers, today)
         elif args.command == "withdraw":
             path, text, problems = _withdraw(args, answers, today)
         else:
-            fields, notes = _new_fields(args, answers, today)
-            hidden = args.command == "commit"
-            keep = getattr(args, "keep", None)
-            path, text, problems = scaffold.new_prediction(args.registry, fields, today=today, hidden=hidden, keep=keep)
+            path, text, problems = _drafted(args, answers, today)
     except scaffold.ScaffoldError as error:
         return _refused(error)
     except Cancelled as cancelled:
@@ -322,10 +316,32 @@ def _scaffold(args: argparse.Namespace) -> int:
         return cancelled.code
     except KeyboardInterrupt:  # while checking or writing: the write is whole or absent
         return _interrupted()
-    for note in notes:
-        print(note)
     kept = ["the forecast and its salt are kept outside the registry; `predreg reveal` publishes them later"]
     return _written(path, text, problems, kept if args.command == "commit" else ())
+
+
+def _drafted(args: argparse.Namespace, answers: Answers, today: dt.date) -> tuple[Path, str, list[Problem]]:
+    """A new prediction or question, written once it passes the check; on a terminal, refused fields are asked again."""
+    from . import authoring, scaffold
+
+    flags = {**vars(args), "events": args.event}
+    if args.command == "question":
+        draft = authoring.question_fields(args.registry, flags, answers, today=today)
+    else:
+        flags["author"] = args.author or scaffold.default_author()
+        draft = authoring.prediction_fields(args.registry, flags, answers, today=today)
+    for note in draft.notes:
+        print(note)
+    while True:
+        if args.command == "question":
+            path, text, problems = scaffold.new_question(args.registry, dict(draft.values), today=today)
+        else:
+            hidden, keep = args.command == "commit", getattr(args, "keep", None)
+            path, text, problems = scaffold.new_prediction(
+                args.registry, dict(draft.values), today=today, hidden=hidden, keep=keep
+            )
+        if not draft.mend(problems, answers):
+            return path, text, problems
 
 
 def _written(path: Path, text: str, problems: list[Problem], after: Sequence[str] = ()) -> int:
@@ -354,25 +370,6 @@ def _refused(error: Exception) -> int:
     for line in str(error).splitlines():
         print(f"predreg: {line}", file=sys.stderr)
     return EXIT_USAGE
-
-
-def _new_fields(args: argparse.Namespace, answers: Answers, today: dt.date) -> tuple[dict[str, Any], list[str]]:
-    """The new prediction's fields from the flags, asking on a terminal for what is missing; notes to print."""
-    from .authoring import prediction_fields
-    from .scaffold import default_author
-
-    flags = {**vars(args), "author": args.author or default_author(), "events": args.event}
-    return prediction_fields(args.registry, flags, answers, today=today)
-
-
-def _new_question(args: argparse.Namespace, answers: Answers, today: dt.date) -> tuple[Path, str, list[Problem]]:
-    from .authoring import question_fields
-    from .scaffold import new_question
-
-    fields, notes = question_fields(args.registry, {**vars(args), "events": args.event}, answers, today=today)
-    for note in notes:
-        print(note)
-    return new_question(args.registry, fields, today=today)
 
 
 def _withdraw(args: argparse.Namespace, answers: Answers, today: dt.date) -> tuple[Path, str, list[Problem]]:

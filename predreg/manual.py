@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from .answers import Answers, BadAnswer, Given, Parse, Parsed, read
+from .answers import Answers, BadAnswer, Given, Parse, Parsed, field_reader
 from .authoring import Ask, Flags, ask_missing, read_flags, require
 from .checks import outcome_problem
 from .fetch import MAX_BYTES, Session
@@ -110,9 +110,8 @@ def outcome_ask(question: Question) -> Ask:
         wrong = outcome_problem(question, outcome)
         return None if wrong is None else f"outcome: {wrong[0]}; {wrong[1]}"
 
-    reader = specs(Resolution)["outcome"][1].type
     label = f"Outcome ({allowed}, annulled or ambiguous): "
-    return Ask("outcome", label, lambda given: read(reader, "outcome", given), rule=fits)
+    return Ask("outcome", label, field_reader(specs(Resolution)["outcome"][1].type, "outcome"), rule=fits)
 
 
 def _evidence_reader(session: Session, now: dt.datetime) -> Parse:
@@ -133,21 +132,18 @@ def manual_fields(
     if question is None:
         raise Unresolvable(f"no question `{qid}` exists; give the id of a question or of a prediction that states one")
     _unresolved(root, question)  # before anyone is asked anything
-    by = Ask("resolved_by", "Resolved by (your handle): ", lambda given: read(_handle(), "resolved_by", given))
-    asks = [by, outcome_ask(question)]
+    handle = specs(Resolution)["resolved_by"][1].type
+    asks = [
+        Ask("resolved_by", "Resolved by (your handle): ", field_reader(handle, "resolved_by")),
+        outcome_ask(question),
+    ]
     values, _ = read_flags(flags, asks)
     evidence_ask = Ask("evidence", "Evidence (a URL or a file): ", _evidence_reader(session, now))
     require(values, [*asks, *([] if flags.get("evidence") else [evidence_ask])], answers)
-    ask_missing(values, asks, answers)
-    if flags.get("evidence"):  # from flags, evidence that cannot be had is a problem (exit 1), not a typo
+    if flags.get("evidence"):  # fetched before anything is asked, so that a dead link costs no typing
         values["evidence"] = [gather_evidence(source, session, now) for source in flags["evidence"]]
-    else:
-        ask_missing(values, [evidence_ask], answers)
+    ask_missing(values, [*asks, evidence_ask], answers)
     return question, values
-
-
-def _handle() -> Any:
-    return specs(Resolution)["resolved_by"][1].type
 
 
 def _unresolved(root: str, question: Question) -> Path:

@@ -265,3 +265,21 @@ def test_resolve_manual_asks_again_for_an_outcome_the_question_lacks(
     code, out = terminal.finish()
     assert code == 0, out
     assert "outcome: yes\n" in (minimal_registry / "resolutions" / "shared-question.yaml").read_text()
+
+
+def test_a_field_the_check_refuses_is_asked_again_not_all_of_them(spawn: Spawn, minimal_registry: Path) -> None:
+    (minimal_registry / "questions" / "which-lab.yaml").write_text(
+        "id: which-lab\nclaim: Which lab?\ncriteria: The first.\nresolve_by: 2028-01-01\n"
+        "resolver: {name: manual}\nkind: categorical\noutcomes: [lab-a, lab-b]\n"
+    )
+    terminal = spawn("new", "registry", "--question", "which-lab")
+    terminal.answer(AUTHOR, "forecaster-b")
+    label = "Probabilities (lab-a=..., lab-b=...; summing to 1): "
+    terminal.answer(label, "lab-a=50%,lab-b=0.4")
+    said = terminal.answer(label, "lab-a=0.6,lab-b=0.4")
+    assert "read 50% as 0.5" in said
+    assert "probabilities: sum to 0.9, not 1; adjust them so that they add up to exactly 1" in said
+    code, out = terminal.finish()
+    assert code == 0, out
+    written = (minimal_registry / "predictions" / "forecaster-b" / "which-lab-forecaster-b.yaml").read_text()
+    assert "probabilities: {lab-a: 0.6, lab-b: 0.4}\n" in written
