@@ -265,6 +265,7 @@ def test_question_new_writes_a_checked_shared_question(
         "--claim", "Which lab ships first?", "--criteria", "The first to ship.", "--resolve-by", "2028-06-30",
         "--kind", "categorical", "--outcomes", "lab-a,lab-b", "--tags", "labs", "--source", "a thread",
         "--resolver", "http", "--set", "url=https://example.org/news", "--set", "contains=ships",
+        "--evidence", "https://example.org/news Where it will be announced",
     )  # fmt: skip
     assert code == 0
     assert capsys.readouterr().out == "wrote registry/questions/which-lab-ships-first.yaml\n"
@@ -277,6 +278,7 @@ def test_question_new_writes_a_checked_shared_question(
         "kind: categorical\n"
         "outcomes: [lab-a, lab-b]\n"
         "tags: [labs]\n"
+        'evidence: [{url: "https://example.org/news", title: "Where it will be announced"}]\n'
         'source: "a thread"\n'
     )
     assert new("--question", "which-lab-ships-first", "--probabilities", "lab-a=60%,lab-b=40%") == 0
@@ -311,7 +313,7 @@ def test_question_help_lists_new(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["question", "--help"])
     assert exited.value.code == 0
-    assert "new" in capsys.readouterr().out
+    assert "new       write a shared question, questions/<id>.yaml, and check it" in capsys.readouterr().out
     with pytest.raises(SystemExit) as exited:
         main(["question"])
     assert exited.value.code == 2
@@ -372,7 +374,8 @@ def test_a_manual_resolution_keeps_the_fetched_evidence(
     server.routes["/report"] = body(PAGE)
     url = server.url("/report")
     code = manual("--manual", "shared-question", "--outcome", "yes", "--evidence", url, "--by", B,
-                  "--excerpt", "released the report", "--allow-loopback", server.origin)  # fmt: skip
+                  "--excerpt", "released the report", "--note", "The report  is the evidence.",
+                  "--allow-loopback", server.origin)  # fmt: skip
     assert code == 0, capsys.readouterr().err
     digest = hashlib.sha256(PAGE.encode()).hexdigest()
     assert (minimal_registry / "evidence" / digest).read_bytes() == PAGE.encode()
@@ -380,6 +383,7 @@ def test_a_manual_resolution_keeps_the_fetched_evidence(
         "question: shared-question\noutcome: yes\nresolved_at: 2026-11-24T12:00:00Z\nresolver: manual\n"
         f'resolved_by: forecaster-b\nevidence:\n  - url: "{url}"\n    fetched_at: 2026-11-24T12:00:00Z\n'
         f'    status: 200\n    sha256: {digest}\n    excerpt: "released the report"\n'
+        'note: "The report is the evidence."\n'
     )
     assert server.hits["/report"] == 1
     assert check_registry("registry", today=TODAY).problems == []
@@ -516,3 +520,16 @@ def test_an_id_that_could_not_name_a_file_is_refused(
     assert inline("--probability", "0.3", "--id", "../../escape") == 2
     assert "--id '../../escape': id: `../../escape` is not a valid id" in capsys.readouterr().err
     assert not (minimal_registry.parent / "escape.yaml").exists()
+
+
+def test_a_hidden_forecast_on_a_shared_question_is_named_question_then_author(
+    minimal_registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PREDREG_KEEP", str(tmp_path / "kept"))
+    code = main(["commit", "registry", "--author", B, "--question", "shared-question", "--probability", "35%",
+                 "--today", str(TODAY)])  # fmt: skip
+    assert code == 0
+    written = text(minimal_registry, "predictions/forecaster-b/shared-question-forecaster-b.yaml")
+    assert "commitment:" in written and "probability" not in written
+    assert (tmp_path / "kept" / "shared-question-forecaster-b.json").is_file()
+    assert problems() == []
