@@ -300,26 +300,37 @@ PREDICTION_EXTRAS = ("id", "question", "given", "supersedes", "rationale", "tags
 def prediction_fields(root: str, flags: Flags, answers: Answers, *, today: dt.date) -> Draft:
     """A new prediction's fields (``id`` only if given), with notes on how they were read."""
     qid = flags.get("question")
+    if qid:
+        return _forecast_on(root, qid, flags, answers)
     kind = flags.get("kind") or "binary"
-    if qid and (stating := [flag_name(name) for name in STATING if flags.get(name)]):
-        raise ScaffoldError(f"{', '.join(stating)} state a question: a forecast on --question {qid} takes that one's")
-    question = find_question(root, qid) if qid else None
-    stated = [] if qid else question_asks(Prediction, kind, today)
-    if not qid:  # read even where the kind does not use them, so that the check can say so
-        stated += [ask for ask in optional_asks(Prediction, ("unit", "events")) if ask.field not in _fields(stated)]
-    forecast = forecast_asks(question.kind if question else None if qid else kind, question)
+    stated = question_asks(Prediction, kind, today)
+    # read even where the kind does not use them, so that the check can say so
+    stated += [ask for ask in optional_asks(Prediction, ("unit", "events")) if ask.field not in _fields(stated)]
     first = [author_ask(root), *stated]
+    forecast = forecast_asks(kind, None)
     values, notes = read_flags(flags, [*first, *forecast, *optional_asks(Prediction, PREDICTION_EXTRAS)])
-    resolver = None if qid else _check_resolver_flags(flags, answers)
+    resolver = _check_resolver_flags(flags, answers)
     require(values, [*first, *forecast], answers)
     ask_missing(values, first, answers)  # the author first: the rest may depend on who forecasts
-    if not qid:
-        values["kind"] = kind
-        values["resolver"] = resolver or resolver_of(flags.get("resolver") or "manual", flags.get("set") or [], answers)
+    values["kind"] = kind
+    values["resolver"] = resolver or resolver_of(flags.get("resolver") or "manual", flags.get("set") or [], answers)
     ask_missing(values, forecast, answers)
+    return _draft(values, notes, [*first, *forecast])
+
+
+def _forecast_on(root: str, qid: str, flags: Flags, answers: Answers) -> Draft:
+    """A forecast on the question ``qid`` (shared, or stated by another prediction), revising the author's latest."""
+    if stating := [flag_name(name) for name in STATING if flags.get(name)]:
+        raise ScaffoldError(f"{', '.join(stating)} state a question: a forecast on --question {qid} takes that one's")
+    question = find_question(root, qid)
+    first = [author_ask(root)]
+    forecast = forecast_asks(question.kind if question else None, question)
+    values, notes = read_flags(flags, [*first, *forecast, *optional_asks(Prediction, PREDICTION_EXTRAS)])
+    require(values, [*first, *forecast], answers)
+    ask_missing(values, [*first, *forecast], answers)
     if question is not None:  # as the question spells its id (ids match ignoring case and Unicode form)
         values["question"] = qid = question.id
-    if qid and "supersedes" not in values:
+    if "supersedes" not in values:
         earlier = latest_forecast(root, values["author"], qid)
         if earlier is not None:
             values["supersedes"] = earlier
