@@ -43,7 +43,7 @@ def _question_flags(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument("--tags", help="topics, a,b")
     command.add_argument(
-        "--evidence", action="append", metavar="URL [TITLE]", help="a link that bears on it (repeatable)"
+        "--evidence", action="append", metavar="LINK", help="a URL, or 'URL title words', that bears on it (repeatable)"
     )
     command.add_argument("--source", help="where it was first stated")
 
