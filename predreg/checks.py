@@ -244,7 +244,7 @@ class _Checker:
     ) -> dict[str, tuple[Prediction, str]]:
         valid: dict[str, tuple[Prediction, str]] = {}
         items = {item.record.id: item for item in self.by_kind["prediction"]}
-        known_authors = ", ".join(sorted(authors)) or "none yet"
+        known_authors = sorted(authors)
         for item in self.by_kind["prediction"]:
             prediction: Prediction = item.record
             before = len(self.problems)
@@ -257,12 +257,7 @@ class _Checker:
                     f"move the file to predictions/{prediction.author}/ or write `author: {folder}`",
                 )
             if prediction.author not in authors and self.by_kind["authors"]:
-                self.problem(
-                    item,
-                    "author",
-                    f"`{prediction.author}` is not in authors.yaml (known: {known_authors})",
-                    f"add `{prediction.author}:` under `authors:` in authors.yaml",
-                )
+                self.problem(item, "author", *unknown_author(prediction.author, known_authors))
             if prediction.registered > self.today + FUTURE_TOLERANCE:
                 self.problem(
                     item,
@@ -282,12 +277,7 @@ class _Checker:
                 self.check_forecast(item, prediction, question)
                 if question.resolve_by <= prediction.registered:
                     field = "question" if prediction.question else "resolve_by"
-                    self.problem(
-                        item,
-                        field,
-                        f"resolve_by {question.resolve_by} is not after registered {prediction.registered}",
-                        "a forecast must be registered before its question closes",
-                    )
+                    self.problem(item, field, *closes_too_soon(question.resolve_by, prediction.registered))
             self.check_links(item, prediction, questions, items)
             if len(self.problems) == before and question is not None:
                 valid[prediction.id] = (prediction, item.path)
@@ -533,27 +523,9 @@ class _Checker:
         return {qid: self.chain(qid, records) for qid, records in sorted(by_question.items())}
 
     def check_outcome(self, item: Loaded, resolution: Resolution, question: Question) -> None:
-        outcome = resolution.outcome
-        if outcome in UNSCORED_OUTCOMES:
-            return
-        if question.kind == "numeric":
-            if not isinstance(outcome, float):
-                self.problem(
-                    item,
-                    "outcome",
-                    f"`{outcome}` is not a number, and `{question.id}` is numeric",
-                    "write the measured number, annulled or ambiguous",
-                )
-            return
-        allowed = question.allowed_outcomes()
-        if outcome not in allowed:
-            shown = outcome if isinstance(outcome, str) else f"{outcome:g}"
-            self.problem(
-                item,
-                "outcome",
-                f"`{shown}` is not an outcome of {question.kind} question `{question.id}`",
-                f"write one of {', '.join((*allowed, ANNULLED, AMBIGUOUS))}",
-            )
+        wrong = outcome_problem(question, resolution.outcome)
+        if wrong is not None:
+            self.problem(item, "outcome", *wrong)
 
     def chain(self, qid: str, records: list[tuple[Loaded, Resolution]]) -> list[Resolution]:
         """Order a question's resolution records: the original, then each correction of the last."""
@@ -588,6 +560,44 @@ class _Checker:
             if len(chain) > len(records):  # a cycle: reported above as a double correction
                 return []
         return [resolution for _, resolution in chain]
+
+
+# Rules that `predreg new` and `predreg resolve --manual` also apply at their prompts, in the same words.
+
+
+def unknown_author(author: str, known: Sequence[str]) -> tuple[str, str]:
+    """The message and hint for an author not listed in authors.yaml."""
+    listed = ", ".join(known) or "none yet"
+    return f"`{author}` is not in authors.yaml (known: {listed})", f"add `{author}:` under `authors:` in authors.yaml"
+
+
+def closes_too_soon(resolve_by: dt.date, registered: dt.date) -> tuple[str, str]:
+    """The message and hint for a question that closes on or before the forecast's registration."""
+    return (
+        f"resolve_by {resolve_by} is not after registered {registered}",
+        "a forecast must be registered before its question closes",
+    )
+
+
+def outcome_problem(question: Question, outcome: str | float) -> tuple[str, str] | None:
+    """Why ``outcome`` cannot resolve ``question`` (message, hint), or None if it can."""
+    if outcome in UNSCORED_OUTCOMES:
+        return None
+    if question.kind == "numeric":
+        if isinstance(outcome, float):
+            return None
+        return (
+            f"`{outcome}` is not a number, and `{question.id}` is numeric",
+            "write the measured number, annulled or ambiguous",
+        )
+    allowed = question.allowed_outcomes()
+    if outcome in allowed:
+        return None
+    shown = outcome if isinstance(outcome, str) else f"{outcome:g}"
+    return (
+        f"`{shown}` is not an outcome of {question.kind} question `{question.id}`",
+        f"write one of {', '.join((*allowed, ANNULLED, AMBIGUOUS))}",
+    )
 
 
 def _forecast_example(question: Question) -> str:

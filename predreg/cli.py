@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -26,6 +26,9 @@ from .load import CLASSES
 from .problems import Problem
 from .reports import headline, summary
 from .schema import json_schema
+
+if TYPE_CHECKING:
+    from .fetch import Session
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -39,14 +42,6 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
-
-
-def _mapping(text: str) -> dict[str, float]:
-    pairs = [part.split("=", 1) for part in text.split(",") if part.strip()]
-    try:
-        return {key.strip(): float(value) for key, value in pairs}
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: write name=number pairs, e.g. a=0.3,b=0.7") from None
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -73,6 +68,8 @@ def _no_index(command: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from . import authoring_cli  # it imports this module's exit codes
+
     parser = argparse.ArgumentParser(prog="predreg", description="A git-native registry of dated, scored predictions.")
     parser.add_argument("--version", action="version", version=f"predreg {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -144,6 +141,7 @@ def _parser() -> argparse.ArgumentParser:
     resolve.add_argument(
         "--deadline", type=float, default=90.0, metavar="SECONDS", help="most time one fetch may take (default 90)"
     )
+    authoring_cli.add_manual_flags(resolve)
     resolve.add_argument(
         "--allow-loopback",
         action="append",
@@ -152,35 +150,7 @@ def _parser() -> argparse.ArgumentParser:
         help="also fetch from this loopback origin (a local test server); everything private stays refused",
     )
 
-    for name, hidden in (("new", False), ("commit", True)):
-        helptext = (
-            "write a new prediction, dated today, and check it"
-            if not hidden
-            else "write a hidden prediction (a salted hash of the forecast); the salt stays on this machine"
-        )
-        new = commands.add_parser(name, help=helptext)
-        new.add_argument("registry", nargs="?", default="registry")
-        new.add_argument("--author", help="your author handle (default: $PREDREG_AUTHOR or git config predreg.author)")
-        new.add_argument("--id", help="the prediction's id (default: made from the claim, unique)")
-        new.add_argument("--question", help="forecast a shared question (questions/<id>.yaml) instead of stating one")
-        new.add_argument("--claim")
-        new.add_argument("--criteria", help="YES if ..., NO if ...")
-        new.add_argument("--resolve-by", type=_date, metavar="YYYY-MM-DD")
-        new.add_argument("--kind", choices=["binary", "categorical", "numeric", "ordering"])
-        new.add_argument("--resolver", default=None, help="a resolver name (default manual)")
-        new.add_argument("--probability", type=float, help="binary: the probability of yes")
-        new.add_argument("--probabilities", type=_mapping, help="categorical: a=0.3,b=0.7")
-        if not hidden:
-            new.add_argument("--quantiles", type=_mapping, help="numeric: 0.05=1.1,0.5=1.6,0.95=3")
-            new.add_argument("--unit", help="numeric: the unit")
-        new.add_argument("--tags", type=lambda text: [t.strip() for t in text.split(",") if t.strip()])
-        new.add_argument("--rationale")
-        new.add_argument("--source", help="where the forecast was first stated")
-        new.add_argument("--today", type=_date, help=argparse.SUPPRESS)
-        if hidden:
-            new.add_argument(
-                "--keep", type=Path, help="where the salt is kept (default: $PREDREG_KEEP or ~/.local/share)"
-            )
+    authoring_cli.add_commands(commands)
 
     reveal_ = commands.add_parser("reveal", help="reveal a hidden prediction from the salt `predreg commit` kept")
     reveal_.add_argument("id", help="the prediction's id")
@@ -217,8 +187,10 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_USAGE
     if args.command == "resolve":
         return _resolve(args)
-    if args.command in ("new", "commit", "reveal"):
-        return _scaffold(args)
+    if args.command in ("new", "commit", "reveal", "question", "withdraw"):
+        from . import authoring_cli
+
+        return authoring_cli.write_record(args)
     if args.command == "check" and args.base:
         return _check_pull_request(args)
     if args.command == "check" and args.shard:
@@ -244,82 +216,6 @@ def _main(argv: Sequence[str] | None) -> int:
     for problem in registry.problems:
         print(problem, file=sys.stderr)
     return EXIT_PROBLEMS if registry.problems else EXIT_OK
-
-
-PROMPTS = {
-    "claim": "Claim (one or two sentences): ",
-    "criteria": "Criteria (YES if ..., NO if ...): ",
-    "resolve_by": "Resolve by (YYYY-MM-DD): ",
-    "probability": "Probability of yes (0.001-0.999): ",
-}
-
-
-def _scaffold(args: argparse.Namespace) -> int:
-    from . import scaffold
-
-    today = args.today or dt.datetime.now(dt.UTC).date()
-    try:
-        if args.command == "reveal":
-            path, text, problems = scaffold.reveal(args.registry, args.id, today=today, keep=args.keep)
-        else:
-            fields = _new_fields(args)
-            hidden = args.command == "commit"
-            keep = getattr(args, "keep", None)
-            path, text, problems = scaffold.new_prediction(args.registry, fields, today=today, hidden=hidden, keep=keep)
-    except scaffold.ScaffoldError as error:
-        print(f"predreg: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    if problems:
-        print(text, end="", file=sys.stderr)
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        print(f"predreg: nothing written: fix these and run again ({path} would have them)", file=sys.stderr)
-        return EXIT_PROBLEMS
-    print(f"wrote {path}")
-    if args.command == "commit":
-        print("the forecast and its salt are kept outside the registry; `predreg reveal` publishes them later")
-    return EXIT_OK
-
-
-def _new_fields(args: argparse.Namespace) -> dict[str, Any]:
-    """The new prediction's fields from the flags, asking on a terminal for what is missing."""
-    from .scaffold import default_author
-
-    fields: dict[str, Any] = {"author": args.author or default_author(), "id": args.id, "id_given": bool(args.id)}
-    if args.question:
-        fields["question"] = args.question
-        needed: list[str] = []
-    else:
-        kind = args.kind or "binary"
-        fields.update(
-            claim=args.claim,
-            criteria=args.criteria,
-            resolve_by=args.resolve_by,
-            resolver={"name": args.resolver or "manual"},
-            kind=kind,
-        )
-        if getattr(args, "unit", None):
-            fields["unit"] = args.unit
-        needed = ["claim", "criteria", "resolve_by"]
-    fields["probability"] = args.probability
-    fields["probabilities"] = args.probabilities
-    if getattr(args, "quantiles", None):
-        fields["quantiles"] = {float(k): v for k, v in args.quantiles.items()}
-    if fields.get("kind", "binary") == "binary" and args.probabilities is None and not args.question:
-        needed.append("probability")
-    fields.update(tags=args.tags, rationale=args.rationale, source=args.source)
-    missing = [name for name in needed if fields.get(name) is None]
-    if missing and sys.stdin.isatty():
-        for name in missing:
-            answer = input(PROMPTS[name]).strip()
-            fields[name] = _date(answer) if name == "resolve_by" else float(answer) if name == "probability" else answer
-        missing = []
-    if missing:
-        flags = ", ".join("--" + name.replace("_", "-") for name in missing)
-        from .scaffold import ScaffoldError
-
-        raise ScaffoldError(f"missing {flags} (or run on a terminal to be asked)")
-    return fields
 
 
 def _report(args: argparse.Namespace, problems: list[Problem], what: str, scope: str = "") -> int:
@@ -363,8 +259,7 @@ def _check_pull_request(args: argparse.Namespace) -> int:
 
 
 def _resolve(args: argparse.Namespace) -> int:
-    from . import resolve
-    from .fetch import Limits, Session
+    from . import authoring_cli, resolve
     from .files import Busy
     from .progress import Progress
 
@@ -374,18 +269,18 @@ def _resolve(args: argparse.Namespace) -> int:
                 f"predreg: --allow-loopback {origin}: give a loopback HOST:PORT, e.g. 127.0.0.1:8000", file=sys.stderr
             )
             return EXIT_USAGE
+    if args.manual or any(getattr(args, flag) for flag in authoring_cli.MANUAL_ONLY):
+        session = _session(args)
+        try:
+            return authoring_cli.resolve_manual(args, session)
+        finally:
+            session.close()
     progress = Progress(sys.stderr)
     try:
         if args.offline:
             run = resolve.audit_registry(args.registry, progress=progress.step, index=not args.no_index)
         else:
-            limits = Limits(deadline=args.deadline, read_timeout=min(30.0, args.deadline))
-            session = Session(
-                allow_loopback=[o.replace("localhost:", "127.0.0.1:") for o in args.allow_loopback],
-                limits=limits,
-                cache=Path(args.registry) / ".predreg" / "http",
-                clock=(lambda: args.now) if args.now else None,
-            )
+            session = _session(args)
             try:
                 run = resolve.resolve_registry(
                     args.registry,
@@ -416,6 +311,18 @@ def _resolve(args: argparse.Namespace) -> int:
     # in a log (not a terminal) the progress lines already named each question
     print(summary if args.format == "json" else reports.resolve_text(run, details=progress.terminal))
     return EXIT_PROBLEMS if run.failed else EXIT_OK
+
+
+def _session(args: argparse.Namespace) -> Session:
+    """The safe session `predreg resolve` fetches through, as its flags set it."""
+    from .fetch import Limits, Session
+
+    return Session(
+        allow_loopback=[o.replace("localhost:", "127.0.0.1:") for o in args.allow_loopback],
+        limits=Limits(deadline=args.deadline, read_timeout=min(30.0, args.deadline)),
+        cache=Path(args.registry) / ".predreg" / "http",
+        clock=(lambda: args.now) if args.now else None,
+    )
 
 
 def _score(args: argparse.Namespace, registry: Registry) -> int:

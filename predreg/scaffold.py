@@ -1,4 +1,5 @@
-"""Writing new records: ``predreg new`` (a prediction), ``predreg commit`` (a hidden one), ``predreg reveal``.
+"""Writing new records: ``predreg new`` (a prediction), ``predreg commit`` (a hidden one), ``predreg reveal``,
+``predreg question new`` and ``predreg withdraw``.
 
 Each builds the record, checks it with the records it refers to (the rest of the
 registry is listed, not read), and writes it only if it passes, without ever
@@ -18,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from . import commitment
+from .answers import BadAnswer, read
 from .checks import normalised
 from .emit import record
+from .fields import Identifier, specs
 from .files import create_atomic
-from .load import discover, load_text
+from .load import discover, load_file, load_text
+from .model import Link, Prediction, Question, Resolver
 from .pr import Stems, check_with_references
 from .problems import Problem
 
@@ -70,16 +74,58 @@ def unique_id(base: str, taken: set[str]) -> str:
     return candidate
 
 
-def _listing(root: str) -> set[str]:
+def listing(root: str) -> set[str]:
     """Every registry file, relative to the root, without reading any."""
     return {os.path.relpath(path, root).replace(os.sep, "/") for path, _ in discover(root).files}
 
 
+def _taken(present: set[str]) -> set[str]:
+    return {normalised(Path(p).name.removesuffix(".yaml")) for p in present if p.endswith(".yaml")}
+
+
 def check_new(root: str, relative: str, kind: str, text: str, today: dt.date) -> list[Problem]:
     """The problems a new record would have, checked with only the records it refers to."""
-    present = _listing(root)
+    present = listing(root)
     new = load_text(os.path.join(root, relative), kind, text)
     return check_with_references(root, [], Stems(present), present, today, new)[2]
+
+
+def find_question(root: str, qid: str) -> Question | None:
+    """The question ``qid``: a shared one, or the one a prediction states inline; None if there is none."""
+    for relative in sorted(Stems(listing(root)).of(qid)):
+        kind = "question" if relative.startswith("questions/") else "prediction"
+        found = load_file(os.path.join(root, relative), kind).record
+        question = found.inline_question() if isinstance(found, Prediction) else found
+        if isinstance(question, Question):
+            return question
+    return None
+
+
+def latest_forecast(root: str, author: str, qid: str) -> str | None:
+    """The id of ``author``'s latest prediction on question ``qid`` that none of theirs revises yet."""
+    folder = Path(root) / "predictions" / author
+    mine = [load_file(str(path), "prediction").record for path in sorted(folder.glob("*.yaml"))]
+    on_it = [p for p in mine if isinstance(p, Prediction) and normalised(p.question_id) == normalised(qid)]
+    revised = {p.supersedes for p in on_it if p.supersedes}
+    open_ = [p for p in on_it if p.id not in revised]
+    return max(open_, key=lambda p: (p.registered, p.id)).id if open_ else None
+
+
+def plain(value: Any) -> Any:
+    """A model value as the plain values a file holds (a resolver as a mapping, a link as its URL)."""
+    if isinstance(value, Resolver):
+        return {"name": value.name, **value.config}
+    if isinstance(value, Link):
+        extra = {k: v for k, v in (("title", value.title), ("note", value.note)) if v is not None}
+        return {"url": value.url, **extra} if extra else value.url
+    if isinstance(value, tuple | list):
+        return [plain(item) for item in value]
+    return value
+
+
+def ordered(cls: type, values: dict[str, Any]) -> dict[str, Any]:
+    """The values in the model's field order, as plain values."""
+    return {name: plain(values[name]) for name in specs(cls) if values.get(name) is not None}
 
 
 def new_prediction(
@@ -92,47 +138,98 @@ def new_prediction(
 ) -> tuple[Path, str, list[Problem]]:
     """Write a prediction (hidden behind a commitment if ``hidden``); the path, its text, its problems.
 
-    Nothing is written when there are problems.
+    Without an ``id``, one is made: ``<question>-<author>`` on a shared question, else from
+    the claim; ``-2``, ``-3`` ... when taken. Nothing is written when there are problems.
     """
     author = fields.get("author")
     if not author:
         raise ScaffoldError("no author: give --author, or set PREDREG_AUTHOR or `git config predreg.author`")
-    taken = {normalised(Path(p).name.removesuffix(".yaml")) for p in _listing(root) if p.endswith(".yaml")}
-    base = fields.pop("id", None) or slug(fields.get("claim") or fields.get("question") or "prediction")
-    pid = base if fields.get("id_given") else unique_id(base, taken)
-    fields.pop("id_given", None)
-    forecast = {k: fields.pop(k) for k in ("probability", "probabilities") if fields.get(k) is not None}
-    ordered = {"id": pid, "author": author, "registered": today, **{k: v for k, v in fields.items() if k != "author"}}
+    base = f"{fields['question']}-{author}" if fields.get("question") else slug(fields.get("claim") or "prediction")
+    pid = fields.get("id") or unique_id(base, _taken(listing(root)))
+    forecast = {k: fields[k] for k in ("probability", "probabilities") if fields.get(k) is not None}
+    values = {**fields, "id": pid, "registered": today}
     salt = None
     if hidden:
         if not forecast:
             raise ScaffoldError("a hidden forecast needs --probability or --probabilities")
         salt = commitment.new_salt()
-        ordered["commitment"] = commitment.commitment(pid, author, forecast, salt)
-    else:
-        ordered.update(forecast)
+        values = {k: v for k, v in values.items() if k not in forecast}
+        values["commitment"] = commitment.commitment(pid, author, forecast, salt)
     relative = f"predictions/{author}/{pid}.yaml"
-    text = record(ordered)
+    text = record(ordered(Prediction, values))
     problems = check_new(root, relative, "prediction", text, today)
     target = Path(root) / relative
     if problems:
         return target, text, problems
     if hidden:
-        keep = keep or default_keep()
-        _refuse_inside(keep, root)
-        kept = {
-            "prediction": pid,
-            "author": author,
-            "forecast": forecast,
-            "salt": salt,
-            "registry": os.path.abspath(root),
-        }
-        keep.mkdir(parents=True, exist_ok=True)
-        if not create_atomic(keep / f"{pid}.json", json.dumps(kept, indent=2) + "\n"):
-            raise ScaffoldError(f"{keep / (pid + '.json')} exists already; choose another --id")
-        os.chmod(keep / f"{pid}.json", 0o600)
+        assert salt is not None
+        _keep_salt(keep or default_keep(), root, pid, author, forecast, salt)
     if not create_atomic(target, text):
         raise ScaffoldError(f"{target} exists already; choose another --id")
+    return target, text, []
+
+
+def _keep_salt(keep: Path, root: str, pid: str, author: str, forecast: dict[str, Any], salt: str) -> None:
+    _refuse_inside(keep, root)
+    kept = {"prediction": pid, "author": author, "forecast": forecast, "salt": salt, "registry": os.path.abspath(root)}
+    keep.mkdir(parents=True, exist_ok=True)
+    if not create_atomic(keep / f"{pid}.json", json.dumps(kept, indent=2) + "\n"):
+        raise ScaffoldError(f"{keep / (pid + '.json')} exists already; choose another --id")
+    os.chmod(keep / f"{pid}.json", 0o600)
+
+
+def new_question(root: str, fields: dict[str, Any], *, today: dt.date) -> tuple[Path, str, list[Problem]]:
+    """Write ``questions/<id>.yaml`` (an id made from the claim unless given); nothing if it has problems."""
+    qid = fields.get("id") or unique_id(slug(fields.get("claim") or "question"), _taken(listing(root)))
+    relative = f"questions/{qid}.yaml"
+    text = record(ordered(Question, {**fields, "id": qid}))
+    return _create(root, relative, "question", text, today, f"choose another --id than {qid}")
+
+
+def withdrawable(root: str, pid: str) -> tuple[str, Prediction | None]:
+    """The prediction ``pid`` names: its id as registered, and its record (None if there is none).
+
+    Refuses an id that could not name a file, and a prediction withdrawn already, before
+    anyone is asked why.
+    """
+    try:
+        read(Identifier(), "prediction", pid)
+    except BadAnswer as error:
+        raise ScaffoldError(str(error)) from None
+    found = [p for p in Stems(listing(root)).of(pid) if p.startswith("predictions/")]
+    prediction = load_file(os.path.join(root, found[0]), "prediction").record if found else None
+    if isinstance(prediction, Prediction):
+        pid = prediction.id
+    target = Path(root) / "withdrawals" / f"{pid}.yaml"
+    if target.exists():
+        raise ScaffoldError(f"{target} exists already; {pid} is withdrawn already")
+    return pid, prediction if isinstance(prediction, Prediction) else None
+
+
+def withdraw(root: str, pid: str, *, author: str, reason: str, today: dt.date) -> tuple[Path, str, list[Problem]]:
+    """Write ``withdrawals/<id>.yaml`` for ``author``'s prediction ``pid``; nothing if it has problems."""
+    pid, prediction = withdrawable(root, pid)
+    relative = f"withdrawals/{pid}.yaml"
+    text = record({"prediction": pid, "withdrawn": today, "reason": reason})
+    if prediction is not None and prediction.author != author:
+        message = f"`{pid}` is by {prediction.author}, not {author}"
+        hint = f"only its author withdraws a prediction (--author {prediction.author}, if that is you)"
+        return Path(root) / relative, text, [Problem(os.path.join(root, relative), 1, 1, "prediction", message, hint)]
+    return _create(root, relative, "withdrawal", text, today, f"{pid} is withdrawn already")
+
+
+def _create(
+    root: str, relative: str, kind: str, text: str, today: dt.date, taken: str
+) -> tuple[Path, str, list[Problem]]:
+    """Check a new record and create its file (never replacing one); the path, its text, its problems."""
+    target = Path(root) / relative
+    if target.exists():
+        raise ScaffoldError(f"{target} exists already; {taken}")
+    problems = check_new(root, relative, kind, text, today)
+    if problems:
+        return target, text, problems
+    if not create_atomic(target, text):
+        raise ScaffoldError(f"{target} exists already; {taken}")
     return target, text, []
 
 
@@ -145,14 +242,7 @@ def reveal(root: str, pid: str, *, today: dt.date, keep: Path | None = None) -> 
     except OSError:
         raise ScaffoldError(f"no kept commitment {source}: reveal on the machine that ran `predreg commit`") from None
     text = record({"prediction": pid, "revealed": today, "salt": kept["salt"], **kept["forecast"]})
-    relative = f"reveals/{pid}.yaml"
-    problems = check_new(root, relative, "reveal", text, today)
-    target = Path(root) / relative
-    if problems:
-        return target, text, problems
-    if not create_atomic(target, text):
-        raise ScaffoldError(f"{target} exists already: a commitment is revealed once")
-    return target, text, []
+    return _create(root, f"reveals/{pid}.yaml", "reveal", text, today, "a commitment is revealed once")
 
 
 def _refuse_inside(keep: Path, root: str) -> None:

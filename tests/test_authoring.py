@@ -1,0 +1,535 @@
+"""Authoring from flags: `predreg new`, `question new`, `withdraw` and `resolve --manual`, on real files.
+
+Every flag is read by the loader's field types, so a value the checker would refuse
+is refused before anything is written, in the checker's words; every record written
+passes `predreg check`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from predreg import check_registry
+from predreg.cli import main
+
+from .conftest import TODAY
+from .evidence_server import EvidenceServer, body
+
+A = "forecaster-a"
+B = "forecaster-b"
+NOW = "2026-11-24T12:00:00Z"
+PAGE = "<html><body><p>The lab released the report on 2026-11-20.</p></body></html>"
+
+
+@pytest.fixture(autouse=True)
+def no_default_author(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No author from the environment or git: each test says who writes."""
+    monkeypatch.delenv("PREDREG_AUTHOR", raising=False)
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "no-gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+
+def new(*args: str, author: str = A) -> int:
+    return main(["new", "registry", "--author", author, "--today", str(TODAY), *args])
+
+
+def inline(*args: str, claim: str = "Something happens") -> int:
+    return new("--claim", claim, "--criteria", "YES if it does.", "--resolve-by", "2027-12-31", *args)
+
+
+def problems() -> list[str]:
+    return [f"{p.path}: {p.field}: {p.message}" for p in check_registry("registry", today=TODAY).problems]
+
+
+def text(registry: Path, relative: str) -> str:
+    return (registry / relative).read_text(encoding="utf-8")
+
+
+def predictions(registry: Path, author: str = A) -> list[str]:
+    return sorted(p.name for p in (registry / "predictions" / author).glob("*.yaml"))
+
+
+# --- predreg new: values read as the checker reads them ---------------------------------
+
+
+def test_a_percentage_flag_is_read_as_a_fraction_and_said(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert inline("--probability", "70%") == 0
+    assert "--probability: read 70% as 0.7" in capsys.readouterr().out
+    assert "probability: 0.7\n" in text(minimal_registry, "predictions/forecaster-a/something-happens.yaml")
+    assert problems() == []
+
+
+def test_a_relative_date_flag_is_refused_with_the_format_to_write(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = new("--claim", "X", "--criteria", "YES", "--resolve-by", "end of 2027", "--probability", "0.3")
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "resolve_by: `end of 2027` is a relative date" in err and "write YYYY-MM-DD, e.g. 2027-12-31" in err
+    assert predictions(minimal_registry) == ["on-shared.yaml"]
+
+
+def test_a_probability_out_of_range_is_refused_in_the_checkers_words(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert inline("--probability", "35") == 2
+    assert (
+        "probability: 35 is outside [0.001, 0.999], the range a forecast may take; if you mean 35%, write `0.35`"
+        in capsys.readouterr().err
+    )
+
+
+def test_every_bad_flag_is_named_at_once(minimal_registry: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert new("--claim", "X", "--criteria", "YES", "--resolve-by", "2027-02-30", "--probability", "yes") == 2
+    err = capsys.readouterr().err
+    assert "--resolve-by '2027-02-30': resolve_by: 2027-02-30 is not a day of the calendar" in err
+    assert "--probability 'yes': probability: is the boolean `yes`, not a number" in err
+
+
+# --- ids and revisions on shared questions ------------------------------------------------
+
+
+def test_a_forecast_on_a_shared_question_is_named_question_then_author(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert new("--question", "shared-question", "--probability", "0.4", author=B) == 0
+    assert predictions(minimal_registry, B) == ["shared-question-forecaster-b.yaml"]
+    assert new("--question", "shared-question", "--probability", "0.5", author=B) == 0
+    assert predictions(minimal_registry, B) == [
+        "shared-question-forecaster-b-2.yaml",
+        "shared-question-forecaster-b.yaml",
+    ]
+    assert problems() == []
+
+
+def test_a_second_forecast_on_a_question_supersedes_the_authors_latest_and_says_so(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert new("--question", "shared-question", "--probability", "0.45") == 0  # A already has `on-shared`
+    out = capsys.readouterr().out
+    assert "supersedes on-shared, your latest forecast on shared-question" in out
+    assert "supersedes: on-shared\n" in text(
+        minimal_registry, "predictions/forecaster-a/shared-question-forecaster-a.yaml"
+    )
+    assert new("--question", "shared-question", "--probability", "0.5") == 0
+    assert "supersedes shared-question-forecaster-a," in capsys.readouterr().out  # the latest, not the first
+    assert problems() == []
+
+
+def test_a_forecast_on_a_prediction_that_states_a_question_supersedes_it(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert inline("--probability", "0.2", claim="Inline claim") == 0
+    assert new("--question", "inline-claim", "--probability", "0.3") == 0
+    written = text(minimal_registry, "predictions/forecaster-a/inline-claim-forecaster-a.yaml")
+    assert "question: inline-claim\n" in written and "supersedes: inline-claim\n" in written
+    assert problems() == []
+
+
+def test_an_explicit_supersedes_is_kept_and_checked(minimal_registry: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert new("--question", "shared-question", "--probability", "0.4", "--supersedes", "nothing-like-it") == 1
+    assert "supersedes: no prediction `nothing-like-it` exists" in capsys.readouterr().err
+    assert predictions(minimal_registry) == ["on-shared.yaml"]
+
+
+def test_flags_that_state_a_question_do_not_go_with_question(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert new("--question", "shared-question", "--probability", "0.4", "--claim", "Other") == 2
+    assert "--claim state a question" in capsys.readouterr().err
+
+
+# --- the rest of the format as flags --------------------------------------------------------
+
+
+def test_given_evidence_tags_rationale_and_source_are_written(minimal_registry: Path) -> None:
+    code = inline(
+        "--probability", "0.6", "--given", "shared-question", "--tags", "evals, labs",
+        "--evidence", "https://example.org/report The 2026 report", "--evidence", "https://example.org/data",
+        "--rationale", "Because.", "--source", "a thread",
+    )  # fmt: skip
+    assert code == 0
+    written = text(minimal_registry, "predictions/forecaster-a/something-happens.yaml")
+    assert "given: shared-question\n" in written
+    assert "tags: [evals, labs]\n" in written
+    assert 'evidence: [{url: "https://example.org/report", title: "The 2026 report"}, "https://example.org/data"]' in (
+        written
+    )
+    assert "rationale: Because.\n" in written and 'source: "a thread"\n' in written
+    assert problems() == []
+
+
+def test_a_bad_tag_is_refused_in_the_checkers_words(minimal_registry: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert inline("--probability", "0.6", "--tags", "ok,not ok") == 2
+    assert "tags[1]: `not ok` is not a valid tag" in capsys.readouterr().err
+
+
+def test_a_condition_must_be_a_binary_question(minimal_registry: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["question", "new", "registry", "--claim", "Which?", "--criteria", "The first.", "--resolve-by",
+                 "2027-12-31", "--kind", "categorical", "--outcomes", "a,b", "--today", str(TODAY)]) == 0  # fmt: skip
+    assert inline("--probability", "0.6", "--given", "which") == 1
+    assert "given: `which` is categorical; a condition must be a binary question" in capsys.readouterr().err
+
+
+def test_categorical_numeric_and_ordering_forecasts_from_flags(minimal_registry: Path) -> None:
+    assert inline("--kind", "categorical", "--probabilities", "derpy=2/3".replace("2/3", "0.667") + ",competent=0.333",
+                  claim="Derpy or competent") == 0  # fmt: skip
+    assert inline("--kind", "numeric", "--unit", "x", "--quantiles", "0.05=1.1,0.5=1.6,0.95=3", claim="Speed-up") == 0
+    assert inline("--kind", "ordering", "--event", "a=A happens, first", "--event", "b=B happens",
+                  "--probabilities", "a=0.5,b=0.3,neither=0.2", claim="A before B") == 0  # fmt: skip
+    folder = "predictions/forecaster-a"
+    assert "probabilities: {derpy: 0.667, competent: 0.333}" in text(
+        minimal_registry, f"{folder}/derpy-or-competent.yaml"
+    )
+    assert "quantiles: {0.05: 1.1, 0.5: 1.6, 0.95: 3.0}" in text(minimal_registry, f"{folder}/speed-up.yaml")
+    assert 'events: {a: "A happens, first", b: "B happens"}' in text(minimal_registry, f"{folder}/a-before-b.yaml")
+    assert problems() == []
+
+
+def test_a_numeric_forecast_without_a_unit_names_the_missing_flag(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert inline("--kind", "numeric", "--quantiles", "0.5=1") == 2
+    assert "missing --unit (or run on a terminal to be asked)" in capsys.readouterr().err
+
+
+# --- resolver settings ---------------------------------------------------------------------
+
+
+def test_resolver_settings_are_written_and_checked(minimal_registry: Path) -> None:
+    args = ["--probability", "0.3", "--resolver", "http", "--set", "url=https://example.org/card",
+            "--set", "contains=system card"]  # fmt: skip
+    assert inline(*args) == 0
+    written = text(minimal_registry, "predictions/forecaster-a/something-happens.yaml")
+    assert 'resolver: {name: http, url: "https://example.org/card", contains: "system card"}\n' in written
+    assert problems() == []
+
+
+def test_a_setting_in_flow_yaml_is_read_by_the_safe_loader(minimal_registry: Path) -> None:
+    args = ["--probability", "0.3", "--resolver", "csv", "--set", "url=https://example.org/models.csv",
+            "--set", 'where={Organization: Example Lab, "Training compute (FLOP)": {">=": 1e26}}']  # fmt: skip
+    assert inline(*args) == 0
+    written = text(minimal_registry, "predictions/forecaster-a/something-happens.yaml")
+    assert 'where: {Organization: "Example Lab", "Training compute (FLOP)": {">=": 1e+26}}' in written
+    assert problems() == []
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        ([], "resolver.url: is missing; add --set url=..."),
+        (["url=https://example.org", "contain=x"], "resolver.contain: is not a field of this format; remove it; "
+         "did you mean `contains`?"),
+        (["url=https://example.org"], "resolver.contains: give exactly one of `contains` and `matches`"),
+        (["url=example.org", "contains=x"], "resolver.url: `example.org` is not an http(s) URL"),
+        (["url=https://example.org", "matches=a(b"], "resolver.matches: is not a valid regular expression"),
+    ],
+)  # fmt: skip
+def test_resolver_settings_are_checked_against_its_settings_class(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str], settings: list[str], said: str
+) -> None:
+    flags = [part for setting in settings for part in ("--set", setting)]
+    assert inline("--probability", "0.3", "--resolver", "http", *flags) == 2
+    assert said in capsys.readouterr().err
+    assert predictions(minimal_registry) == ["on-shared.yaml"]
+
+
+def test_an_unknown_resolver_is_named_with_a_suggestion(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert inline("--probability", "0.3", "--resolver", "htp", "--set", "url=https://example.org") == 2
+    assert "resolver.name: no resolver `htp` is installed; did you mean `http`?" in capsys.readouterr().err
+
+
+def test_set_without_a_resolver_is_a_usage_error(minimal_registry: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert inline("--probability", "0.3", "--set", "url=https://example.org") == 2
+    assert "--set goes with --resolver NAME" in capsys.readouterr().err
+
+
+# --- predreg question new --------------------------------------------------------------------
+
+
+def question(*args: str) -> int:
+    return main(["question", "new", "registry", "--today", str(TODAY), *args])
+
+
+def test_question_new_writes_a_checked_shared_question(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = question(
+        "--claim", "Which lab ships first?", "--criteria", "The first to ship.", "--resolve-by", "2028-06-30",
+        "--kind", "categorical", "--outcomes", "lab-a,lab-b", "--tags", "labs", "--source", "a thread",
+        "--resolver", "http", "--set", "url=https://example.org/news", "--set", "contains=ships",
+        "--evidence", "https://example.org/news Where it will be announced",
+    )  # fmt: skip
+    assert code == 0
+    assert capsys.readouterr().out == "wrote registry/questions/which-lab-ships-first.yaml\n"
+    assert text(minimal_registry, "questions/which-lab-ships-first.yaml") == (
+        "id: which-lab-ships-first\n"
+        'claim: "Which lab ships first?"\n'
+        'criteria: "The first to ship."\n'
+        "resolve_by: 2028-06-30\n"
+        'resolver: {name: http, url: "https://example.org/news", contains: ships}\n'
+        "kind: categorical\n"
+        "outcomes: [lab-a, lab-b]\n"
+        "tags: [labs]\n"
+        'evidence: [{url: "https://example.org/news", title: "Where it will be announced"}]\n'
+        'source: "a thread"\n'
+    )
+    assert new("--question", "which-lab-ships-first", "--probabilities", "lab-a=60%,lab-b=40%") == 0
+    assert problems() == []
+
+
+def test_question_new_makes_a_unique_id_and_never_overwrites(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--claim", "Shared question", "--criteria", "YES if so.", "--resolve-by", "2028-01-01"]
+    assert question(*args) == 0
+    assert question(*args) == 0
+    assert sorted(p.name for p in (minimal_registry / "questions").iterdir()) == [
+        "shared-question-2.yaml", "shared-question-3.yaml", "shared-question.yaml"
+    ]  # fmt: skip
+    before = text(minimal_registry, "questions/shared-question.yaml")
+    assert question(*args, "--id", "shared-question") == 2
+    assert "exists already" in capsys.readouterr().err
+    assert text(minimal_registry, "questions/shared-question.yaml") == before
+
+
+def test_question_new_names_what_its_kind_needs(minimal_registry: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--claim", "Which?", "--criteria", "The first.", "--resolve-by", "2028-01-01"]
+    assert question(*args, "--kind", "categorical") == 2
+    assert "missing --outcomes" in capsys.readouterr().err
+    assert question(*args, "--kind", "ordering", "--event", "a=A") == 1  # one event: the check's rule
+    assert "events: an ordering question compares two events, not 1" in capsys.readouterr().err
+    assert not (minimal_registry / "questions" / "which.yaml").exists()
+
+
+def test_question_help_lists_new(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["question", "--help"])
+    assert exited.value.code == 0
+    assert "new       write a shared question, questions/<id>.yaml, and check it" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exited:
+        main(["question"])
+    assert exited.value.code == 2
+
+
+# --- predreg withdraw --------------------------------------------------------------------------
+
+
+def withdraw(*args: str) -> int:
+    return main(["withdraw", *args, "--today", str(TODAY)])
+
+
+def test_withdraw_writes_a_checked_withdrawal(minimal_registry: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert withdraw("on-shared", "registry", "--author", A, "--reason", "I no longer believe it") == 0
+    assert text(minimal_registry, "withdrawals/on-shared.yaml") == (
+        f'prediction: on-shared\nwithdrawn: {TODAY}\nreason: "I no longer believe it"\n'
+    )
+    assert problems() == []
+    registry = check_registry("registry", today=TODAY)
+    assert "on-shared" in registry.withdrawals
+
+
+def test_only_the_author_withdraws_a_prediction(minimal_registry: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert withdraw("on-shared", "registry", "--author", B, "--reason", "not mine") == 1
+    assert "prediction: `on-shared` is by forecaster-a, not forecaster-b" in capsys.readouterr().err
+    assert not (minimal_registry / "withdrawals").exists()
+
+
+def test_a_prediction_is_withdrawn_once(minimal_registry: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert withdraw("on-shared", "registry", "--author", A, "--reason", "first") == 0
+    assert withdraw("on-shared", "registry", "--author", A, "--reason", "second") == 2
+    assert "exists already" in capsys.readouterr().err
+    assert "first" in text(minimal_registry, "withdrawals/on-shared.yaml")
+
+
+def test_withdrawing_an_unknown_prediction_names_it(minimal_registry: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert withdraw("no-such-prediction", "registry", "--author", A, "--reason", "x") == 1
+    assert "`no-such-prediction` is no valid prediction" in capsys.readouterr().err
+
+
+def test_withdraw_without_a_terminal_names_what_is_missing(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert withdraw("on-shared", "registry") == 2
+    assert "missing --author, --reason" in capsys.readouterr().err
+
+
+# --- predreg resolve --manual ------------------------------------------------------------------
+
+
+def manual(*args: str) -> int:
+    return main(["resolve", "registry", "--now", NOW, *args])
+
+
+def test_a_manual_resolution_keeps_the_fetched_evidence(
+    minimal_registry: Path, server: EvidenceServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.routes["/report"] = body(PAGE)
+    url = server.url("/report")
+    code = manual("--manual", "shared-question", "--outcome", "yes", "--evidence", url, "--by", B,
+                  "--excerpt", "released the report", "--note", "The report  is the evidence.",
+                  "--allow-loopback", server.origin)  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    digest = hashlib.sha256(PAGE.encode()).hexdigest()
+    assert (minimal_registry / "evidence" / digest).read_bytes() == PAGE.encode()
+    assert text(minimal_registry, "resolutions/shared-question.yaml") == (
+        "question: shared-question\noutcome: yes\nresolved_at: 2026-11-24T12:00:00Z\nresolver: manual\n"
+        f'resolved_by: forecaster-b\nevidence:\n  - url: "{url}"\n    fetched_at: 2026-11-24T12:00:00Z\n'
+        f'    status: 200\n    sha256: {digest}\n    excerpt: "released the report"\n'
+        'note: "The report is the evidence."\n'
+    )
+    assert server.hits["/report"] == 1
+    assert check_registry("registry", today=TODAY).problems == []
+    capsys.readouterr()
+    assert main(["resolve", "registry", "--offline"]) == 0  # the audit finds body, hash and excerpt
+    assert "verified 1" in capsys.readouterr().out
+
+
+def test_a_manual_resolution_from_a_file(minimal_registry: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    report.write_text(PAGE, encoding="utf-8")
+    assert manual("--manual", "shared-question", "--outcome", "no", "--evidence", str(report), "--by", B) == 0
+    written = text(minimal_registry, "resolutions/shared-question.yaml")
+    assert 'url: "file:report.html"' in written and "status" not in written and "outcome: no\n" in written
+    assert (minimal_registry / "evidence" / hashlib.sha256(PAGE.encode()).hexdigest()).is_file()
+    assert check_registry("registry", today=TODAY).problems == []
+
+
+def test_a_manual_resolution_of_a_binary_file_quotes_nothing(minimal_registry: Path, tmp_path: Path) -> None:
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(b"%PDF-1.7\x00\x01\x02 binary")
+    assert manual("--manual", "shared-question", "--outcome", "yes", "--evidence", str(scan), "--by", B) == 0
+    assert "excerpt" not in text(minimal_registry, "resolutions/shared-question.yaml")
+
+
+def test_a_manual_outcome_must_fit_the_question(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text("maybe", encoding="utf-8")
+    assert manual("--manual", "shared-question", "--outcome", "maybe", "--evidence", str(report), "--by", B) == 1
+    err = capsys.readouterr().err
+    assert "outcome: `maybe` is not an outcome of binary question `shared-question`" in err and "nothing written" in err
+    assert not (minimal_registry / "resolutions").exists() and not (minimal_registry / "evidence").exists()
+
+
+def test_categorical_and_numeric_outcomes_are_read_per_kind(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text("lab-b shipped; the speed-up was 2.5x", encoding="utf-8")
+    assert question("--claim", "Which lab?", "--criteria", "The first.", "--resolve-by", "2028-01-01",
+                    "--kind", "categorical", "--outcomes", "lab-a,lab-b") == 0  # fmt: skip
+    assert question("--claim", "How fast?", "--criteria", "Measured.", "--resolve-by", "2028-01-01",
+                    "--kind", "numeric", "--unit", "x") == 0  # fmt: skip
+    assert manual("--manual", "which-lab", "--outcome", "lab-b", "--evidence", str(report), "--by", B) == 0
+    assert manual("--manual", "how-fast", "--outcome", "2.5", "--evidence", str(report), "--by", B) == 0
+    assert "outcome: lab-b\n" in text(minimal_registry, "resolutions/which-lab.yaml")
+    assert "outcome: 2.5\n" in text(minimal_registry, "resolutions/how-fast.yaml")
+    assert check_registry("registry", today=TODAY).problems == []
+
+
+@pytest.mark.parametrize(
+    ("route", "said"),
+    [("/missing", "HTTP 404"), (None, "is a loopback address")],
+)
+def test_evidence_that_cannot_be_fetched_writes_nothing(
+    minimal_registry: Path, server: EvidenceServer, capsys: pytest.CaptureFixture[str], route: str | None, said: str
+) -> None:
+    allow = ["--allow-loopback", server.origin] if route else []  # without it, loopback is refused
+    url = server.url(route or "/report")
+    server.routes["/report"] = body(PAGE)
+    assert manual("--manual", "shared-question", "--outcome", "yes", "--evidence", url, "--by", B, *allow) == 1
+    err = capsys.readouterr().err
+    assert said in err and "nothing written" in err and "Traceback" not in err
+    assert not (minimal_registry / "resolutions").exists() and not (minimal_registry / "evidence").exists()
+
+
+def test_an_excerpt_must_be_quoted_from_the_evidence(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text(PAGE, encoding="utf-8")
+    args = ["--manual", "shared-question", "--outcome", "yes", "--evidence", str(report), "--by", B]
+    assert manual(*args, "--excerpt", "words that are not there") == 1
+    assert "is not in the evidence" in capsys.readouterr().err
+    assert not (minimal_registry / "resolutions").exists()
+
+
+def test_a_resolved_question_is_not_resolved_again(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text(PAGE, encoding="utf-8")
+    args = ["--manual", "shared-question", "--evidence", str(report), "--by", B, "--outcome"]
+    assert manual(*args, "yes") == 0
+    assert manual(*args, "no") == 2
+    assert "a correction is a new file resolutions/shared-question.2.yaml" in capsys.readouterr().err
+    assert "outcome: yes" in text(minimal_registry, "resolutions/shared-question.yaml")
+
+
+def test_manual_flags_go_with_manual(minimal_registry: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert manual("--outcome", "yes") == 2
+    assert "--outcome go with --manual QUESTION" in capsys.readouterr().err
+    assert manual("--manual", "no-such-question", "--outcome", "yes", "--evidence", "x", "--by", B) == 1
+    assert "no question `no-such-question` exists" in capsys.readouterr().err
+
+
+def test_a_manual_resolution_waits_for_no_running_resolve(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from predreg.files import locked
+
+    report = tmp_path / "report.txt"
+    report.write_text(PAGE, encoding="utf-8")
+    with locked(minimal_registry / ".predreg" / "resolve.lock"):  # as a running `predreg resolve` holds it
+        code = manual("--manual", "shared-question", "--outcome", "yes", "--evidence", str(report), "--by", B)
+    assert code == 3
+    assert "try again when it has finished" in capsys.readouterr().err
+    assert not (minimal_registry / "resolutions").exists()
+
+
+def test_a_question_is_named_as_it_spells_its_id(minimal_registry: Path) -> None:
+    assert new("--question", "Shared-Question", "--probability", "0.4", author=B) == 0
+    written = text(minimal_registry, "predictions/forecaster-b/shared-question-forecaster-b.yaml")
+    assert "question: shared-question\n" in written
+    assert problems() == []
+
+
+def test_a_second_withdrawal_is_refused_before_anything_is_asked(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert withdraw("on-shared", "registry", "--author", A, "--reason", "first") == 0
+    assert withdraw("on-shared", "registry") == 2  # no author, no reason: the refusal comes first
+    err = capsys.readouterr().err
+    assert "is withdrawn already" in err and "missing" not in err
+
+
+def test_an_id_that_could_not_name_a_file_is_refused(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert withdraw("../authors", "registry", "--author", A, "--reason", "x") == 2
+    assert "`../authors` is not a valid id" in capsys.readouterr().err
+    assert inline("--probability", "0.3", "--id", "../../escape") == 2
+    assert "--id '../../escape': id: `../../escape` is not a valid id" in capsys.readouterr().err
+    assert not (minimal_registry.parent / "escape.yaml").exists()
+
+
+def test_a_hidden_forecast_on_a_shared_question_is_named_question_then_author(
+    minimal_registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PREDREG_KEEP", str(tmp_path / "kept"))
+    code = main(["commit", "registry", "--author", B, "--question", "shared-question", "--probability", "35%",
+                 "--today", str(TODAY)])  # fmt: skip
+    assert code == 0
+    written = text(minimal_registry, "predictions/forecaster-b/shared-question-forecaster-b.yaml")
+    assert "commitment:" in written and "probability" not in written
+    assert (tmp_path / "kept" / "shared-question-forecaster-b.json").is_file()
+    assert problems() == []
