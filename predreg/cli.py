@@ -1,6 +1,9 @@
 """The ``predreg`` command line: a thin edge over the library.
 
-Exit codes (a contract): 0 all fine, 1 the registry has problems, 2 usage error.
+Exit codes (a contract): 0 all fine, 1 the registry has problems, 2 usage error
+(a bad option, no such registry, an output that cannot be written, a missing extra
+or git), 3 busy. Every failure a user can cause is one line on stderr,
+``predreg: <what>: <why>; <what to do>``, never a traceback.
 """
 
 from __future__ import annotations
@@ -10,18 +13,22 @@ import csv
 import datetime as dt
 import io
 import json
+import math
 import os
 import sys
+import tempfile
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import attrs
 
 from . import __version__, reports
 from .checks import Registry, check_registry
 from .defaults import GROUPINGS, MIN_N
-from .files import write_atomic
+from .extras import MissingExtra
+from .files import WriteError, blocking_file, write_atomic, write_output
 from .load import CLASSES
 from .problems import Problem
 from .reports import headline, summary
@@ -32,6 +39,46 @@ EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_BUSY = 3
 """predreg resolve: another run holds the registry's lock."""
+
+
+class UsageError(Exception):
+    """The command cannot run as asked; the message is the line to print after ``predreg: ``."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line (the usage is one ``--help`` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message}; see `{self.prog} --help`\n")
+
+
+def _count(text: str) -> int:
+    """A whole number, 0 or more (``--min-n``, ``--tolerance-days``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; write one, e.g. 5") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative; write a whole number, 0 or more")
+    return value
+
+
+def _jobs(text: str) -> int:
+    """``--jobs``: 1 or more."""
+    value = _count(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"{text} would resolve nothing; write 1 or more")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds; write one, e.g. 90") from None
+    if not (math.isfinite(value) and value > 0):  # nan and inf would make every deadline meaningless
+        raise argparse.ArgumentTypeError(f"{text} is not a positive, finite number of seconds; write one, e.g. 90")
+    return value
 
 
 def _date(text: str) -> dt.date:
@@ -73,7 +120,7 @@ def _no_index(command: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="predreg", description="A git-native registry of dated, scored predictions.")
+    parser = _Parser(prog="predreg", description="A git-native registry of dated, scored predictions.")
     parser.add_argument("--version", action="version", version=f"predreg {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -93,7 +140,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--shard", type=_shard, metavar="I/N", help="check only the files of shard I of N")
     check.add_argument("--output", "-o", help="with --shard: write the shard's records as JSON lines, for the merge")
     check.add_argument(
-        "--tolerance-days", type=int, default=1, help="with --base: how far `registered` may be from today (default 1)"
+        "--tolerance-days",
+        type=_count,
+        default=1,
+        help="with --base: how far `registered` may be from today (default 1)",
     )
     check.add_argument("--quiet", "-q", action="store_true", help="print problems only")
 
@@ -110,7 +160,7 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--tag", help="only questions with this tag")
     score.add_argument("--author", action="append", help="only this author (repeatable)")
     score.add_argument(
-        "--min-n", type=int, default=MIN_N, help=f"scored questions needed to be ranked (default {MIN_N})"
+        "--min-n", type=_count, default=MIN_N, help=f"scored questions needed to be ranked (default {MIN_N})"
     )
     score.add_argument(
         "--policy", choices=["time-averaged", "last"], default="time-averaged", help="how revisions count"
@@ -137,12 +187,12 @@ def _parser() -> argparse.ArgumentParser:
         "--shard", type=_shard, metavar="I/N", help="only the questions whose files are in shard I of N"
     )
     resolve.add_argument(
-        "--jobs", type=int, default=8, help="questions resolved side by side (default 8); each URL is fetched once"
+        "--jobs", type=_jobs, default=8, help="questions resolved side by side (default 8); each URL is fetched once"
     )
     resolve.add_argument("--now", type=_moment, help="resolve as of this UTC time (default: now)")
     resolve.add_argument("--format", choices=["text", "json"], default="text", help="how to print the summary")
     resolve.add_argument(
-        "--deadline", type=float, default=90.0, metavar="SECONDS", help="most time one fetch may take (default 90)"
+        "--deadline", type=_seconds, default=90.0, metavar="SECONDS", help="most time one fetch may take (default 90)"
     )
     resolve.add_argument(
         "--allow-loopback",
@@ -193,17 +243,135 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+READS_REGISTRY = {"check", "summary", "score", "resolve", "new", "commit", "reveal"}
+"""The commands that work on an existing registry folder (``schema`` needs none)."""
+
+SUFFIXES = {"table": "txt", "md": "md", "json": "json", "csv": "csv", "text": "jsonl"}
+"""The file an ``-o`` for each format would usually name, to suggest one."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The ``predreg`` command; returns its exit code. Known failures are one line on stderr."""
     from .plugins import PluginError
 
+    _tolerant_output()
     try:
         return _main(argv)
-    except PluginError as error:
+    except (UsageError, PluginError, MissingExtra) as error:
         print(f"predreg: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except WriteError as error:
+        print(f"predreg: {error}; {_write_hint(error)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into `head` and cut short: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except KeyboardInterrupt:
+        print("predreg: interrupted", file=sys.stderr)
+        return 130  # the shell's code for a command ended by Ctrl-C
+    except Exception as error:
+        if os.environ.get("PREDREG_DEBUG"):  # the test suite, and anyone debugging: the traceback itself
+            raise
+        return _internal_error(error, argv)
+
+
+def _tolerant_output() -> None:
+    """Print what cannot be encoded as backslash escapes instead of failing.
+
+    Under ``LC_ALL=C`` stdout is ASCII, and a file name that is not UTF-8 arrives as
+    surrogates that no encoding takes: a claim in Greek or such a name must still print.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
+def _internal_error(error: Exception, argv: Sequence[str] | None) -> int:
+    """A bug of ours: one line for the user, the traceback in a file to attach to the report."""
+    command = " ".join(["predreg", *(sys.argv[1:] if argv is None else argv)])
+    details = f"{command}\npredreg {__version__}, Python {sys.version.split()[0]}\n\n{traceback.format_exc()}"
+    try:
+        handle, log = tempfile.mkstemp(prefix="predreg-crash-", suffix=".txt")
+        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as stream:
+            stream.write(details)
+    except OSError:  # nowhere to keep it: show it here rather than lose it
+        print(details, file=sys.stderr)
+        log = "the traceback above"
+    print(
+        f"predreg: internal error: {type(error).__name__}: {error}; "
+        f"please report it with this command ({command}) and {log}",
+        file=sys.stderr,
+    )
+    return EXIT_PROBLEMS
+
+
+def _write_hint(error: WriteError) -> str:
+    import errno
+
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "free some space and run again"
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "run where you may write, or choose another path"
+    return "check the path and run again"
+
+
+def _preflight(args: argparse.Namespace) -> None:
+    """Refuse, before any work, what would fail later: the registry, the output, a missing extra."""
+    if args.command in READS_REGISTRY:
+        _require_registry(args.registry, args.command)
+    output = getattr(args, "output", None)
+    if args.command == "check" and output and not args.shard:
+        raise UsageError(f"-o {output}: -o goes with --shard (it writes the shard's records); add --shard I/N")
+    if args.command == "score" and args.format == "html":
+        from .html import pyplot
+
+        pyplot()  # raises MissingExtra without matplotlib
+        _require_folder(output or "site")
+    elif output:
+        _require_file(output, "text" if args.command == "check" else args.format)
+
+
+def _require_registry(registry: str, command: str) -> None:
+    if os.path.isdir(registry):
+        return
+    if os.path.exists(registry):
+        raise UsageError(f"{registry}: is a file, not a registry folder; give the folder holding authors.yaml")
+    if registry == "registry" and (os.path.exists("authors.yaml") or os.path.isdir("predictions")):
+        raise UsageError(
+            f"registry: no such folder here, and this folder looks like a registry itself; "
+            f"pass `.` (predreg {command} .) or run from the repository root"
+        )
+    raise UsageError(f"{registry}: no such registry folder; give the folder holding authors.yaml (default: registry)")
+
+
+def _require_folder(folder: str) -> None:
+    """``-o`` for html: the site's folder, which ``index.html`` goes into."""
+    path = Path(folder)
+    if (path.exists() and not path.is_dir()) or (not path.exists() and path.suffix in (".html", ".htm")):
+        parent = str(path.parent) if str(path.parent) != "." else "site"
+        raise UsageError(f"-o {folder}: for --format html, -o names a folder (the site); try -o {parent}")
+    _require_writable(folder, path / "index.html")
+
+
+def _require_file(output: str, format_: str) -> None:
+    """``-o`` for every other format: the file to write."""
+    if os.path.isdir(output) or output.endswith(("/", os.sep)):
+        example = os.path.join(output, f"leaderboard.{SUFFIXES.get(format_, 'txt')}")
+        raise UsageError(f"-o {output}: is a folder; for --format {format_}, -o names a file, e.g. -o {example}")
+    _require_writable(output, Path(output))
+
+
+def _require_writable(option: str, target: Path) -> None:
+    """The nearest existing folder above ``target`` must be one, and writable (unless ``target`` is a device)."""
+    in_the_way = blocking_file(target)
+    if in_the_way is not None:
+        raise UsageError(f"-o {option}: {in_the_way} is a file, not a folder; choose another path")
+    if target.exists() and not target.is_file() and not target.is_dir():  # /dev/stdout: written through
+        return
+    folder = next((a for a in target.parents if a.exists()), Path("."))
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"-o {option}: {folder} is not writable; choose a folder you can write to")
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -212,9 +380,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "schema":
         print(json.dumps(json_schema(args.kind), indent=2))
         return EXIT_OK
-    if not os.path.isdir(args.registry):
-        print(f"predreg: {args.registry}: no such registry folder", file=sys.stderr)
-        return EXIT_USAGE
+    _preflight(args)
     if args.command == "resolve":
         return _resolve(args)
     if args.command in ("new", "commit", "reveal"):
@@ -224,14 +390,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "check" and args.shard:
         return _check_shard(args)
     if args.command == "score" and args.merge:
-        from .shard import merge, open_all
-
-        try:
-            merged = merge(args.registry, open_all(args.merge), today=args.today)
-        except (OSError, ValueError) as error:
-            print(f"predreg: {error}", file=sys.stderr)
-            return EXIT_USAGE
-        return _score(args, merged)
+        return _score(args, _merged(args))
     if args.command == "check" and args.format == "md":
         print("predreg: --format md goes with --base (a pull-request summary)", file=sys.stderr)
         return EXIT_USAGE
@@ -244,6 +403,37 @@ def _main(argv: Sequence[str] | None) -> int:
     for problem in registry.problems:
         print(problem, file=sys.stderr)
     return EXIT_PROBLEMS if registry.problems else EXIT_OK
+
+
+def _is_shard_header(line: str) -> bool:
+    try:
+        header = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(header, dict) and "format" in header
+
+
+MERGE_HINT = "give the files `predreg check --shard I/N -o FILE` wrote, one per shard"
+
+
+def _merged(args: argparse.Namespace) -> Registry:
+    """``score --merge``: the registry rebuilt from the shards' files, each read or refused by name."""
+    from .shard import merge
+
+    sources = []
+    for path in args.merge:
+        try:
+            sources.append(Path(path).read_text(encoding="utf-8").splitlines())
+        except OSError as error:
+            raise UsageError(f"--merge {path}: cannot read it: {(error.strerror or str(error)).lower()}") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"--merge {path}: is not a shard's file (not UTF-8 text); {MERGE_HINT}") from None
+        if not _is_shard_header(sources[-1][0] if sources[-1] else ""):
+            raise UsageError(f"--merge {path}: is not a shard's file (no shard header on line 1); {MERGE_HINT}")
+    try:
+        return merge(args.registry, sources, today=args.today)
+    except ValueError as error:
+        raise UsageError(f"--merge: {error}; {MERGE_HINT}") from None
 
 
 PROMPTS = {
@@ -343,7 +533,7 @@ def _check_shard(args: argparse.Namespace) -> int:
     if args.output:
         buffer = io.StringIO()
         write_lines(shard, args.registry, buffer)
-        write_atomic(args.output, buffer.getvalue())
+        write_output(args.output, buffer.getvalue())
     return _report(args, shard.problems, f"{len(shard.files)} file(s)", f"shard {index}/{count}: ")
 
 
@@ -352,8 +542,8 @@ def _check_pull_request(args: argparse.Namespace) -> int:
 
     try:
         result = pr.review(args.registry, args.base, actor=args.actor, today=args.today, tolerance=args.tolerance_days)
-    except pr.GitError as error:
-        print(f"predreg: {error}", file=sys.stderr)
+    except pr.GitError as error:  # git's own message can run to several lines: its first says what
+        print(f"predreg: --base {args.base}: {str(error).splitlines()[0]}", file=sys.stderr)
         return EXIT_USAGE
     if args.format == "md":
         print(pr.markdown(result))
@@ -364,16 +554,14 @@ def _check_pull_request(args: argparse.Namespace) -> int:
 
 def _resolve(args: argparse.Namespace) -> int:
     from . import resolve
-    from .fetch import Limits, Session
+    from .fetch import Limits, Session, loopback_origin
     from .files import Busy
     from .progress import Progress
 
-    for origin in args.allow_loopback:
-        if not origin.startswith(("127.", "[::1]", "localhost:")) or ":" not in origin:
-            print(
-                f"predreg: --allow-loopback {origin}: give a loopback HOST:PORT, e.g. 127.0.0.1:8000", file=sys.stderr
-            )
-            return EXIT_USAGE
+    try:
+        origins = [loopback_origin(origin) for origin in args.allow_loopback]
+    except ValueError as error:
+        raise UsageError(f"--allow-loopback {error}") from None
     progress = Progress(sys.stderr)
     try:
         if args.offline:
@@ -381,7 +569,7 @@ def _resolve(args: argparse.Namespace) -> int:
         else:
             limits = Limits(deadline=args.deadline, read_timeout=min(30.0, args.deadline))
             session = Session(
-                allow_loopback=[o.replace("localhost:", "127.0.0.1:") for o in args.allow_loopback],
+                allow_loopback=origins,
                 limits=limits,
                 cache=Path(args.registry) / ".predreg" / "http",
                 clock=(lambda: args.now) if args.now else None,
@@ -427,11 +615,8 @@ def _score(args: argparse.Namespace, registry: Registry) -> int:
     options = {"policy": args.policy, "min_n": args.min_n, "today": args.today, "authors": args.author}
     board = leaderboard.build(registry, groups=groups, **options)
     if args.format == "html":
-        try:
-            from . import html
-        except ImportError:  # pragma: no cover - depends on the install
-            print("predreg: the HTML report needs matplotlib: pip install 'predreg[html]'", file=sys.stderr)
-            return EXIT_USAGE
+        from . import html  # matplotlib is there: _preflight made sure
+
         tag_views = leaderboard.views(registry, board, "tag", groups, **options)
         page = html.render(registry, board, dt.datetime.now(dt.UTC), tag_views)
         target = os.path.join(args.output or "site", "index.html")
@@ -456,7 +641,7 @@ def _score(args: argparse.Namespace, registry: Registry) -> int:
                 parts.append(render(view))
         text = "\n".join(parts)
     if args.output:
-        write_atomic(args.output, text + "\n")
+        write_output(args.output, text + "\n")
     else:
         print(text)
     return EXIT_PROBLEMS if registry.problems else EXIT_OK

@@ -93,8 +93,12 @@ class Index:
             ):
                 result.append(_thaw(path, kind, row[7]))
                 continue
-            with open(path, "rb") as stream:
-                data = stream.read(safeyaml.MAX_BYTES + 1)
+            try:
+                with open(path, "rb") as stream:
+                    data = stream.read(safeyaml.MAX_BYTES + 1)
+            except OSError:  # no read permission, or a folder named like a file
+                result.append(load_text(path, kind, None, _unreadable(path)))
+                continue
             blob = blob_hash(data)
             if row is not None and row[0] == kind and row[6] == blob:
                 result.append(_thaw(path, kind, row[7]))
@@ -107,6 +111,8 @@ class Index:
         ):
             result[position] = loaded
             updates.append((path, kind, *stamp, loaded_json))
+        # a name that is not UTF-8 (surrogates, here) cannot be a key in SQLite: that file is parsed each time
+        updates = [row for row in updates if _storable(row[0])]
         if updates and self.db is not None:
             try:
                 with self.db:
@@ -128,6 +134,14 @@ def _parse(files: list[tuple[int, str, str, bytes, tuple[Any, ...]]]) -> list[tu
         loaded = load_text(path, kind, safeyaml.decode(data, problems), problems)
         parsed.append((loaded, _freeze(loaded)))
     return parsed
+
+
+def _storable(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _unreadable(path: str) -> Problems:
