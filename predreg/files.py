@@ -39,6 +39,14 @@ class WriteError(Exception):
         return f"{self.path}: cannot write: {self.reason}"
 
 
+def on_disk(path: str | Path) -> Path:
+    """``path`` as the OS takes it, its name in UTF-8 bytes whatever the locale (``LC_ALL=C``, ``PYTHONUTF8=0``).
+
+    Everywhere else this is ``path`` itself; there, ``resolutions/zoë.yaml`` could not be named at all.
+    """
+    return Path(os.fsdecode(os.fspath(path).encode("utf-8", "surrogateescape")))
+
+
 def blocking_file(path: Path) -> Path | None:
     """The nearest existing ancestor folder of ``path``, if it is not a folder (so nothing can be made under it)."""
     for ancestor in path.parents:
@@ -78,7 +86,7 @@ def write_atomic(path: str | Path, data: bytes | str) -> None:
 
     Raises :class:`WriteError` if it cannot; nothing is left behind then.
     """
-    path = Path(path)
+    named, path = path, on_disk(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = _temporary(path, data)
@@ -88,7 +96,7 @@ def write_atomic(path: str | Path, data: bytes | str) -> None:
             os.unlink(temporary)
             raise
     except OSError as error:
-        raise WriteError.of(path, error) from error
+        raise WriteError.of(named, error) from error
 
 
 def write_output(path: str | Path, data: bytes | str) -> None:
@@ -131,18 +139,20 @@ def create_many(files: Sequence[tuple[Path, bytes | str]], sync_each: bool = Fal
     if any cannot be written; the files linked before it stay, complete.
     """
     temporaries: list[str] = []
-    current = files[0][0] if files else Path()
+    current: Path = files[0][0] if files else Path()  # the file a failure is reported for
     try:
-        for current in sorted({path.parent for path, _ in files}):
-            current.mkdir(parents=True, exist_ok=True)
-        for current, data in files:
-            temporaries.append(_temporary(current, data, sync=sync_each))
+        for folder in sorted({path.parent for path, _ in files}):
+            current = folder
+            on_disk(folder).mkdir(parents=True, exist_ok=True)
+        for path, data in files:
+            current = path
+            temporaries.append(_temporary(on_disk(path), data, sync=sync_each))
         if not sync_each:
             _sync(temporaries)
         created = []
-        for temporary, (current, _) in zip(temporaries, files, strict=True):
+        for temporary, (path, _) in zip(temporaries, files, strict=True):
             try:
-                os.link(temporary, current)
+                os.link(temporary, on_disk(path))
                 created.append(True)
             except FileExistsError:
                 created.append(False)

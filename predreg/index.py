@@ -59,7 +59,7 @@ class Index:
                 "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, kind TEXT, size INTEGER, mtime_ns INTEGER,"
                 " ctime_ns INTEGER, inode INTEGER, written_ns INTEGER, blob TEXT, loaded TEXT)"
             )
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):  # OSError: a read-only registry, where .predreg cannot be made
             self.db = None  # no index: everything is parsed, as without one
 
     @collector_paused()

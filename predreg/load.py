@@ -56,7 +56,7 @@ class Loaded:
 
     @property
     def stem(self) -> str:
-        return os.path.basename(self.path).removesuffix(".yaml")
+        return name_text(os.path.basename(self.path)).removesuffix(".yaml")
 
     def at(self, field: str) -> tuple[int, int]:
         """Where a top-level field was written (or the file's start)."""
@@ -123,6 +123,16 @@ class Layout:
     root: str
     files: list[tuple[str, str]]  # (path, kind), sorted by path
     problems: list[Problem]
+
+
+def name_text(name: str) -> str:
+    """A file name as the text it spells in UTF-8, which is what a registry's names are.
+
+    Under a locale that is not UTF-8 (``LC_ALL=C`` with ``PYTHONUTF8=0``) Python hands
+    the bytes of `zoë` over as `zo` and two surrogates, which no id would ever equal.
+    Everywhere else this returns ``name`` itself.
+    """
+    return os.fsencode(name).decode("utf-8", "surrogateescape")
 
 
 def discover(root: str) -> Layout:
