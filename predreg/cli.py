@@ -255,8 +255,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .plugins import PluginError
 
     _tolerant_output()
+    stdout, sys.stdout = sys.stdout, _Output(sys.stdout)
     try:
-        return _main(argv)
+        code = _main(argv)
+        sys.stdout.flush()  # now, not at exit: a full disk under `> out.txt` is then reported as below
+        return code
+    except OutputError as error:
+        print(
+            f"predreg: standard output: cannot write: {error}; free some space, or send it elsewhere", file=sys.stderr
+        )
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())  # or the exit would try again, loudly
+        return EXIT_USAGE
     except (UsageError, PluginError, MissingExtra) as error:
         print(f"predreg: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -270,9 +279,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("predreg: interrupted", file=sys.stderr)
         return 130  # the shell's code for a command ended by Ctrl-C
     except Exception as error:
-        if os.environ.get("PREDREG_DEBUG"):  # the test suite, and anyone debugging: the traceback itself
-            raise
         return _internal_error(error, argv)
+    finally:
+        sys.stdout = stdout
+
+
+class OutputError(Exception):
+    """Standard output could not be written (``> /dev/full``, a disk that filled up)."""
+
+
+class _Output:
+    """``sys.stdout``, with a failure to write it told apart from every other OSError."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except BrokenPipeError:  # `| head`: handled as such
+            raise
+        except OSError as error:
+            raise OutputError((error.strerror or str(error)).lower()) from error
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputError((error.strerror or str(error)).lower()) from error
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding: the stream's own
+        return getattr(self._stream, name)
 
 
 def _tolerant_output() -> None:
@@ -288,7 +327,12 @@ def _tolerant_output() -> None:
 
 
 def _internal_error(error: Exception, argv: Sequence[str] | None) -> int:
-    """A bug of ours: one line for the user, the traceback in a file to attach to the report."""
+    """A bug of ours: one line for the user, the traceback in a file to attach to the report.
+
+    With ``PREDREG_DEBUG`` set (the test suite sets it) the exception is raised instead.
+    """
+    if os.environ.get("PREDREG_DEBUG"):
+        raise error
     command = " ".join(["predreg", *(sys.argv[1:] if argv is None else argv)])
     details = f"{command}\npredreg {__version__}, Python {sys.version.split()[0]}\n\n{traceback.format_exc()}"
     try:

@@ -56,6 +56,8 @@ class Case:
     cwd: str = "."
     env: dict[str, str] = attrs.field(factory=dict)
     read_only: bool = False
+    stdout_full: bool = False
+    """Standard output is /dev/full, as on a disk that filled up under ``> out.txt``."""
 
 
 @attrs.frozen
@@ -103,17 +105,20 @@ def run(case: Case, world: Path) -> Ran:
     env = {**os.environ, "PREDREG_AUTHOR": "forecaster-a", "PREDREG_KEEP": str(world / "keep"), **case.env}
     env = {key: value for key, value in env.items() if value != "<unset>"}
     as_root = case.read_only and os.geteuid() == 0
-    result = subprocess.run(
-        [sys.executable, "-m", "predreg.cli", *case.args],
-        cwd=world / case.cwd,
-        env=env,
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        preexec_fn=_drop_override if as_root else None,
-    )
+    with open("/dev/full" if case.stdout_full else os.devnull, "wb") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "predreg.cli", *case.args],
+            cwd=world / case.cwd,
+            env=env,
+            stdout=full if case.stdout_full else subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            timeout=120,
+            preexec_fn=_drop_override if as_root else None,
+        )
     # decoded leniently: what is asserted is the absence of a traceback, whatever the bytes
-    return Ran(result.returncode, result.stdout.decode(errors="replace"), result.stderr.decode(errors="replace"))
+    out = (result.stdout or b"").decode(errors="replace")
+    return Ran(result.returncode, out, result.stderr.decode(errors="replace"))
 
 
 def _no_traceback(ran: Ran) -> None:
@@ -231,6 +236,7 @@ def test_a_bad_argument_is_refused_in_one_line(world: Path, args: list[str], wro
 
 
 ENVIRONMENTS = ["no-registry", "registry-is-a-file", "inside-the-registry", "no-git", "read-only", "c-locale"]
+ENVIRONMENTS += ["stdout-full"]
 
 
 def _environment(name: str, command: str, world: Path) -> Case:
@@ -244,6 +250,8 @@ def _environment(name: str, command: str, world: Path) -> Case:
         return Case(_positionals(command), env=_no_git(world))
     if name == "read-only":
         return Case(_positionals(command), cwd="read-only", read_only=True)
+    if name == "stdout-full":
+        return Case(_positionals(command), stdout_full=True)
     return Case(_positionals(command, "unicode-problems"), env=C_LOCALE)
 
 
@@ -315,6 +323,14 @@ def test_html_output_naming_a_file_says_it_names_a_folder(tmp_path: Path, existi
     _one_line(ran)
     assert ran.lines == ["predreg: -o site/index.html: for --format html, -o names a folder (the site); try -o site"]
     assert existing == (tmp_path / "site" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("args", [["schema"], ["check", "registry"], ["score", "registry", "--format", "json"]])
+def test_a_full_standard_output_is_one_line(world: Path, args: list[str]) -> None:
+    ran = run(Case(args, stdout_full=True), world)
+    assert ran.code == cli.EXIT_USAGE
+    _one_line(ran)
+    assert "predreg: standard output: cannot write: no space left on device" in ran.err
 
 
 def test_a_file_output_naming_a_folder_is_refused_before_any_work(world: Path) -> None:
