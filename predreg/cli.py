@@ -392,9 +392,11 @@ def _require_registry(registry: str, command: str) -> None:
 def _require_folder(folder: str) -> None:
     """``-o`` for html: the site's folder, which ``index.html`` goes into."""
     path = Path(folder)
-    if (path.exists() and not path.is_dir()) or (not path.exists() and path.suffix in (".html", ".htm")):
+    if path.suffix in (".html", ".htm") and not path.is_dir():  # the page's name, given for the site's
         parent = str(path.parent) if str(path.parent) != "." else "site"
         raise UsageError(f"-o {folder}: for --format html, -o names a folder (the site); try -o {parent}")
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"-o {folder}: is a file; for --format html, -o names a folder (the site); choose one")
     _require_writable(folder, path / "index.html")
 
 

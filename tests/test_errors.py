@@ -27,6 +27,8 @@ from predreg import cli
 from predreg.files import WriteError, create_many, write_atomic
 
 from .conftest import DATA, TODAY
+from .evidence_server import EvidenceServer
+from .resolving import serve_recorded, write_registry
 
 COMMANDS: dict[str, argparse.ArgumentParser] = next(
     action.choices for action in cli._parser()._actions if isinstance(action, argparse._SubParsersAction)
@@ -235,8 +237,15 @@ def test_a_bad_argument_is_refused_in_one_line(world: Path, args: list[str], wro
         _one_line(ran)
 
 
-ENVIRONMENTS = ["no-registry", "registry-is-a-file", "inside-the-registry", "no-git", "read-only", "c-locale"]
-ENVIRONMENTS += ["stdout-full"]
+ENVIRONMENTS = [
+    "no-registry",
+    "registry-is-a-file",
+    "inside-the-registry",
+    "no-git",
+    "read-only",
+    "c-locale",
+    "stdout-full",
+]
 
 
 def _environment(name: str, command: str, world: Path) -> Case:
@@ -331,6 +340,13 @@ def test_a_full_standard_output_is_one_line(world: Path, args: list[str]) -> Non
     assert ran.code == cli.EXIT_USAGE
     _one_line(ran)
     assert "predreg: standard output: cannot write: no space left on device" in ran.err
+
+
+def test_html_output_that_is_a_file_is_refused(world: Path) -> None:
+    ran = run(Case(["score", "registry", "--format", "html", "-o", "not-a-registry"]), world)
+    assert ran.lines == [
+        "predreg: -o not-a-registry: is a file; for --format html, -o names a folder (the site); choose one"
+    ]
 
 
 def test_a_file_output_naming_a_folder_is_refused_before_any_work(world: Path) -> None:
@@ -530,7 +546,7 @@ def test_an_internal_error_is_one_line_and_a_traceback_in_a_file(
     monkeypatch.delenv("PREDREG_DEBUG", raising=False)
     monkeypatch.setattr(cli, "check_registry", broken)
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
-    monkeypatch.chdir(DATA / "minimal" / "..")
+    monkeypatch.chdir(DATA)
     assert cli.main(["check", "minimal"]) == cli.EXIT_PROBLEMS
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("predreg: internal error: RuntimeError: a bug; please report it with this command")
@@ -600,3 +616,19 @@ def test_under_a_non_utf8_locale_names_are_written_in_utf8(tmp_path: Path) -> No
     env = {key: value for key, value in {**os.environ, **C_LOCALE}.items() if value != "<unset>"}
     subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, check=True)
     assert sorted(os.listdir(os.fsencode(tmp_path / "zoë"))) == [b"a.yaml", "bë.yaml".encode()]
+
+
+def test_a_resolve_run_that_cannot_write_its_records_is_one_line(
+    server: EvidenceServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve_recorded(server)
+    root = write_registry(
+        tmp_path / "registry",
+        {"card": {"name": "http", "url": f"http://{server.origin}/card", "contains": "sandbagging evaluations"}},
+    )
+    (root / "evidence").write_text("a file where the evidence folder belongs\n", encoding="utf-8")
+    args = ["resolve", str(root), "--now", "2026-11-23T12:00:00Z", "--allow-loopback", server.origin]
+    assert cli.main(args) == cli.EXIT_USAGE  # the writes happen in a helper process: the error comes back
+    [line] = capsys.readouterr().err.splitlines()[-1:]
+    assert line.startswith(f"predreg: {root / 'evidence'}") and "is a file, not a folder" in line
+    assert not (root / "resolutions").exists() or list((root / "resolutions").iterdir()) == []
