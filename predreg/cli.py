@@ -16,19 +16,18 @@ import json
 import math
 import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 import attrs
 
-from . import __version__, reports
+from . import __version__, failures, reports
 from .checks import Registry, check_registry
 from .defaults import GROUPINGS, MIN_N
 from .extras import MissingExtra
-from .files import WriteError, blocking_file, write_atomic, write_output
+from .failures import UsageError
+from .files import WriteError, write_atomic, write_output
 from .load import CLASSES
 from .problems import Problem
 from .reports import headline, summary
@@ -39,10 +38,6 @@ EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_BUSY = 3
 """predreg resolve: another run holds the registry's lock."""
-
-
-class UsageError(Exception):
-    """The command cannot run as asked; the message is the line to print after ``predreg: ``."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -246,21 +241,21 @@ def _parser() -> argparse.ArgumentParser:
 READS_REGISTRY = {"check", "summary", "score", "resolve", "new", "commit", "reveal"}
 """The commands that work on an existing registry folder (``schema`` needs none)."""
 
-SUFFIXES = {"table": "txt", "md": "md", "json": "json", "csv": "csv", "text": "jsonl"}
-"""The file an ``-o`` for each format would usually name, to suggest one."""
+EXAMPLES = {"table": "leaderboard.txt", "md": "leaderboard.md", "json": "leaderboard.json", "csv": "leaderboard.csv"}
+"""The file an ``-o`` for each format of ``score`` would usually name, to suggest one."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``predreg`` command; returns its exit code. Known failures are one line on stderr."""
     from .plugins import PluginError
 
-    _tolerant_output()
-    stdout, sys.stdout = sys.stdout, _Output(sys.stdout)
+    failures.tolerant_output()
+    stdout, sys.stdout = sys.stdout, failures.Output(sys.stdout)
     try:
         code = _main(argv)
         sys.stdout.flush()  # now, not at exit: a full disk under `> out.txt` is then reported as below
         return code
-    except OutputError as error:
+    except failures.OutputError as error:
         print(
             f"predreg: standard output: cannot write: {error}; free some space, or send it elsewhere", file=sys.stderr
         )
@@ -270,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"predreg: {error}", file=sys.stderr)
         return EXIT_USAGE
     except WriteError as error:
-        print(f"predreg: {error}; {_write_hint(error)}", file=sys.stderr)
+        print(f"predreg: {error}; {failures.write_hint(error)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into `head` and cut short: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -279,145 +274,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("predreg: interrupted", file=sys.stderr)
         return 130  # the shell's code for a command ended by Ctrl-C
     except Exception as error:
-        return _internal_error(error, argv)
+        failures.internal_error(error, argv)
+        return EXIT_PROBLEMS  # as for any Python program that crashes
     finally:
         sys.stdout = stdout
-
-
-class OutputError(Exception):
-    """Standard output could not be written (``> /dev/full``, a disk that filled up)."""
-
-
-class _Output:
-    """``sys.stdout``, with a failure to write it told apart from every other OSError."""
-
-    def __init__(self, stream: Any) -> None:
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        try:
-            return int(self._stream.write(text))
-        except BrokenPipeError:  # `| head`: handled as such
-            raise
-        except OSError as error:
-            raise OutputError((error.strerror or str(error)).lower()) from error
-
-    def flush(self) -> None:
-        try:
-            self._stream.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as error:
-            raise OutputError((error.strerror or str(error)).lower()) from error
-
-    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding: the stream's own
-        return getattr(self._stream, name)
-
-
-def _tolerant_output() -> None:
-    """Print what cannot be encoded as backslash escapes instead of failing.
-
-    Under ``LC_ALL=C`` stdout is ASCII, and a file name that is not UTF-8 arrives as
-    surrogates that no encoding takes: a claim in Greek or such a name must still print.
-    """
-    for stream in (sys.stdout, sys.stderr):
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is not None:
-            reconfigure(errors="backslashreplace")
-
-
-def _internal_error(error: Exception, argv: Sequence[str] | None) -> int:
-    """A bug of ours: one line for the user, the traceback in a file to attach to the report.
-
-    With ``PREDREG_DEBUG`` set (the test suite sets it) the exception is raised instead.
-    """
-    if os.environ.get("PREDREG_DEBUG"):
-        raise error
-    command = " ".join(["predreg", *(sys.argv[1:] if argv is None else argv)])
-    details = f"{command}\npredreg {__version__}, Python {sys.version.split()[0]}\n\n{traceback.format_exc()}"
-    try:
-        handle, log = tempfile.mkstemp(prefix="predreg-crash-", suffix=".txt")
-        with os.fdopen(handle, "w", encoding="utf-8", errors="backslashreplace") as stream:
-            stream.write(details)
-    except OSError:  # nowhere to keep it: show it here rather than lose it
-        print(details, file=sys.stderr)
-        log = "the traceback above"
-    print(
-        f"predreg: internal error: {type(error).__name__}: {error}; "
-        f"please report it with this command ({command}) and {log}",
-        file=sys.stderr,
-    )
-    return EXIT_PROBLEMS
-
-
-def _write_hint(error: WriteError) -> str:
-    import errno
-
-    if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return "free some space and run again"
-    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "run where you may write, or choose another path"
-    return "check the path and run again"
 
 
 def _preflight(args: argparse.Namespace) -> None:
     """Refuse, before any work, what would fail later: the registry, the output, a missing extra."""
     if args.command in READS_REGISTRY:
-        _require_registry(args.registry, args.command)
+        failures.require_registry(args.registry, args.command)
     output = getattr(args, "output", None)
     if args.command == "check" and output and not args.shard:
         raise UsageError(f"-o {output}: -o goes with --shard (it writes the shard's records); add --shard I/N")
     if args.command == "score" and args.format == "html":
         from .html import pyplot
 
+        failures.require_folder(output or "site")
         pyplot()  # raises MissingExtra without matplotlib
-        _require_folder(output or "site")
     elif output:
-        _require_file(output, "text" if args.command == "check" else args.format)
-
-
-def _require_registry(registry: str, command: str) -> None:
-    if os.path.isdir(registry):
-        return
-    if os.path.exists(registry):
-        raise UsageError(f"{registry}: is a file, not a registry folder; give the folder holding authors.yaml")
-    if registry == "registry" and (os.path.exists("authors.yaml") or os.path.isdir("predictions")):
-        raise UsageError(
-            f"registry: no such folder here, and this folder looks like a registry itself; "
-            f"pass `.` (predreg {command} .) or run from the repository root"
-        )
-    raise UsageError(f"{registry}: no such registry folder; give the folder holding authors.yaml (default: registry)")
-
-
-def _require_folder(folder: str) -> None:
-    """``-o`` for html: the site's folder, which ``index.html`` goes into."""
-    path = Path(folder)
-    if path.suffix in (".html", ".htm") and not path.is_dir():  # the page's name, given for the site's
-        parent = str(path.parent) if str(path.parent) != "." else "site"
-        raise UsageError(f"-o {folder}: for --format html, -o names a folder (the site); try -o {parent}")
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"-o {folder}: is a file; for --format html, -o names a folder (the site); choose one")
-    _require_writable(folder, path / "index.html")
-
-
-def _require_file(output: str, format_: str) -> None:
-    """``-o`` for every other format: the file to write."""
-    if os.path.isdir(output) or output.endswith(("/", os.sep)):
-        example = os.path.join(output, f"leaderboard.{SUFFIXES.get(format_, 'txt')}")
-        raise UsageError(f"-o {output}: is a folder; for --format {format_}, -o names a file, e.g. -o {example}")
-    _require_writable(output, Path(output))
-
-
-def _require_writable(option: str, target: Path) -> None:
-    """The nearest existing folder above ``target`` must be one, and writable (unless ``target`` is a device)."""
-    in_the_way = blocking_file(target)
-    if in_the_way is not None:
-        raise UsageError(f"-o {option}: {in_the_way} is a file, not a folder; choose another path")
-    if target.exists() and not target.is_file() and not target.is_dir():  # /dev/stdout: written through
-        return
-    folder = next((a for a in target.parents if a.exists()), Path("."))
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UsageError(f"-o {option}: {folder} is not writable; choose a folder you can write to")
+        what = "with --shard" if args.command == "check" else f"for --format {args.format}"
+        failures.require_file(output, what, EXAMPLES.get(args.format, "shard-1.jsonl"))
 
 
 def _main(argv: Sequence[str] | None) -> int:

@@ -518,8 +518,10 @@ PLUGIN_OPTIONS = [
 ]
 
 
-@pytest.mark.parametrize("option", PLUGIN_OPTIONS)
-@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+@pytest.mark.parametrize(
+    ("option", "workers"),
+    [*((option, []) for option in PLUGIN_OPTIONS), ("--predreg-today=tomorrow", ["-n", "2"])],
+)
 def test_a_bad_plugin_option_is_one_usage_error(world: Path, option: str, workers: list[str]) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "registry", "-p", "no:cacheprovider", "-q", option, *workers],
