@@ -634,3 +634,38 @@ def test_a_resolve_run_that_cannot_write_its_records_is_one_line(
     [line] = capsys.readouterr().err.splitlines()[-1:]
     assert line.startswith(f"predreg: {root / 'evidence'}") and "is a file, not a folder" in line
     assert not (root / "resolutions").exists() or list((root / "resolutions").iterdir()) == []
+
+
+def test_the_plugin_under_a_non_utf8_locale_passes_a_unicode_registry(world: Path) -> None:
+    env = {key: value for key, value in {**os.environ, **C_LOCALE}.items() if value != "<unset>"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "registry", "-p", "no:cacheprovider", "-q", f"--predreg-today={TODAY}"],
+        cwd=world,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+
+
+SCAFFOLD = "scaffold.py (authoring) is being reworked in parallel; its file handling is left to that work"
+
+
+@pytest.mark.xfail(reason=f"scaffold.reveal reads the kept JSON unguarded; {SCAFFOLD}", strict=True)
+@pytest.mark.parametrize("kept", ["not json\n", "{}\n"])
+def test_a_corrupt_kept_commitment_is_one_line(tmp_path: Path, kept: str) -> None:
+    _make_world(tmp_path)
+    (tmp_path / "keep").mkdir()
+    (tmp_path / "keep" / "hidden.json").write_text(kept, encoding="utf-8")
+    ran = run(Case(["reveal", "hidden", "registry"]), tmp_path)
+    assert ran.code == cli.EXIT_USAGE
+    _one_line(ran)
+
+
+@pytest.mark.xfail(reason=f"scaffold.new_prediction makes the keep folder unguarded; {SCAFFOLD}", strict=True)
+def test_a_keep_folder_under_a_file_is_one_line(world: Path) -> None:
+    args = ["commit", "registry", "--question", "shared-question", "--probability", "0.4", "--today", str(TODAY)]
+    ran = run(Case([*args, "--keep", "not-a-registry/keep"]), world)
+    assert ran.code == cli.EXIT_USAGE
+    _one_line(ran)
