@@ -94,7 +94,7 @@ def write_hint(error: WriteError) -> str:
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         return "free some space and run again"
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "run where you may write, or choose another path"
+        return "check the permissions of its folder, or choose another path"
     return "check the path and run again"
 
 

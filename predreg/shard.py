@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any, TextIO
 
 import attrs
@@ -155,7 +154,3 @@ def _lines(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
 
 def _unproblem(root: str, data: dict[str, Any]) -> Problem:
     return Problem(**{**data, "path": os.path.join(root, data["path"])})
-
-
-def open_all(paths: Iterable[str | Path]) -> list[list[str]]:
-    return [Path(path).read_text(encoding="utf-8").splitlines() for path in paths]
