@@ -30,8 +30,8 @@ class WriteError(Exception):
     @classmethod
     def of(cls, path: str | Path, error: OSError) -> WriteError:
         in_the_way = blocking_file(Path(path))
-        if isinstance(error, FileExistsError) and not os.path.isdir(path):  # a folder to make is a file
-            in_the_way = Path(path)
+        if in_the_way is None and isinstance(error, FileExistsError) and not os.path.isdir(path):
+            in_the_way = Path(path)  # the folder to make is a file
         if in_the_way is not None:
             return cls(str(path), f"{in_the_way} is a file, not a folder", error.errno)
         # strerror reads "No space left on device", "Read-only file system", "Permission denied"

@@ -159,6 +159,11 @@ def _make_world(root: Path) -> Path:
     shutil.copytree(registry, broken)
     bad = UNICODE_PREDICTION.replace("zoës-forecast", "zoës-other").replace("probability: 0.7", 'probability: "0.7✓"')
     (broken / "predictions" / "zoë" / "zoës-other.yaml").write_text(bad, encoding="utf-8")
+    shutil.copytree(registry, root / "state-is-a-file")
+    (root / "state-is-a-file" / ".predreg").write_text("where the local state folder belongs\n", encoding="utf-8")
+    shutil.copytree(registry, root / "index-is-garbage")
+    (root / "index-is-garbage" / ".predreg").mkdir()
+    (root / "index-is-garbage" / ".predreg" / "index.sqlite").write_bytes(b"SQLite format 3\0" + bytes(range(256)) * 8)
     (root / "not-a-registry").write_text("a file, not a folder\n", encoding="utf-8")
     (root / "empty").mkdir()
     (root / "full").symlink_to("/dev/full")  # a symlink: a regression replaces it, never the device
@@ -245,6 +250,8 @@ ENVIRONMENTS = [
     "read-only",
     "c-locale",
     "stdout-full",
+    "state-is-a-file",
+    "index-is-garbage",
 ]
 
 
@@ -261,6 +268,8 @@ def _environment(name: str, command: str, world: Path) -> Case:
         return Case(_positionals(command), cwd="read-only", read_only=True)
     if name == "stdout-full":
         return Case(_positionals(command), stdout_full=True)
+    if name in ("state-is-a-file", "index-is-garbage"):  # registry/.predreg: a file, or a corrupt index
+        return Case(_positionals(command, name))
     return Case(_positionals(command, "unicode-problems"), env=C_LOCALE)
 
 
@@ -618,6 +627,13 @@ def test_under_a_non_utf8_locale_names_are_written_in_utf8(tmp_path: Path) -> No
     env = {key: value for key, value in {**os.environ, **C_LOCALE}.items() if value != "<unset>"}
     subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, check=True)
     assert sorted(os.listdir(os.fsencode(tmp_path / "zoë"))) == [b"a.yaml", "bë.yaml".encode()]
+
+
+def test_a_local_state_folder_that_is_a_file_is_named(world: Path) -> None:
+    ran = run(Case(["resolve", "state-is-a-file"]), world)
+    assert ran.code == cli.EXIT_USAGE
+    _one_line(ran)
+    assert "state-is-a-file/.predreg is a file, not a folder" in ran.err
 
 
 def test_a_resolve_run_that_cannot_write_its_records_is_one_line(
