@@ -46,6 +46,8 @@ def on_disk(path: str | Path) -> Path:
 
     Everywhere else this is ``path`` itself; there, ``resolutions/zoë.yaml`` could not be named at all.
     """
+    if sys.getfilesystemencoding() == "utf-8":
+        return Path(path)
     return Path(os.fsdecode(os.fspath(path).encode("utf-8", "surrogateescape")))
 
 

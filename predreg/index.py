@@ -111,19 +111,27 @@ class Index:
         ):
             result[position] = loaded
             updates.append((path, kind, *stamp, loaded_json))
-        # a name that is not UTF-8 (surrogates, here) cannot be a key in SQLite: that file is parsed each time
-        updates = [row for row in updates if _storable(row[0])]
         if updates and self.db is not None:
-            try:
-                with self.db:
-                    self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", updates)
-            except sqlite3.Error:
-                pass  # a read-only index still serves what it holds
+            _store(self.db, updates)
         return [loaded for loaded in result if loaded is not None]
 
     def close(self) -> None:
         if self.db is not None:
             self.db.close()
+
+
+def _store(db: sqlite3.Connection, updates: list[tuple[Any, ...]]) -> None:
+    """Keep the rows; on a file system whose names are not all UTF-8, those that are."""
+    insert = "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    try:
+        try:
+            with db:
+                db.executemany(insert, updates)
+        except UnicodeEncodeError:  # a name that is not UTF-8 (surrogates) cannot be a key: parse it each time
+            with db:
+                db.executemany(insert, [row for row in updates if _storable(row[0])])
+    except sqlite3.Error:
+        pass  # a read-only index still serves what it holds
 
 
 def _parse(files: list[tuple[int, str, str, bytes, tuple[Any, ...]]]) -> list[tuple[Loaded, str]]:
