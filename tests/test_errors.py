@@ -107,6 +107,8 @@ def run(case: Case, world: Path) -> Ran:
     env = {**os.environ, "PREDREG_AUTHOR": "forecaster-a", "PREDREG_KEEP": str(world / "keep"), **case.env}
     env = {key: value for key, value in env.items() if value != "<unset>"}
     as_root = case.read_only and os.geteuid() == 0
+    if case.stdout_full and not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here (a full disk, cheaply): Linux has one")
     with open("/dev/full" if case.stdout_full else os.devnull, "wb") as full:
         result = subprocess.run(
             [sys.executable, "-m", "predreg.cli", *case.args],
@@ -305,6 +307,8 @@ def _outputs() -> list[Any]:
 def test_an_output_that_cannot_be_written_is_one_line_naming_it_and_why(
     world: Path, args: list[str], cause: str
 ) -> None:
+    if args[-1] == "full" and not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full here (a full disk, cheaply): Linux has one")
     ran = run(Case(args), world)
     assert ran.code == cli.EXIT_USAGE
     _one_line(ran)
