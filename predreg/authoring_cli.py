@@ -14,7 +14,7 @@ import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .cli import EXIT_BUSY, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, _date  # predreg.cli imports this module late
 from .problems import Problem
@@ -48,7 +48,7 @@ def _question_flags(command: argparse.ArgumentParser) -> None:
     command.add_argument("--source", help="where it was first stated")
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
     """`new`, `commit`, `question new` and `withdraw`: the commands that write a record from flags and prompts."""
     for name, hidden in (("new", False), ("commit", True)):
         helptext = (

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from . import commitment
-from .load import Layout, Loaded, discover, load_files
+from .load import Layout, Loaded, discover, load_files, name_text
 from .model import (
     AMBIGUOUS,
     ANNULLED,
@@ -248,7 +248,7 @@ class _Checker:
         for item in self.by_kind["prediction"]:
             prediction: Prediction = item.record
             before = len(self.problems)
-            folder = item.path.replace("\\", "/").rsplit("/", 2)[-2]
+            folder = name_text(item.path.replace("\\", "/").rsplit("/", 2)[-2])
             if prediction.author != folder:
                 self.problem(
                     item,

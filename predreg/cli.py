@@ -1,6 +1,9 @@
 """The ``predreg`` command line: a thin edge over the library.
 
-Exit codes (a contract): 0 all fine, 1 the registry has problems, 2 usage error.
+Exit codes (a contract): 0 all fine, 1 the registry has problems, 2 usage error
+(a bad option, no such registry, an output that cannot be written, a missing extra
+or git), 3 busy. Every failure a user can cause is one line on stderr,
+``predreg: <what>: <why>; <what to do>``, never a traceback.
 """
 
 from __future__ import annotations
@@ -10,18 +13,21 @@ import csv
 import datetime as dt
 import io
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import attrs
 
-from . import __version__, reports
+from . import __version__, failures, reports
 from .checks import Registry, check_registry
 from .defaults import GROUPINGS, MIN_N
-from .files import write_atomic
+from .extras import MissingExtra
+from .failures import UsageError
+from .files import WriteError, write_atomic, write_output
 from .load import CLASSES
 from .problems import Problem
 from .reports import headline, summary
@@ -35,6 +41,42 @@ EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_BUSY = 3
 """predreg resolve: another run holds the registry's lock."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors on one line (the usage is one ``--help`` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: {message}; see `{self.prog} --help`\n")
+
+
+def _count(text: str) -> int:
+    """A whole number, 0 or more (``--min-n``, ``--tolerance-days``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; write one, e.g. 5") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative; write a whole number, 0 or more")
+    return value
+
+
+def _jobs(text: str) -> int:
+    """``--jobs``: 1 or more."""
+    value = _count(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"{text} would resolve nothing; write 1 or more")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds; write one, e.g. 90") from None
+    if not (math.isfinite(value) and value > 0):  # nan and inf would make every deadline meaningless
+        raise argparse.ArgumentTypeError(f"{text} is not a positive, finite number of seconds; write one, e.g. 90")
+    return value
 
 
 def _date(text: str) -> dt.date:
@@ -70,7 +112,7 @@ def _no_index(command: argparse.ArgumentParser) -> None:
 def _parser() -> argparse.ArgumentParser:
     from . import authoring_cli  # it imports this module's exit codes
 
-    parser = argparse.ArgumentParser(prog="predreg", description="A git-native registry of dated, scored predictions.")
+    parser = _Parser(prog="predreg", description="A git-native registry of dated, scored predictions.")
     parser.add_argument("--version", action="version", version=f"predreg {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -90,7 +132,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--shard", type=_shard, metavar="I/N", help="check only the files of shard I of N")
     check.add_argument("--output", "-o", help="with --shard: write the shard's records as JSON lines, for the merge")
     check.add_argument(
-        "--tolerance-days", type=int, default=1, help="with --base: how far `registered` may be from today (default 1)"
+        "--tolerance-days",
+        type=_count,
+        default=1,
+        help="with --base: how far `registered` may be from today (default 1)",
     )
     check.add_argument("--quiet", "-q", action="store_true", help="print problems only")
 
@@ -107,7 +152,7 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--tag", help="only questions with this tag")
     score.add_argument("--author", action="append", help="only this author (repeatable)")
     score.add_argument(
-        "--min-n", type=int, default=MIN_N, help=f"scored questions needed to be ranked (default {MIN_N})"
+        "--min-n", type=_count, default=MIN_N, help=f"scored questions needed to be ranked (default {MIN_N})"
     )
     score.add_argument(
         "--policy", choices=["time-averaged", "last"], default="time-averaged", help="how revisions count"
@@ -134,12 +179,12 @@ def _parser() -> argparse.ArgumentParser:
         "--shard", type=_shard, metavar="I/N", help="only the questions whose files are in shard I of N"
     )
     resolve.add_argument(
-        "--jobs", type=int, default=8, help="questions resolved side by side (default 8); each URL is fetched once"
+        "--jobs", type=_jobs, default=8, help="questions resolved side by side (default 8); each URL is fetched once"
     )
     resolve.add_argument("--now", type=_moment, help="resolve as of this UTC time (default: now)")
     resolve.add_argument("--format", choices=["text", "json"], default="text", help="how to print the summary")
     resolve.add_argument(
-        "--deadline", type=float, default=90.0, metavar="SECONDS", help="most time one fetch may take (default 90)"
+        "--deadline", type=_seconds, default=90.0, metavar="SECONDS", help="most time one fetch may take (default 90)"
     )
     authoring_cli.add_manual_flags(resolve)
     resolve.add_argument(
@@ -163,17 +208,63 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+READS_REGISTRY = {"check", "summary", "score", "resolve", "new", "commit", "reveal"}
+"""The commands that work on an existing registry folder (``schema`` needs none)."""
+
+EXAMPLES = {"table": "leaderboard.txt", "md": "leaderboard.md", "json": "leaderboard.json", "csv": "leaderboard.csv"}
+"""The file an ``-o`` for each format of ``score`` would usually name, to suggest one."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """The ``predreg`` command; returns its exit code. Known failures are one line on stderr."""
     from .plugins import PluginError
 
+    failures.tolerant_output()
+    stdout, sys.stdout = sys.stdout, failures.Output(sys.stdout)
     try:
-        return _main(argv)
-    except PluginError as error:
+        code = _main(argv)
+        sys.stdout.flush()  # now, not at exit: a full disk under `> out.txt` is then reported as below
+        return code
+    except failures.OutputError as error:
+        print(
+            f"predreg: standard output: cannot write: {error}; free some space, or send it elsewhere", file=sys.stderr
+        )
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())  # or the exit would try again, loudly
+        return EXIT_USAGE
+    except (UsageError, PluginError, MissingExtra) as error:
         print(f"predreg: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except WriteError as error:
+        print(f"predreg: {error}; {failures.write_hint(error)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into `head` and cut short: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except KeyboardInterrupt:
+        print("predreg: interrupted", file=sys.stderr)
+        return 130  # the shell's code for a command ended by Ctrl-C
+    except Exception as error:
+        failures.internal_error(error, argv)
+        return EXIT_PROBLEMS  # as for any Python program that crashes
+    finally:
+        sys.stdout = stdout
+
+
+def _preflight(args: argparse.Namespace) -> None:
+    """Refuse, before any work, what would fail later: the registry, the output, a missing extra."""
+    if args.command in READS_REGISTRY:
+        failures.require_registry(args.registry, args.command)
+    output = getattr(args, "output", None)
+    if args.command == "check" and output and not args.shard:
+        raise UsageError(f"-o {output}: -o goes with --shard (it writes the shard's records); add --shard I/N")
+    if args.command == "score" and args.format == "html":
+        from .html import pyplot
+
+        failures.require_folder(output or "site")
+        pyplot()  # raises MissingExtra without matplotlib
+    elif output:
+        what = "with --shard" if args.command == "check" else f"for --format {args.format}"
+        failures.require_file(output, what, EXAMPLES.get(args.format, "shard-1.jsonl"))
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -182,9 +273,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "schema":
         print(json.dumps(json_schema(args.kind), indent=2))
         return EXIT_OK
-    if not os.path.isdir(args.registry):
-        print(f"predreg: {args.registry}: no such registry folder", file=sys.stderr)
-        return EXIT_USAGE
+    _preflight(args)
     if args.command == "resolve":
         return _resolve(args)
     if args.command in ("new", "commit", "reveal", "question", "withdraw"):
@@ -196,14 +285,7 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "check" and args.shard:
         return _check_shard(args)
     if args.command == "score" and args.merge:
-        from .shard import merge, open_all
-
-        try:
-            merged = merge(args.registry, open_all(args.merge), today=args.today)
-        except (OSError, ValueError) as error:
-            print(f"predreg: {error}", file=sys.stderr)
-            return EXIT_USAGE
-        return _score(args, merged)
+        return _score(args, _merged(args))
     if args.command == "check" and args.format == "md":
         print("predreg: --format md goes with --base (a pull-request summary)", file=sys.stderr)
         return EXIT_USAGE
@@ -216,6 +298,37 @@ def _main(argv: Sequence[str] | None) -> int:
     for problem in registry.problems:
         print(problem, file=sys.stderr)
     return EXIT_PROBLEMS if registry.problems else EXIT_OK
+
+
+def _is_shard_header(line: str) -> bool:
+    try:
+        header = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(header, dict) and "format" in header
+
+
+MERGE_HINT = "give the files `predreg check --shard I/N -o FILE` wrote, one per shard"
+
+
+def _merged(args: argparse.Namespace) -> Registry:
+    """``score --merge``: the registry rebuilt from the shards' files, each read or refused by name."""
+    from .shard import merge
+
+    sources = []
+    for path in args.merge:
+        try:
+            sources.append(Path(path).read_text(encoding="utf-8").splitlines())
+        except OSError as error:
+            raise UsageError(f"--merge {path}: cannot read it: {(error.strerror or str(error)).lower()}") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"--merge {path}: is not a shard's file (not UTF-8 text); {MERGE_HINT}") from None
+        if not _is_shard_header(sources[-1][0] if sources[-1] else ""):
+            raise UsageError(f"--merge {path}: is not a shard's file (no shard header on line 1); {MERGE_HINT}")
+    try:
+        return merge(args.registry, sources, today=args.today)
+    except ValueError as error:
+        raise UsageError(f"--merge: {error}; {MERGE_HINT}") from None
 
 
 def _report(args: argparse.Namespace, problems: list[Problem], what: str, scope: str = "") -> int:
@@ -239,7 +352,7 @@ def _check_shard(args: argparse.Namespace) -> int:
     if args.output:
         buffer = io.StringIO()
         write_lines(shard, args.registry, buffer)
-        write_atomic(args.output, buffer.getvalue())
+        write_output(args.output, buffer.getvalue())
     return _report(args, shard.problems, f"{len(shard.files)} file(s)", f"shard {index}/{count}: ")
 
 
@@ -248,8 +361,8 @@ def _check_pull_request(args: argparse.Namespace) -> int:
 
     try:
         result = pr.review(args.registry, args.base, actor=args.actor, today=args.today, tolerance=args.tolerance_days)
-    except pr.GitError as error:
-        print(f"predreg: {error}", file=sys.stderr)
+    except pr.GitError as error:  # git's own message can run to several lines: its first says what
+        print(f"predreg: --base {args.base}: {str(error).splitlines()[0]}", file=sys.stderr)
         return EXIT_USAGE
     if args.format == "md":
         print(pr.markdown(result))
@@ -263,12 +376,6 @@ def _resolve(args: argparse.Namespace) -> int:
     from .files import Busy
     from .progress import Progress
 
-    for origin in args.allow_loopback:
-        if not origin.startswith(("127.", "[::1]", "localhost:")) or ":" not in origin:
-            print(
-                f"predreg: --allow-loopback {origin}: give a loopback HOST:PORT, e.g. 127.0.0.1:8000", file=sys.stderr
-            )
-            return EXIT_USAGE
     if args.manual or any(getattr(args, flag) for flag in authoring_cli.MANUAL_ONLY):
         session = _session(args)
         try:
@@ -315,10 +422,14 @@ def _resolve(args: argparse.Namespace) -> int:
 
 def _session(args: argparse.Namespace) -> Session:
     """The safe session `predreg resolve` fetches through, as its flags set it."""
-    from .fetch import Limits, Session
+    from .fetch import Limits, Session, loopback_origin
 
+    try:
+        origins = [loopback_origin(origin) for origin in args.allow_loopback]
+    except ValueError as error:
+        raise UsageError(f"--allow-loopback {error}") from None
     return Session(
-        allow_loopback=[o.replace("localhost:", "127.0.0.1:") for o in args.allow_loopback],
+        allow_loopback=origins,
         limits=Limits(deadline=args.deadline, read_timeout=min(30.0, args.deadline)),
         cache=Path(args.registry) / ".predreg" / "http",
         clock=(lambda: args.now) if args.now else None,
@@ -334,11 +445,8 @@ def _score(args: argparse.Namespace, registry: Registry) -> int:
     options = {"policy": args.policy, "min_n": args.min_n, "today": args.today, "authors": args.author}
     board = leaderboard.build(registry, groups=groups, **options)
     if args.format == "html":
-        try:
-            from . import html
-        except ImportError:  # pragma: no cover - depends on the install
-            print("predreg: the HTML report needs matplotlib: pip install 'predreg[html]'", file=sys.stderr)
-            return EXIT_USAGE
+        from . import html  # matplotlib is there: _preflight made sure
+
         tag_views = leaderboard.views(registry, board, "tag", groups, **options)
         page = html.render(registry, board, dt.datetime.now(dt.UTC), tag_views)
         target = os.path.join(args.output or "site", "index.html")
@@ -363,7 +471,7 @@ def _score(args: argparse.Namespace, registry: Registry) -> int:
                 parts.append(render(view))
         text = "\n".join(parts)
     if args.output:
-        write_atomic(args.output, text + "\n")
+        write_output(args.output, text + "\n")
     else:
         print(text)
     return EXIT_PROBLEMS if registry.problems else EXIT_OK

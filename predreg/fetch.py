@@ -178,6 +178,16 @@ class Limits:
     max_wait: float = 60.0
 
 
+def loopback_origin(text: str) -> str:
+    """An ``--allow-loopback`` value as the origin the guard compares (``localhost:`` as 127.0.0.1).
+
+    ValueError, with the message to show, for anything that is not a loopback HOST:PORT.
+    """
+    if not text.startswith(("127.", "[::1]", "localhost:")) or ":" not in text:
+        raise ValueError(f"{text}: give a loopback HOST:PORT, e.g. 127.0.0.1:8000")
+    return text.replace("localhost:", "127.0.0.1:")
+
+
 class Session:
     """The run's fetcher: resolvers call :meth:`get`; every URL is fetched once per run."""
 

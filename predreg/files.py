@@ -6,11 +6,57 @@ import errno
 import fcntl
 import os
 import secrets
+import stat
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
+
+
+class WriteError(Exception):
+    """A file could not be written (a read-only folder, a full disk, a file where a folder must be).
+
+    The message names the file meant, never the temporary one beside it, and the cause.
+    It pickles (a resolve run's writes happen in a helper process, and come back).
+    """
+
+    def __init__(self, path: str, reason: str, errno: int | None = None) -> None:
+        super().__init__(path, reason, errno)
+        self.path = path
+        self.reason = reason
+        self.errno = errno
+
+    @classmethod
+    def of(cls, path: str | Path, error: OSError) -> WriteError:
+        in_the_way = blocking_file(Path(path))
+        if in_the_way is None and isinstance(error, FileExistsError) and not os.path.isdir(path):
+            in_the_way = Path(path)  # the folder to make is a file
+        if in_the_way is not None:
+            return cls(str(path), f"{in_the_way} is a file, not a folder", error.errno)
+        # strerror reads "No space left on device", "Read-only file system", "Permission denied"
+        return cls(str(path), (error.strerror or str(error)).lower(), error.errno)
+
+    def __str__(self) -> str:
+        return f"{self.path}: cannot write: {self.reason}"
+
+
+def on_disk(path: str | Path) -> Path:
+    """``path`` as the OS takes it, its name in UTF-8 bytes whatever the locale (``LC_ALL=C``, ``PYTHONUTF8=0``).
+
+    Everywhere else this is ``path`` itself; there, ``resolutions/zoë.yaml`` could not be named at all.
+    """
+    if sys.getfilesystemencoding() == "utf-8":
+        return Path(path)
+    return Path(os.fsdecode(os.fspath(path).encode("utf-8", "surrogateescape")))
+
+
+def blocking_file(path: Path) -> Path | None:
+    """The nearest existing ancestor folder of ``path``, if it is not a folder (so nothing can be made under it)."""
+    for ancestor in path.parents:
+        if os.path.lexists(ancestor):
+            return None if ancestor.is_dir() else ancestor
+    return None
 
 
 def _temporary(path: Path, data: bytes | str, sync: bool = True) -> str:
@@ -40,15 +86,41 @@ def _temporary(path: Path, data: bytes | str, sync: bool = True) -> str:
 
 
 def write_atomic(path: str | Path, data: bytes | str) -> None:
-    """Write a file whole or not at all: a temporary file beside it, then ``os.replace``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _temporary(path, data)
+    """Write a file whole or not at all: a temporary file beside it, then ``os.replace``.
+
+    Raises :class:`WriteError` if it cannot; nothing is left behind then.
+    """
+    named, path = path, on_disk(path)
     try:
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = _temporary(path, data)
+        try:
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError as error:
+        raise WriteError.of(named, error) from error
+
+
+def write_output(path: str | Path, data: bytes | str) -> None:
+    """Write a file the user named: as :func:`write_atomic`, unless it is a device or a pipe.
+
+    ``-o /dev/stdout`` or a FIFO is written through: there is no file to replace, and
+    replacing the device's name with a regular file (as root can) would break it for everyone.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = 0
+    if not (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+        write_atomic(path, data)
+        return
+    try:
+        with open(path, "wb") as stream:
+            stream.write(data.encode("utf-8") if isinstance(data, str) else data)
+    except OSError as error:  # /dev/full: ENOSPC, at the flush when the file closes
+        raise WriteError.of(path, error) from error
 
 
 def create_atomic(path: str | Path, data: bytes | str) -> bool:
@@ -67,24 +139,30 @@ def create_many(files: Sequence[tuple[Path, bytes | str]], sync_each: bool = Fal
     or an ``fsync`` each where that is missing), and only then linked to their names,
     in the order given: a file listed after another (a record after the evidence it
     cites) never exists without it. Says, per file, whether it was created (False:
-    the name was taken, and that file was left as it is).
+    the name was taken, and that file was left as it is). Raises :class:`WriteError`
+    if any cannot be written; the files linked before it stay, complete.
     """
-    for folder in {path.parent for path, _ in files}:
-        folder.mkdir(parents=True, exist_ok=True)
     temporaries: list[str] = []
+    current: Path = files[0][0] if files else Path()  # the file a failure is reported for
     try:
+        for folder in sorted({path.parent for path, _ in files}):
+            current = folder
+            on_disk(folder).mkdir(parents=True, exist_ok=True)
         for path, data in files:
-            temporaries.append(_temporary(path, data, sync=sync_each))
+            current = path
+            temporaries.append(_temporary(on_disk(path), data, sync=sync_each))
         if not sync_each:
             _sync(temporaries)
         created = []
         for temporary, (path, _) in zip(temporaries, files, strict=True):
             try:
-                os.link(temporary, path)
+                os.link(temporary, on_disk(path))
                 created.append(True)
             except FileExistsError:
                 created.append(False)
         return created
+    except OSError as error:
+        raise WriteError.of(current, error) from error
     finally:
         for temporary in temporaries:
             os.unlink(temporary)
@@ -133,8 +211,11 @@ def locked(path: Path) -> Iterator[None]:
     The lock is the kernel's (``flock``): it goes away with the process, so a killed
     run never leaves a stale lock behind.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as error:  # a read-only registry: the run would write nothing anyway
+        raise WriteError.of(path, error) from error
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

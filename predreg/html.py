@@ -2,7 +2,7 @@
 
 Calibration plots are drawn by matplotlib as SVG and inlined, so the page is a single
 file that opens anywhere. matplotlib is the optional extra ``predreg[html]``; it is
-imported only here.
+imported only here, through :func:`pyplot`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,12 @@ import datetime as dt
 import html
 import io
 from collections.abc import Iterable
+from types import ModuleType
 
 from . import __version__, reports
 from .checks import Registry
 from .defaults import BRIER_SCALE
+from .extras import require
 from .leaderboard import AuthorScore, Leaderboard
 from .scoring import CalibrationBin
 
@@ -58,13 +60,18 @@ def leaderboard_table(board: Leaderboard) -> str:
     return f'<table class="leaderboard"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
+PURPOSE = "the HTML report (--format html)"
+
+
+def pyplot() -> ModuleType:
+    """matplotlib's pyplot, drawing off-screen; :class:`~predreg.extras.MissingExtra` without the extra."""
+    require("matplotlib", "html", PURPOSE).use("Agg")  # before pyplot: no display is needed, or wanted
+    return require("matplotlib.pyplot", "html", PURPOSE)
+
+
 def calibration_svg(author: str, bins: list[CalibrationBin]) -> str:
     """A calibration plot: observed frequency per bin with its Wilson 95% band."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     figure, axes = plt.subplots(figsize=(4.2, 3.4))
     axes.plot([0, 1], [0, 1], color="#b8bfcc", linewidth=1, linestyle="--", label="perfect calibration")
     points = [(b.mean_forecast, b.observed, b.interval, b.count) for b in bins if b.mean_forecast is not None]

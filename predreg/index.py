@@ -59,7 +59,7 @@ class Index:
                 "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, kind TEXT, size INTEGER, mtime_ns INTEGER,"
                 " ctime_ns INTEGER, inode INTEGER, written_ns INTEGER, blob TEXT, loaded TEXT)"
             )
-        except sqlite3.Error:
+        except (sqlite3.Error, OSError):  # OSError: a read-only registry, where .predreg cannot be made
             self.db = None  # no index: everything is parsed, as without one
 
     @collector_paused()
@@ -93,8 +93,12 @@ class Index:
             ):
                 result.append(_thaw(path, kind, row[7]))
                 continue
-            with open(path, "rb") as stream:
-                data = stream.read(safeyaml.MAX_BYTES + 1)
+            try:
+                with open(path, "rb") as stream:
+                    data = stream.read(safeyaml.MAX_BYTES + 1)
+            except OSError:  # no read permission, or a folder named like a file
+                result.append(load_text(path, kind, None, _unreadable(path)))
+                continue
             blob = blob_hash(data)
             if row is not None and row[0] == kind and row[6] == blob:
                 result.append(_thaw(path, kind, row[7]))
@@ -108,16 +112,26 @@ class Index:
             result[position] = loaded
             updates.append((path, kind, *stamp, loaded_json))
         if updates and self.db is not None:
-            try:
-                with self.db:
-                    self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", updates)
-            except sqlite3.Error:
-                pass  # a read-only index still serves what it holds
+            _store(self.db, updates)
         return [loaded for loaded in result if loaded is not None]
 
     def close(self) -> None:
         if self.db is not None:
             self.db.close()
+
+
+def _store(db: sqlite3.Connection, updates: list[tuple[Any, ...]]) -> None:
+    """Keep the rows; on a file system whose names are not all UTF-8, those that are."""
+    insert = "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    try:
+        try:
+            with db:
+                db.executemany(insert, updates)
+        except UnicodeEncodeError:  # a name that is not UTF-8 (surrogates) cannot be a key: parse it each time
+            with db:
+                db.executemany(insert, [row for row in updates if _storable(row[0])])
+    except sqlite3.Error:
+        pass  # a read-only index still serves what it holds
 
 
 def _parse(files: list[tuple[int, str, str, bytes, tuple[Any, ...]]]) -> list[tuple[Loaded, str]]:
@@ -128,6 +142,14 @@ def _parse(files: list[tuple[int, str, str, bytes, tuple[Any, ...]]]) -> list[tu
         loaded = load_text(path, kind, safeyaml.decode(data, problems), problems)
         parsed.append((loaded, _freeze(loaded)))
     return parsed
+
+
+def _storable(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _unreadable(path: str) -> Problems:

@@ -16,6 +16,7 @@ Loading a file is a pure function of its bytes, so it can run in any process.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -56,7 +57,7 @@ class Loaded:
 
     @property
     def stem(self) -> str:
-        return os.path.basename(self.path).removesuffix(".yaml")
+        return name_text(os.path.basename(self.path)).removesuffix(".yaml")
 
     def at(self, field: str) -> tuple[int, int]:
         """Where a top-level field was written (or the file's start)."""
@@ -123,6 +124,20 @@ class Layout:
     root: str
     files: list[tuple[str, str]]  # (path, kind), sorted by path
     problems: list[Problem]
+
+
+UTF8_NAMES = sys.getfilesystemencoding() == "utf-8"
+"""Whether Python reads file names as UTF-8 (everywhere but a non-UTF-8 locale with ``PYTHONUTF8=0``)."""
+
+
+def name_text(name: str) -> str:
+    """A file name as the text it spells in UTF-8, which is what a registry's names are.
+
+    Under a locale that is not UTF-8 (``LC_ALL=C`` with ``PYTHONUTF8=0``) Python hands
+    the bytes of `zoë` over as `zo` and two surrogates, which no id would ever equal.
+    Everywhere else this returns ``name`` itself, at once (it runs for every file).
+    """
+    return name if UTF8_NAMES else os.fsencode(name).decode("utf-8", "surrogateescape")
 
 
 def discover(root: str) -> Layout:

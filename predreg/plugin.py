@@ -63,9 +63,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _check_options(config)
     config.stash[_problems_key] = {}
     config.stash[_registries_key] = {}
     config.stash[_roots_key] = {}
+
+
+def _check_options(config: pytest.Config) -> None:
+    """Refuse a bad option once, at the start, as ``predreg`` would: not as an error in every item."""
+    from .fetch import loopback_origin
+
+    today = config.getoption("predreg_today")
+    if today:
+        try:
+            dt.date.fromisoformat(today)
+        except ValueError:
+            raise pytest.UsageError(f"--predreg-today: {today!r} is not a date; write YYYY-MM-DD") from None
+    _shard(config)
+    for origin in config.getoption("predreg_allow_loopback"):
+        try:
+            loopback_origin(origin)
+        except ValueError as error:
+            raise pytest.UsageError(f"--predreg-allow-loopback {error}") from None
 
 
 @pytest.hookimpl(wrapper=True)
@@ -111,8 +130,8 @@ def _shard(config: pytest.Config) -> tuple[int, int] | None:
         return None
     try:
         return parse_shard(option)
-    except ValueError as error:
-        raise pytest.UsageError(f"--predreg-shard: {error}") from None
+    except ValueError:
+        raise pytest.UsageError(f"--predreg-shard: {option!r}: write I/N with 1 <= I <= N, e.g. 2/7") from None
 
 
 class RegistryFile(pytest.File):
@@ -202,11 +221,11 @@ _sessions_key = pytest.StashKey[dict[Path, Any]]()
 
 def _session(config: pytest.Config, root: Path) -> Any:
     """One fetch session per registry and process, so each URL is fetched once per process."""
-    from .fetch import Session
+    from .fetch import Session, loopback_origin
 
     sessions = config.stash.setdefault(_sessions_key, {})
     if root not in sessions:
-        origins = config.getoption("predreg_allow_loopback")
+        origins = [loopback_origin(origin) for origin in config.getoption("predreg_allow_loopback")]
         sessions[root] = Session(allow_loopback=origins, cache=root / ".predreg" / "http")
     return sessions[root]
 

@@ -87,10 +87,25 @@ def git(top: str | Path, *args: str) -> str:
 
 def git_all(top: str | Path, *commands: Sequence[str]) -> list[str]:
     """The output of each git command, all run at once (each waits on the disk in its own process)."""
-    running = [
-        (args, subprocess.Popen(["git", *args], cwd=top, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-        for args in commands
-    ]
+    # git writes paths as bytes: UTF-8 where they are, kept byte for byte (surrogates) where not,
+    # whatever the locale says (under LC_ALL=C the default would refuse any non-ASCII name)
+    try:
+        running = [
+            (
+                args,
+                subprocess.Popen(
+                    ["git", *args],
+                    cwd=top,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    encoding="utf-8",
+                    errors="surrogateescape",
+                ),
+            )
+            for args in commands
+        ]
+    except FileNotFoundError:
+        raise GitError("git is not installed, or not on PATH; install git (pull-request mode runs it)") from None
     outputs = []
     for args, process in running:
         out, err = process.communicate()

@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any, TextIO
 
 import attrs
@@ -41,7 +40,8 @@ def parse(text: str) -> tuple[int, int]:
 
 def shard_of(relative: str, count: int) -> int:
     """The shard (1..count) that owns a registry-relative path, the same on every machine."""
-    digest = hashlib.sha256(relative.replace(os.sep, "/").encode()).digest()
+    # surrogateescape: a name that is not UTF-8 hashes as its own bytes, as on every machine
+    digest = hashlib.sha256(relative.replace(os.sep, "/").encode("utf-8", "surrogateescape")).digest()
     return 1 + int.from_bytes(digest[:8], "big") % count
 
 
@@ -86,9 +86,10 @@ def write_lines(shard: Shard, root: str, out: TextIO) -> None:
             "key_at": item.key_at,
             "problems": [_problem(root, p) for p in item.problems],
         }
-        out.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
+        # escaped, not raw: a file name that is not UTF-8 (surrogates) survives the trip as \udcff
+        out.write(json.dumps(line, sort_keys=True) + "\n")
     for problem in shard.layout_problems:
-        out.write(json.dumps({"layout": _problem(root, problem)}, ensure_ascii=False) + "\n")
+        out.write(json.dumps({"layout": _problem(root, problem)}) + "\n")
 
 
 def _problem(root: str, problem: Problem) -> dict[str, Any]:
@@ -132,15 +133,24 @@ def merge(root: str, sources: Iterable[Iterable[str]], today: dt.date | None = N
     return check_registry(root, today=today, files=files, layout=layout)
 
 
+RECORD_KEYS = frozenset({"path", "kind", "record", "key_at", "problems"})
+
+
 def _lines(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
-    for text in lines:
-        if text.strip():
-            yield json.loads(text)
+    """The lines of a shard's file as objects; ValueError, naming the line, for one no shard wrote."""
+    for number, text in enumerate(lines, 1):
+        if not text.strip():
+            continue
+        try:
+            line = json.loads(text)
+        except ValueError as error:
+            raise ValueError(f"line {number} is not JSON ({error})") from None
+        if not isinstance(line, dict) or not (
+            "format" in line or "layout" in line or (line.keys() >= RECORD_KEYS and line["kind"] in CLASSES)
+        ):
+            raise ValueError(f"line {number} is not a line of a shard's file")
+        yield line
 
 
 def _unproblem(root: str, data: dict[str, Any]) -> Problem:
     return Problem(**{**data, "path": os.path.join(root, data["path"])})
-
-
-def open_all(paths: Iterable[str | Path]) -> list[list[str]]:
-    return [Path(path).read_text(encoding="utf-8").splitlines() for path in paths]
