@@ -188,6 +188,10 @@ def _parser() -> argparse.ArgumentParser:
     reveal_.add_argument("--keep", type=Path)
     reveal_.add_argument("--today", type=_date, help=argparse.SUPPRESS)
 
+    from .init import add_arguments
+
+    add_arguments(commands.add_parser("init", help="set up a registry repository (never over an existing file)"))
+
     schema = commands.add_parser("schema", help="print the JSON Schema of a registry file, for editors")
     schema.add_argument("kind", nargs="?", default="prediction", choices=sorted(CLASSES))
     return parser
@@ -212,6 +216,10 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "schema":
         print(json.dumps(json_schema(args.kind), indent=2))
         return EXIT_OK
+    if args.command == "init":
+        from . import init
+
+        return init.run(args)
     if not os.path.isdir(args.registry):
         print(f"predreg: {args.registry}: no such registry folder", file=sys.stderr)
         return EXIT_USAGE
