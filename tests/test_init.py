@@ -277,21 +277,21 @@ def test_ctrl_c_and_ctrl_d_stop_cleanly_having_written_nothing(
     assert files_of(top) == {}
 
 
-def read_until(terminal: int, text: bytes | None, seconds: float = 30) -> bytes:
-    """What the terminal shows until ``text`` appears (None: until the child closes it)."""
+def read_until(terminal: int, text: bytes, seconds: float) -> tuple[bytes, bool]:
+    """What the terminal shows until ``text`` appears or the child closes it; whether it appeared in time."""
     seen, deadline = b"", time.monotonic() + seconds
-    while text is None or text not in seen:
+    while text not in seen:
         ready, _, _ = select.select([terminal], [], [], max(0.0, deadline - time.monotonic()))
-        assert ready, f"waited {seconds} s for {text!r}; the terminal showed {seen!r}"
+        if not ready:
+            return seen, False
         try:
             chunk = os.read(terminal, 1024)
         except OSError:  # EIO: the child has closed the terminal
             chunk = b""
         if not chunk:
-            assert text is None, f"the child closed the terminal before {text!r}: {seen!r}"
             break
         seen += chunk
-    return seen
+    return seen, text in seen
 
 
 def test_ctrl_c_on_a_real_terminal_exits_130_without_a_traceback(tmp_path: Path) -> None:
@@ -302,9 +302,17 @@ def test_ctrl_c_on_a_real_terminal_exits_130_without_a_traceback(tmp_path: Path)
     if pid == 0:  # the child: predreg on the pseudo-terminal
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # a background job's caller may ignore it, and exec keeps that
         os.execv(sys.executable, [sys.executable, "-m", "predreg.cli", "init", str(top)])
-    seen = read_until(terminal, b"author handle")
-    os.write(terminal, b"\x03")  # Ctrl-C, which the terminal turns into SIGINT
-    seen += read_until(terminal, None)
+    seen, prompted = read_until(terminal, b"author handle", 30)
+    assert prompted, seen
+    for _ in range(20):
+        # Ctrl-C, which the terminal turns into SIGINT. One that lands between the prompt
+        # and the read that waits for the answer is noted but read only after it (CPython's
+        # own window, far too short for a hand): then the next Ctrl-C interrupts the read
+        os.write(terminal, b"\x03")
+        more, stopped = read_until(terminal, b"nothing written", 1)
+        seen += more
+        if stopped:
+            break
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 130
     assert b"Traceback" not in seen and b"predreg init: interrupted; nothing written" in seen
