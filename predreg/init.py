@@ -25,6 +25,7 @@ import re
 import shutil
 import subprocess
 import sys
+import urllib.parse
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -102,6 +103,17 @@ def check_branch(branch: str) -> str:
             f"--branch {branch!r}: not a branch name predreg writes into workflows; use A-Z a-z 0-9 . _ / -"
         )
     return branch
+
+
+def check_source(source: str) -> str:
+    """``source`` if pip and pre-commit can both fetch predreg from it, else InitError."""
+    url = urllib.parse.urlsplit(source)
+    if url.scheme not in ("https", "http", "ssh", "file") or not url.netloc or any(c.isspace() for c in source):
+        raise InitError(
+            f"--predreg-source {source!r}: give a git URL with a host, e.g. {PREDREG_SOURCE}"
+            " (a local clone: file://localhost/path/to/predreg; pip refuses a URL without a host)"
+        )
+    return source.rstrip("/")
 
 
 def author_problems(author: FirstAuthor) -> list[str]:
@@ -210,12 +222,13 @@ def run(args: argparse.Namespace, ask: Callable[[str], str] = input, terminal: b
     try:
         git_init = _where(top)
         branch = check_branch(args.branch or default_branch(top))
+        source = check_source(args.predreg_source)
         author = None
         if not (top / "registry" / "authors.yaml").exists():
             author = _first_author(args, ask, terminal)
         elif args.author or args.name or args.github:
             print("registry/authors.yaml is there already: add authors by editing it (--author and the rest unused)")
-        outcome = scaffold(top, branch=branch, source=args.predreg_source, author=author, git_init=git_init)
+        outcome = scaffold(top, branch=branch, source=source, author=author, git_init=git_init)
     except InitError as error:
         print(f"predreg init: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -106,6 +106,15 @@ def test_requirements_pin_the_running_predreg_from_its_source(tmp_path: Path) ->
     assert (repo["repo"], repo["rev"]) == ("https://example.org/mirror/predreg", f"v{__version__}")
 
 
+@pytest.mark.parametrize("source", ["/home/me/predreg", "file:///home/me/predreg", "predreg", "ftp://x.org/p"])
+def test_a_source_pip_cannot_fetch_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], source: str
+) -> None:
+    top = repository(tmp_path / "reg")
+    assert main(["init", str(top), *FLAGS, "--predreg-source", source]) == 2
+    assert "file://localhost/path/to/predreg" in capsys.readouterr().err and files_of(top) == {}
+
+
 def test_the_default_source_is_the_one_constant(tmp_path: Path) -> None:
     top = repository(tmp_path / "reg")
     assert main(["init", str(top), *FLAGS]) == 0
