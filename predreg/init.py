@@ -116,10 +116,10 @@ def check_source(source: str) -> str:
     return source.rstrip("/")
 
 
-def author_problems(author: FirstAuthor) -> list[str]:
-    """What ``predreg check`` would say about the author's entry in authors.yaml (field: message; hint)."""
+def author_problems(author: FirstAuthor) -> list[tuple[str, str]]:
+    """What ``predreg check`` would say about the author's entry in authors.yaml: (field, message; hint)."""
     loaded = load_text("registry/authors.yaml", "authors", authors_text(author))
-    return [f"{problem.field}: {problem.message}; {problem.hint}" for problem in loaded.problems]
+    return [(problem.field, f"{problem.message}; {problem.hint}") for problem in loaded.problems]
 
 
 def authors_text(author: FirstAuthor) -> str:
@@ -265,6 +265,7 @@ PROMPTS = {
     "github": "Your GitHub login (pull requests you open register forecasts as this handle): ",
 }
 _FLAGS = {"handle": "--author", "name": "--name", "github": "--github"}
+_LABELS = {"handle": "the handle", "name": "the name", "github": "the GitHub login"}
 _PLACEHOLDERS = FirstAuthor("someone", "Someone", "someone")
 
 
@@ -286,9 +287,12 @@ def _first_author(args: argparse.Namespace, ask: Callable[[str], str], terminal:
             if not problems:
                 values[field] = value
                 break
+            # the others are placeholders: only this answer can be wrong, so its field's path says nothing
+            path, said = problems[0]
+            said = said.replace(f"`{path}: ", f"`{field}: ")
             if not terminal:
-                raise InitError(f"{_FLAGS[field]} {value!r}: {problems[0]}")
-            print(f"  {problems[0]}", file=sys.stderr)
+                raise InitError(f"{_FLAGS[field]} {value!r}: {said}")
+            print(f"  {_LABELS[field]}: {said}", file=sys.stderr)
             value = None
     return FirstAuthor(**values)
 

@@ -248,7 +248,7 @@ def test_a_bad_handle_flag_gets_the_checkers_message(tmp_path: Path, capsys: pyt
     top = repository(tmp_path / "reg")
     assert main(["init", str(top), "--author", "ada lovelace", "--name", "Ada", "--github", "ada"]) == 2
     err = capsys.readouterr().err
-    assert "--author 'ada lovelace': authors.ada lovelace: `ada lovelace` is not a valid author handle" in err
+    assert "--author 'ada lovelace': `ada lovelace` is not a valid author handle; use letters" in err
     assert files_of(top) == {}
 
 
@@ -270,7 +270,8 @@ def test_on_a_terminal_a_bad_answer_is_asked_again(tmp_path: Path, capsys: pytes
     ask = ask_with("ada lovelace", "ada", "", "Ada Lovelace", "ada-gh")
     assert init.run(args, ask=ask, terminal=True) == 0
     err = capsys.readouterr().err
-    assert "`ada lovelace` is not a valid author handle" in err and "name: is empty" in err
+    assert "  the handle: `ada lovelace` is not a valid author handle; use letters" in err
+    assert "  the name: is empty; write `name: Forecaster A`" in err
     assert load_file(str(top / "registry" / "authors.yaml"), "authors").record.authors["ada"].name == "Ada Lovelace"
 
 

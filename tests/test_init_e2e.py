@@ -249,6 +249,8 @@ def test_the_generated_pre_commit_hook_passes_then_catches_a_bad_file(story: Sto
 
 def test_the_pre_push_hook_checks_against_the_real_default_branch(story: Story, wheelhouse: Path) -> None:
     run(["git", "switch", "-q", "alice-forecast"], story.work, story.env)
+    # without origin/HEAD only the branch init named can say what to compare with
+    run(["git", "remote", "set-head", "origin", "--delete"], story.work, story.env)
     try:
         good = pre_commit(story, wheelhouse, "run", "predreg-check-base", "--hook-stage", "pre-push", "--all-files")
         assert good.returncode == 0, good.stdout
@@ -259,6 +261,7 @@ def test_the_pre_push_hook_checks_against_the_real_default_branch(story: Story, 
     finally:
         run(["git", "checkout", "-q", "--", "."], story.work, story.env)
         run(["git", "switch", "-q", "trunk"], story.work, story.env)
+        run(["git", "remote", "set-head", "origin", "trunk"], story.work, story.env)
 
 
 def test_pre_commit_try_repo_against_this_checkout_runs_offline(story: Story, wheelhouse: Path) -> None:

@@ -12,6 +12,8 @@ import yaml
 
 from predreg import init
 
+from .conftest import REPO
+
 INSTALL = {
     "predreg-pr.yml": ("check", "Install predreg as the base branch pins it"),
     "predreg-resolve.yml": ("resolve", "Install predreg as the default branch pins it"),
@@ -111,3 +113,13 @@ def test_the_resolve_workflow_dispatches_the_check_on_its_own_pull_request() -> 
 
 def test_the_sharded_workflow_runs_on_pushes_to_the_default_branch() -> None:
     assert rendered("predreg-sharded.yml", "trunk")["on"]["push"]["branches"] == ["trunk"]
+
+
+def test_the_pre_push_hook_hard_codes_no_branch() -> None:
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    assert "main" not in hooks["predreg-check-base"]["entry"]
+    assert hooks["predreg-check-base"]["args"] == ["--base", "origin/HEAD"]  # git's name for origin's default branch
+    config = init.render(init.template("pre-commit-config.yaml"), branch="trunk", source=init.PREDREG_SOURCE)
+    [repo] = yaml.safe_load(config)["repos"]
+    assert {h["id"] for h in repo["hooks"]} == set(hooks)
+    assert [h.get("args") for h in repo["hooks"]] == [None, ["--base", "origin/trunk"]]
