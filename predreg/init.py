@@ -48,6 +48,7 @@ _BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 """Branch names written into workflows: no character YAML or a shell would read as syntax."""
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+"""The CLI's exit codes (predreg.cli), and 130 for Ctrl-C, as a shell reports SIGINT."""
 
 
 class InitError(Exception):
@@ -177,7 +178,7 @@ class Outcome:
     wrote: list[str]
     kept: list[str]
     appended: list[str]
-    """Lines added to .gitignore."""
+    """Lines added to an existing .gitignore."""
     git_init: bool
 
 
@@ -187,10 +188,14 @@ def scaffold(top: Path, *, branch: str, source: str, author: FirstAuthor | None,
         subprocess.run(["git", "init", "--quiet", f"--initial-branch={branch}"], cwd=top, check=True)
     files = planned_files(branch, source, author)
     created = create_many([(top / path, text) for path, text in files])
+    had_gitignore = (top / ".gitignore").exists()
     lines = missing_ignores(top / ".gitignore")
     if lines:
         append_ignores(top / ".gitignore", lines)
     wrote = [path for (path, _), made in zip(files, created, strict=True) if made]
+    if lines and not had_gitignore:
+        wrote.append(".gitignore")
+        lines = []
     kept = [path for (path, _), made in zip(files, created, strict=True) if not made]
     if author is None:
         kept.insert(0, "registry/authors.yaml")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pty
 import select
 import signal
 import subprocess
@@ -89,9 +91,9 @@ def test_init_writes_a_registry_that_checks_clean(tmp_path: Path, capsys: pytest
     top = repository(tmp_path / "reg")
     assert main(["init", str(top), *FLAGS]) == 0
     out = capsys.readouterr().out
-    for path in SCAFFOLD[:-1]:
+    for path in SCAFFOLD:
         assert (top / path).is_file() and f"wrote    {path}" in out
-    assert ".gitignore: added .predreg/, site/" in out and "next:" in out
+    assert (top / ".gitignore").read_text() == ".predreg/\nsite/\n" and "next:" in out
     authors = load_file(str(top / "registry" / "authors.yaml"), "authors")
     assert authors.problems == () and authors.record.authors["ada"].github == ("ada-gh",)
     assert main(["check", str(top / "registry"), "-q"]) == 0
@@ -140,10 +142,13 @@ def test_init_never_overwrites_a_file(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "wrote    .github/workflows/predreg-resolve.yml" in out
 
 
-def test_gitignore_gets_the_missing_lines_appended_and_keeps_its_own(tmp_path: Path) -> None:
+def test_gitignore_gets_the_missing_lines_appended_and_keeps_its_own(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     top = repository(tmp_path / "reg")
     (top / ".gitignore").write_bytes(b"node_modules/\nsite\n*.log")  # no newline at the end; site/ is there
     assert main(["init", str(top), *FLAGS]) == 0
+    assert ".gitignore: added .predreg/ (the rest of the file is as it was)" in capsys.readouterr().out
     text = (top / ".gitignore").read_text()
     assert text.startswith("node_modules/\nsite\n*.log\n")
     assert text.endswith("# predreg: local state and the leaderboard page\n.predreg/\n")
@@ -287,46 +292,81 @@ def test_ctrl_c_and_ctrl_d_stop_cleanly_having_written_nothing(
     assert files_of(top) == {}
 
 
-def read_until(terminal: int, text: bytes, seconds: float) -> tuple[bytes, bool]:
-    """What the terminal shows until ``text`` appears or the child closes it; whether it appeared in time."""
-    seen, deadline = b"", time.monotonic() + seconds
-    while text not in seen:
-        ready, _, _ = select.select([terminal], [], [], max(0.0, deadline - time.monotonic()))
-        if not ready:
-            return seen, False
+class Screen:
+    """What a pseudo-terminal has shown so far, read as the child writes it."""
+
+    def __init__(self, terminal: int) -> None:
+        self.terminal = terminal
+        self.shown = b""
+
+    def wait(self, text: bytes, times: int = 1, seconds: float = 30) -> bool:
+        """Read until ``text`` has been shown ``times`` times; False on a timeout or when the child closes it."""
+        deadline = time.monotonic() + seconds
+        while self.shown.count(text) < times:
+            ready, _, _ = select.select([self.terminal], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                return False
+            try:
+                chunk = os.read(self.terminal, 1024)
+            except OSError:  # EIO: the child has closed the terminal
+                chunk = b""
+            if not chunk:
+                return False
+            self.shown += chunk
+        return True
+
+
+@contextlib.contextmanager
+def predreg_on_a_terminal(*args: str) -> Iterator[tuple[int, Screen]]:
+    """``python -m predreg.cli ARGS`` on a new pseudo-terminal: its pid, and its screen; killed if left waiting."""
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # a background job's caller may ignore it, and exec keeps that
+        os.execv(sys.executable, [sys.executable, "-m", "predreg.cli", *args])
+    try:
+        yield pid, Screen(terminal)
+    finally:
         try:
-            chunk = os.read(terminal, 1024)
-        except OSError:  # EIO: the child has closed the terminal
-            chunk = b""
-        if not chunk:
-            break
-        seen += chunk
-    return seen, text in seen
+            if os.waitpid(pid, os.WNOHANG) == (0, 0):  # still running: a failed test left it waiting for input
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        except ChildProcessError:  # the test reaped it
+            pass
+        os.close(terminal)
 
 
 def test_ctrl_c_on_a_real_terminal_exits_130_without_a_traceback(tmp_path: Path) -> None:
-    import pty
-
     top = repository(tmp_path / "reg")
-    pid, terminal = pty.fork()
-    if pid == 0:  # the child: predreg on the pseudo-terminal
-        signal.signal(signal.SIGINT, signal.SIG_DFL)  # a background job's caller may ignore it, and exec keeps that
-        os.execv(sys.executable, [sys.executable, "-m", "predreg.cli", "init", str(top)])
-    seen, prompted = read_until(terminal, b"author handle", 30)
-    assert prompted, seen
-    for _ in range(20):
-        # Ctrl-C, which the terminal turns into SIGINT. One that lands between the prompt
-        # and the read that waits for the answer is noted but read only after it (CPython's
-        # own window, far too short for a hand): then the next Ctrl-C interrupts the read
-        os.write(terminal, b"\x03")
-        more, stopped = read_until(terminal, b"nothing written", 1)
-        seen += more
-        if stopped:
-            break
-    _, status = os.waitpid(pid, 0)
+    with predreg_on_a_terminal("init", str(top)) as (pid, screen):
+        assert screen.wait(b"author handle"), screen.shown
+        for _ in range(20):
+            # Ctrl-C, which the terminal turns into SIGINT. One that lands between the prompt
+            # and the read that waits for the answer is noted but read only after it (CPython's
+            # own window, far too short for a hand): then the next Ctrl-C interrupts the read
+            os.write(screen.terminal, b"\x03")
+            if screen.wait(b"nothing written", seconds=1):
+                break
+        _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 130
-    assert b"Traceback" not in seen and b"predreg init: interrupted; nothing written" in seen
+    assert b"Traceback" not in screen.shown and b"predreg init: interrupted; nothing written" in screen.shown
     assert files_of(top) == {}
+
+
+def test_on_a_real_terminal_init_asks_and_asks_again(tmp_path: Path) -> None:
+    top = repository(tmp_path / "reg")
+    with predreg_on_a_terminal("init", str(top), "--name", "Ada") as (pid, screen):
+        assert screen.wait(b"Your author handle"), screen.shown
+        os.write(screen.terminal, b"ada lovelace\n")
+        assert screen.wait(b"Your author handle", times=2), screen.shown  # asked again, after the problem
+        assert b"the handle: `ada lovelace` is not a valid author handle" in screen.shown
+        os.write(screen.terminal, b"ada\n")
+        assert screen.wait(b"GitHub login"), screen.shown
+        assert b"Your name" not in screen.shown  # --name was given
+        os.write(screen.terminal, b"ada-gh\n")
+        assert screen.wait(b"next:"), screen.shown
+        _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert load_file(str(top / "registry" / "authors.yaml"), "authors").record.authors["ada"].github == ("ada-gh",)
 
 
 def test_templates_come_through_importlib_resources_even_from_a_zip(tmp_path: Path) -> None:
