@@ -219,7 +219,11 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory, predreg_source: Path) -
         check=False,
     )
     if made.returncode != 0:  # pip's sources need the network here: the hooks cannot be installed offline
-        pytest.skip(f"no local source of wheels for predreg's hooks (pip wheel: {made.stderr.strip()[-300:]})")
+        errors = [line.strip() for line in made.stderr.splitlines() if "ERROR" in line or "No matching" in line]
+        pytest.skip(
+            "pip found no local wheels of predreg's build backend and dependencies (a wheelhouse or a"
+            f" file:// index; nothing is downloaded here): {errors[0] if errors else made.stderr.strip()[-200:]}"
+        )
     return folder
 
 
