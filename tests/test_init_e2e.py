@@ -102,6 +102,7 @@ class Story:
 
 @pytest.fixture(scope="module")
 def story(tmp_path_factory: pytest.TempPathFactory, predreg_source: Path) -> Story:
+    """A registry on trunk made by `predreg init` (alice), with bob and a shared question; one forecast branch each."""
     root = tmp_path_factory.mktemp("story")
     env = environment(root)
     origin = root / "origin.git"
@@ -114,7 +115,7 @@ def story(tmp_path_factory: pytest.TempPathFactory, predreg_source: Path) -> Sto
     run(["git", "push", "-q", "origin", "HEAD:trunk"], seed, env)
     work = root / "work"
     run(["git", "clone", "-q", str(origin), str(work)], root, env)  # origin/HEAD -> origin/trunk
-    init = [*predreg("init", "--author", "alice", "--name", "Alice", "--github", "alice-gh")]
+    init = predreg("init", "--author", "alice", "--name", "Alice", "--github", "alice-gh")
     # pip takes a git URL only with a host (PEP 508), so a local clone is file://localhost/...
     done = run([*init, "--predreg-source", f"file://localhost{predreg_source}"], work, env)
     assert "(default branch trunk)" in done.stdout and "wrote    .github/workflows/predreg-pr.yml" in done.stdout
