@@ -203,12 +203,16 @@ def _parser() -> argparse.ArgumentParser:
     reveal_.add_argument("--keep", type=Path)
     reveal_.add_argument("--today", type=_date, help=argparse.SUPPRESS)
 
+    from .init import add_arguments
+
+    add_arguments(commands.add_parser("init", help="set up a registry repository (never over an existing file)"))
+
     schema = commands.add_parser("schema", help="print the JSON Schema of a registry file, for editors")
     schema.add_argument("kind", nargs="?", default="prediction", choices=sorted(CLASSES))
     return parser
 
 
-READS_REGISTRY = {"check", "summary", "score", "resolve", "new", "commit", "reveal"}
+READS_REGISTRY = {"check", "summary", "score", "resolve", "new", "commit", "reveal", "question", "withdraw"}
 """The commands that work on an existing registry folder (``schema`` needs none)."""
 
 EXAMPLES = {"table": "leaderboard.txt", "md": "leaderboard.md", "json": "leaderboard.json", "csv": "leaderboard.csv"}
@@ -273,6 +277,10 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "schema":
         print(json.dumps(json_schema(args.kind), indent=2))
         return EXIT_OK
+    if args.command == "init":
+        from . import init
+
+        return init.run(args)
     _preflight(args)
     if args.command == "resolve":
         return _resolve(args)

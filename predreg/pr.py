@@ -19,7 +19,10 @@ What it refuses, beyond everything ``predreg check`` refuses in those files:
 - a resolution added by one of the question's forecasters without a second
   person in ``approved_by``;
 - a change to registry data together with code or configuration that runs
-  (``predreg/``, any ``conftest.py``, workflows, ``pyproject.toml`` ...).
+  (``predreg/``, any ``conftest.py``, workflows, ``pyproject.toml``,
+  ``requirements.txt`` ...);
+- a file under a ``.predreg/`` folder (predreg's local state: the index, the HTTP
+  cache, the last run), committed or merely not ignored (:func:`local_state`).
 """
 
 from __future__ import annotations
@@ -59,6 +62,9 @@ CODE = (
     "*.py",
 )
 """Paths (from the repository's top) that run or configure what runs: never in a data pull request."""
+
+LOCAL_STATE = ".predreg"
+"""The folder, in any registry, where predreg keeps what it may throw away: never in git."""
 
 
 FINAL = {
@@ -201,13 +207,14 @@ def review(
         top, (*DIFF, merge_base), UNTRACKED, ("ls-tree", "-r", "--name-only", "-z", merge_base, "--", inside)
     )
     changed = parse_changes(diff, untracked)
-    problems: list[Problem] = []
+    problems = local_state(top, changed, {path for path in untracked.split("\0") if path})
+    judged = [c for c in changed if not _is_local_state(c.path)]  # the rule above has said all about the rest
 
     def refuse(path: str, field: str, message: str, hint: str) -> None:
         problems.append(Problem(os.path.join(registry, path), 1, 1, field, message, hint))
 
-    data = [c for c in changed if c.path.startswith(prefix) and not _is_code(c.path)]
-    code = [c for c in changed if _is_code(c.path)]
+    data = [c for c in judged if c.path.startswith(prefix) and not _is_code(c.path)]
+    code = [c for c in judged if _is_code(c.path)]
     if data and code:
         for change in code:
             problems.append(
@@ -317,6 +324,32 @@ def review(
 
 def _is_code(path: str) -> bool:
     return any(fnmatch.fnmatch(path, pattern) for pattern in CODE)
+
+
+def _is_local_state(path: str) -> bool:
+    return LOCAL_STATE in PurePosixPath(path).parts
+
+
+def local_state(top: str, changed: Sequence[Change], untracked: set[str]) -> list[Problem]:
+    """Rule: no file under a ``.predreg/`` folder is added or changed, committed or not ignored.
+
+    The index there is believed only by the process that wrote it (predreg.index), so
+    a committed copy does no harm to the check, but it is a machine's cache in the
+    record, and a pull request of 50 MB. Deleting one is the fix, and is allowed.
+    """
+    problems = []
+    for change in changed:
+        if change.status == "D" or not _is_local_state(change.path):
+            continue
+        where = os.path.relpath(os.path.join(top, change.path))
+        if change.path in untracked:
+            message = "is predreg's local state, and git does not ignore it: `git add -A` would commit it"
+            hint = "add `.predreg/` to .gitignore (`predreg init` writes it)"
+        else:
+            message = "is predreg's local state (the index and caches of one machine), committed to git"
+            hint = f"remove it from git with `git rm --cached {change.path}` and add `.predreg/` to .gitignore"
+        problems.append(Problem(where, 1, 1, "file", message, hint))
+    return problems
 
 
 class Stems:

@@ -34,7 +34,8 @@ def test_the_pr_workflow_judges_with_the_base_branchs_code() -> None:
     assert "pull_request_target" in document["on"]
     base = step(document, "Check out the base branch (the code that judges)")
     head = step(document, "Check out the pull request (read as data, never run)")
-    assert base["with"]["ref"] == "${{ github.event.pull_request.base.sha }}"
+    assert base["with"]["ref"] == "${{ steps.pr.outputs.base }}"
+    assert '"base=\\(.base.sha)"' in step(document, "Find the pull request")["run"]  # the pull request's base
     assert head["with"]["persist-credentials"] is False
     check = step(document, "Check the pull request")
     assert "--noconftest" in check["run"] and "-c /dev/null" in check["run"] and "--base" in check["run"]

@@ -1,0 +1,125 @@
+"""The workflows `predreg init` writes: installing the pinned predreg, and checking the resolve job's pull requests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from predreg import init
+
+from .conftest import REPO
+
+INSTALL = {
+    "predreg-pr.yml": ("check", "Install predreg as the base branch pins it"),
+    "predreg-resolve.yml": ("resolve", "Install predreg as the default branch pins it"),
+    "predreg-sharded.yml": ("shard", "Install predreg as the branch pins it, and pytest-xdist"),
+}
+
+
+def rendered(name: str, branch: str = "trunk") -> dict[Any, Any]:
+    text = init.render(init.template("github", "workflows", name), branch=branch, source=init.PREDREG_SOURCE)
+    document: dict[Any, Any] = yaml.safe_load(text)
+    document["on"] = document.pop(True, document.get("on"))  # YAML 1.1 reads the key `on` as true
+    return document
+
+
+def step(document: dict[Any, Any], job: str, name: str) -> dict[str, Any]:
+    [found] = [s for s in document["jobs"][job]["steps"] if s.get("name") == name]
+    return found
+
+
+def pip_arguments(tmp_path: Path, script: str, requirements: str) -> list[str]:
+    """What the step passes to `pip` (a stand-in that writes its arguments down) for this requirements.txt."""
+    (tmp_path / "requirements.txt").write_text(requirements)
+    stand_in = tmp_path / "bin" / "pip"
+    stand_in.parent.mkdir(exist_ok=True)
+    stand_in.write_text('#!/bin/sh\nprintf "%s\\n" "$@" >> "$PIP_ARGUMENTS"\n')
+    stand_in.chmod(0o755)
+    log = tmp_path / "pip-arguments"
+    log.unlink(missing_ok=True)
+    env = {**os.environ, "PATH": f"{stand_in.parent}{os.pathsep}{os.environ['PATH']}", "PIP_ARGUMENTS": str(log)}
+    subprocess.run(["bash", "--noprofile", "--norc", "-e", "-c", script], cwd=tmp_path, env=env, check=True)
+    return log.read_text().split("\n")[:4]
+
+
+GIT_PIN = init.render(init.template("requirements.txt"), branch="main", source=init.PREDREG_SOURCE)
+HASHED = "predreg==0.1.0 \\\n    --hash=sha256:" + "0" * 64 + "\nattrs==25.1.0 --hash=sha256:" + "1" * 64 + "\n"
+
+
+@pytest.mark.parametrize("name", sorted(INSTALL))
+@pytest.mark.parametrize(
+    ("requirements", "hashes"),
+    [(GIT_PIN, False), (HASHED, True), ("predreg==0.1.0  # no --hash=sha256 here, only in a comment\n", False)],
+    ids=["git-pin", "hashed", "hash-in-a-comment"],
+)
+def test_the_install_step_requires_hashes_exactly_when_the_pins_carry_them(
+    tmp_path: Path, name: str, requirements: str, hashes: bool
+) -> None:
+    job, title = INSTALL[name]
+    arguments = pip_arguments(tmp_path, step(rendered(name), job, title)["run"], requirements)
+    expected = (
+        ["install", "--quiet", "--require-hashes", "-r"] if hashes else ["install", "--quiet", "-r", "requirements.txt"]
+    )
+    assert arguments == expected
+
+
+def test_the_pr_workflow_installs_from_the_base_branchs_requirements() -> None:
+    install = step(rendered("predreg-pr.yml"), "check", "Install predreg as the base branch pins it")
+    assert install["working-directory"] == "base" and "-r requirements.txt" in install["run"]
+    assert not any(
+        "pip install --quiet predreg" in s.get("run", "") for s in rendered("predreg-pr.yml")["jobs"]["check"]["steps"]
+    )
+
+
+def test_the_pr_workflow_runs_on_pull_requests_to_the_default_branch_and_on_dispatch() -> None:
+    document = rendered("predreg-pr.yml", "trunk")
+    assert document["on"]["pull_request_target"]["branches"] == ["trunk"]
+    assert document["on"]["workflow_dispatch"]["inputs"]["pr"]["required"] is True
+    found = step(document, "check", "Find the pull request")
+    assert "github.event.pull_request.number || inputs.pr" in found["env"]["NUMBER"]
+    assert "*[!0-9]*" in found["run"]  # a dispatched number is checked before it is used
+
+
+def test_a_dispatched_number_that_is_not_a_number_stops_the_job(tmp_path: Path) -> None:
+    script = step(rendered("predreg-pr.yml"), "check", "Find the pull request")["run"]
+    env = {**os.environ, "NUMBER": "1; echo pwned", "GITHUB_OUTPUT": str(tmp_path / "out")}
+    done = subprocess.run(["bash", "-e", "-c", script], env=env, capture_output=True, text=True)
+    assert done.returncode == 1 and "not a pull request number" in done.stdout
+    assert not (tmp_path / "out").exists()  # nothing reached gh or the step's outputs
+
+
+def test_the_pr_workflow_sets_the_status_branch_protection_requires() -> None:
+    document = rendered("predreg-pr.yml")
+    assert document["permissions"]["statuses"] == "write"
+    status = step(document, "check", "Set the commit status `predreg` on the pull request")
+    assert status["if"].startswith("always()") and "context=predreg" in status["run"]
+    assert status["env"]["HEAD_SHA"] == "${{ steps.pr.outputs.head }}"
+    assert status["env"]["OUTCOME"] == "${{ steps.predreg.outcome }}"
+
+
+def test_the_resolve_workflow_dispatches_the_check_on_its_own_pull_request() -> None:
+    document = rendered("predreg-resolve.yml", "trunk")
+    assert document["permissions"]["actions"] == "write"
+    propose = step(document, "resolve", "Propose the new resolutions as a pull request")
+    assert propose["env"]["DEFAULT_BRANCH"] == "trunk"
+    assert 'gh workflow run predreg-pr.yml --ref "$DEFAULT_BRANCH" -f pr="${url##*/}"' in propose["run"]
+    assert propose["run"].index("gh pr create") < propose["run"].index("gh workflow run")
+
+
+def test_the_sharded_workflow_runs_on_pushes_to_the_default_branch() -> None:
+    assert rendered("predreg-sharded.yml", "trunk")["on"]["push"]["branches"] == ["trunk"]
+
+
+def test_the_pre_push_hook_hard_codes_no_branch() -> None:
+    hooks = {hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    assert "main" not in hooks["predreg-check-base"]["entry"]
+    assert hooks["predreg-check-base"]["args"] == ["--base", "origin/HEAD"]  # git's name for origin's default branch
+    config = init.render(init.template("pre-commit-config.yaml"), branch="trunk", source=init.PREDREG_SOURCE)
+    [repo] = yaml.safe_load(config)["repos"]
+    assert {h["id"] for h in repo["hooks"]} == set(hooks)
+    assert [h.get("args") for h in repo["hooks"]] == [None, ["--base", "origin/trunk"]]
