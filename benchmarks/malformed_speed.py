@@ -13,26 +13,16 @@ from __future__ import annotations
 import contextlib
 import random
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.check_speed import best_of
 from benchmarks.synthetic import prediction_text
 from predreg import safeyaml
 from predreg.problems import Problems
-
-
-def best_of(runs: int, action: Callable[[], object]) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def libyaml_alone(texts: list[str]) -> None:
