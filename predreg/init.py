@@ -11,7 +11,7 @@ over a file that is there):
 - ``README.md`` for contributors.
 
 ``.gitignore`` is the one file it adds to: the lines it needs (``.predreg/``,
-``site/``) are appended when missing, and the rest of the file is left as it is.
+``site/``, ``.venv/``) are appended when missing, and the rest of the file is left as it is.
 A folder that is not yet a git repository gets ``git init``; a folder inside one but
 not at its top is refused, since GitHub reads workflows only from the top. A second
 run writes nothing and says so.
@@ -41,8 +41,8 @@ PREDREG_SOURCE = "https://github.com/predreg/predreg"
 """predreg's repository: requirements.txt pins a tag of it, and pre-commit installs its hooks from it."""
 
 WORKFLOWS = ("predreg-pr.yml", "predreg-resolve.yml", "predreg-sharded.yml")
-IGNORED = (".predreg/", "site/")
-"""What .gitignore must hold: predreg's local state in each registry, and the leaderboard page."""
+IGNORED = (".predreg/", "site/", ".venv/")
+"""What .gitignore must hold: predreg's local state in each registry, the leaderboard page, the usual venv."""
 _PLACEHOLDER = re.compile(r"__[A-Z_]+__")
 _BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 """Branch names written into workflows: no character YAML or a shell would read as syntax."""
@@ -163,7 +163,7 @@ def append_ignores(gitignore: Path, lines: list[str]) -> None:
         existing = b""
     block = "".join(f"{line}\n" for line in lines)
     if existing:  # say whose lines these are, on a line of their own
-        block = "# predreg: local state and the leaderboard page\n" + block
+        block = "# predreg: local state, the leaderboard page, a virtual environment\n" + block
         block = ("" if existing.endswith(b"\n") else "\n") + block
     handle = os.open(gitignore, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
     try:

@@ -93,7 +93,7 @@ def test_init_writes_a_registry_that_checks_clean(tmp_path: Path, capsys: pytest
     out = capsys.readouterr().out
     for path in SCAFFOLD:
         assert (top / path).is_file() and f"wrote    {path}" in out
-    assert (top / ".gitignore").read_text() == ".predreg/\nsite/\n" and "next:" in out
+    assert (top / ".gitignore").read_text() == ".predreg/\nsite/\n.venv/\n" and "next:" in out
     authors = load_file(str(top / "registry" / "authors.yaml"), "authors")
     assert authors.problems == () and authors.record.authors["ada"].github == ("ada-gh",)
     assert main(["check", str(top / "registry"), "-q"]) == 0
@@ -148,10 +148,10 @@ def test_gitignore_gets_the_missing_lines_appended_and_keeps_its_own(
     top = repository(tmp_path / "reg")
     (top / ".gitignore").write_bytes(b"node_modules/\nsite\n*.log")  # no newline at the end; site/ is there
     assert main(["init", str(top), *FLAGS]) == 0
-    assert ".gitignore: added .predreg/ (the rest of the file is as it was)" in capsys.readouterr().out
+    assert ".gitignore: added .predreg/, .venv/ (the rest of the file is as it was)" in capsys.readouterr().out
     text = (top / ".gitignore").read_text()
     assert text.startswith("node_modules/\nsite\n*.log\n")
-    assert text.endswith("# predreg: local state and the leaderboard page\n.predreg/\n")
+    assert text.endswith("# predreg: local state, the leaderboard page, a virtual environment\n.predreg/\n.venv/\n")
     assert text.count("site") == 1
     (top / "registry" / ".predreg").mkdir()
     (top / "registry" / ".predreg" / "index.sqlite").write_bytes(b"x")

@@ -301,3 +301,24 @@ def test_the_install_step_installs_the_pinned_predreg_offline(story: Story, whee
         [str(venv / "bin" / "predreg"), "init", "--author", "c", "--name", "C", "--github", "c"], scaffolded, env
     )
     assert "wrote    .github/workflows/predreg-pr.yml" in done.stdout  # templates found inside the installed wheel
+
+
+HOSTILE = ("pytest.py", "predreg/__init__.py", "predreg/plugin.py", "conftest.py", "sitecustomize.py")
+
+
+def test_the_check_script_runs_none_of_the_pull_requests_code(story: Story) -> None:
+    """Attack: a PR of code named like what the check runs (`python -m pytest`, `-p predreg.plugin`), nothing else."""
+    ran = story.root / "ran"
+    ran.mkdir()
+    run(["git", "switch", "-q", "-c", "hostile", "trunk"], story.work, story.env)
+    for name in HOSTILE:
+        path = story.work / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(f"import pathlib\npathlib.Path({str(ran / name.replace('/', '-'))!r}).write_text('ran')\n")
+    run(["git", "add", "-A"], story.work, story.env)
+    run(["git", "commit", "-q", "-m", "helpful tooling"], story.work, story.env)
+    run(["git", "push", "-q", "origin", "hostile"], story.work, story.env)
+    run(["git", "switch", "-q", "trunk"], story.work, story.env)
+    done, _ = check_step(story, "hostile", "alice-gh")
+    assert sorted(path.name for path in ran.iterdir()) == [], done.stdout + done.stderr
+    assert done.returncode == 0 and "no tests ran" in done.stdout  # the real pytest ran (trunk has no forecast yet)
