@@ -370,7 +370,13 @@ def _check_pull_request(args: argparse.Namespace) -> int:
     try:
         result = pr.review(args.registry, args.base, actor=args.actor, today=args.today, tolerance=args.tolerance_days)
     except pr.GitError as error:  # git's own message can run to several lines: its first says what
-        print(f"predreg: --base {args.base}: {str(error).splitlines()[0]}", file=sys.stderr)
+        first = str(error).splitlines()[0]
+        if "Not a valid object name" in first:  # e.g. the pre-push hook on the first push to an empty remote
+            first = (
+                f"no such branch or commit here; `git fetch` it first, or, if the remote has no {args.base} yet"
+                " (a first push), there is nothing to compare with: push once with `git push --no-verify`"
+            )
+        print(f"predreg: --base {args.base}: {first}", file=sys.stderr)
         return EXIT_USAGE
     if args.format == "md":
         print(pr.markdown(result))

@@ -271,3 +271,16 @@ def test_git_commands_run_together_and_a_failing_one_is_named(repo: Path) -> Non
     assert log.strip() == head and "registry/authors.yaml" in tree.splitlines()
     with pytest.raises(pr.GitError, match="git ls-tree no-such-ref"):
         pr.git_all(repo, ("status", "--porcelain"), ("ls-tree", "no-such-ref"), ("log", "-1"))
+
+
+def test_a_base_that_does_not_exist_says_what_to_do_on_a_first_push(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pre-push hook on the first push to an empty remote: origin/<branch> does not exist yet."""
+    from predreg.cli import EXIT_USAGE, main
+
+    monkeypatch.chdir(repo)
+    assert main(["check", "registry", "--base", "origin/trunk", "--quiet"]) == EXIT_USAGE
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("predreg: --base origin/trunk: no such branch or commit here; `git fetch` it first")
+    assert "git push --no-verify" in line
