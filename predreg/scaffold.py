@@ -86,8 +86,12 @@ def _taken(present: set[str]) -> set[str]:
 def check_new(root: str, relative: str, kind: str, text: str, today: dt.date) -> list[Problem]:
     """The problems a new record would have, checked with only the records it refers to."""
     present = listing(root)
+    stems = Stems(present)
     new = load_text(os.path.join(root, relative), kind, text)
-    return check_with_references(root, [], Stems(present), present, today, new)[2]
+    # the files holding its id (`ON-SHARED` for `on-shared`): the duplicate rule sees only what is loaded
+    same_id = stems.of(Path(relative).name.removesuffix(".yaml")) if kind in ("prediction", "question") else []
+    problems = check_with_references(root, same_id, stems, present, today, new)[2]
+    return [problem for problem in problems if problem.path == new.path]
 
 
 def find_question(root: str, qid: str) -> Question | None:

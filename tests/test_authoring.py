@@ -533,3 +533,22 @@ def test_a_hidden_forecast_on_a_shared_question_is_named_question_then_author(
     assert "commitment:" in written and "probability" not in written
     assert (tmp_path / "kept" / "shared-question-forecaster-b.json").is_file()
     assert problems() == []
+
+
+# --- attacks: what a hostile or careless author tries ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "given"),
+    [("new", "ON-SHARED"), ("new", "ｏｎ-shared"), ("new", "Shared-Question"), ("question", "SHARED-QUESTION")],
+)
+def test_an_id_taken_ignoring_case_and_unicode_form_is_refused(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str], command: str, given: str
+) -> None:
+    before = sorted(p for p in minimal_registry.rglob("*.yaml"))
+    args = ["--id", given, "--claim", "X happens", "--criteria", "YES if X.", "--resolve-by", "2027-12-31"]
+    code = inline("--probability", "0.3", "--id", given) if command == "new" else question(*args)
+    assert code == 1
+    assert f"`{given}` is also the id of registry/" in capsys.readouterr().err
+    assert sorted(p for p in minimal_registry.rglob("*.yaml")) == before
+    assert problems() == []
