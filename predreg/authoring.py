@@ -231,7 +231,30 @@ def _structure_resolver(name: str, given: dict[str, Node]) -> tuple[Resolver | N
     node.key_at.update(dict.fromkeys(node, (1, 1)))
     problems = Problems("<resolver>")
     resolver = Config(Resolver).structure(node, "resolver", problems)
-    return (resolver if not problems else None), problems
+    return (_as_typed(resolver) if not problems else None), problems
+
+
+def _as_typed(resolver: Resolver) -> Resolver:
+    """``resolver`` with each text setting written as the text it is: `contains=007` stays "007", not 7.
+
+    Its plain config types `007`, `-0` and `1e400` as numbers, which would be written as
+    `7`, `0` and `inf`: a page would then be searched for other words than were given.
+    """
+    typed = {key: _typed(value, getattr(resolver.settings, key, None)) for key, value in resolver.config.items()}
+    return attrs.evolve(resolver, config=typed)
+
+
+def _typed(plain: Any, setting: Any) -> Any:
+    """A setting's plain value, or its text if the settings class reads it as text (into sub-resolvers too)."""
+    if isinstance(setting, str):
+        return setting
+    if isinstance(setting, Resolver):
+        return {"name": setting.name, **_as_typed(setting).config}
+    if isinstance(setting, tuple) and isinstance(plain, list) and len(plain) == len(setting):
+        return [_typed(item, sub) for item, sub in zip(plain, setting, strict=True)]
+    if isinstance(setting, dict) and isinstance(plain, dict) and plain.keys() == setting.keys():
+        return {key: _typed(plain[key], sub) for key, sub in setting.items()}
+    return plain
 
 
 def _flag_hints(text: str) -> str:

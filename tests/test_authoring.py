@@ -552,3 +552,23 @@ def test_an_id_taken_ignoring_case_and_unicode_form_is_refused(
     assert f"`{given}` is also the id of registry/" in capsys.readouterr().err
     assert sorted(p for p in minimal_registry.rglob("*.yaml")) == before
     assert problems() == []
+
+
+@pytest.mark.parametrize("given", ["007", "1e400", "-0", "0.10"])
+def test_a_text_setting_that_looks_like_a_number_is_written_as_given(minimal_registry: Path, given: str) -> None:
+    from predreg.load import load_file
+
+    assert inline("--probability", "0.3", "--resolver", "http", "--set", "url=https://example.org/page",
+                  "--set", f"contains={given}") == 0  # fmt: skip
+    path = minimal_registry / "predictions" / "forecaster-a" / "something-happens.yaml"
+    prediction = load_file(str(path), "prediction").record
+    assert prediction.resolver.settings.contains == given  # the words the page is searched for
+    assert problems() == []
+
+
+def test_a_text_setting_of_a_sub_resolver_is_written_as_given(minimal_registry: Path) -> None:
+    sub = '{name: http, url: "https://example.org/a", contains: 007}'
+    assert inline("--probability", "0.3", "--resolver", "any", "--set", f"of=[{sub}, {{name: manual}}]") == 0
+    written = text(minimal_registry, "predictions/forecaster-a/something-happens.yaml")
+    assert 'contains: "007"' in written
+    assert problems() == []
