@@ -44,6 +44,18 @@ class Cancelled(Exception):
         self.code = code
 
 
+def is_utf8(text: str) -> bool:
+    """False for text holding bytes that are not UTF-8 (read as lone surrogates), which no file can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+NOT_UTF8 = "is not UTF-8 text (it holds a byte of another encoding)"
+
+
 def scalar(text: str) -> Scalar:
     """A plain (unquoted) scalar, as typed: the field type decides what `0.7` or `yes` means."""
     return Scalar(text, True, 1, 1)
@@ -174,15 +186,18 @@ class Answers:
         self.say = say
 
     def ask(self, label: str, field: str, parse: Parse) -> Any:
-        """Ask until the answer reads; an empty answer is asked again."""
+        """Ask until the answer reads; an empty answer, or one that is not UTF-8, is asked again."""
         try:
             while True:
-                text = self._line(label).strip()
-                if not text:
+                text = self._line(label)
+                if text is None or not is_utf8(text):
+                    self.say(f"{field}: {NOT_UTF8}; type it again in UTF-8")
+                    continue
+                if not text.strip():
                     self.say(f"{field}: is empty; type an answer (Ctrl-C leaves, writing nothing)")
                     continue
                 try:
-                    value, notes = parse(text)
+                    value, notes = parse(text.strip())
                 except BadAnswer as bad:
                     self.say(str(bad))
                     continue
@@ -193,9 +208,12 @@ class Answers:
             self._end_prompt_line()
             raise Cancelled(CTRL_C, "predreg: cancelled (Ctrl-C); nothing written") from None
 
-    def _line(self, label: str) -> str:
+    def _line(self, label: str) -> str | None:
+        """The answer typed, or None if the terminal could not decode it (read strictly as UTF-8)."""
         try:
             return self.prompt(label)
+        except UnicodeDecodeError:
+            return None
         except EOFError:
             self._end_prompt_line()
             raise Cancelled(1, "predreg: no answer (end of input); nothing written") from None

@@ -115,6 +115,8 @@ def write_record(args: argparse.Namespace) -> int:
     from . import scaffold
     from .answers import Answers, Cancelled
 
+    if wrong := _not_utf8(args):
+        return _refused(wrong)
     today = args.today or dt.datetime.now(dt.UTC).date()
     answers = Answers(sys.stdin.isatty())
     try:
@@ -180,7 +182,25 @@ def _interrupted() -> int:
     return CTRL_C
 
 
-def _refused(error: Exception) -> int:
+PATHS = ("registry", "keep", "command", "action")
+"""Arguments that are not written into a record (a path may be any bytes)."""
+
+
+def _not_utf8(args: argparse.Namespace) -> str:
+    """A line for each argument holding bytes that are not UTF-8 (as a shell passes them), which no record can hold."""
+    from .answers import NOT_UTF8, is_utf8
+    from .authoring import flag_name
+
+    wrong = []
+    for name, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        if name not in PATHS and any(isinstance(v, str) and not is_utf8(v) for v in values):
+            shown = name.upper() if name == "id" and args.command in ("withdraw", "reveal") else flag_name(name)
+            wrong.append(f"{shown}: {NOT_UTF8}; give it in UTF-8")
+    return "\n".join(wrong)
+
+
+def _refused(error: Exception | str) -> int:
     """A usage error (a bad or missing flag, a file that exists already), one line per problem."""
     for line in str(error).splitlines():
         print(f"predreg: {line}", file=sys.stderr)
@@ -208,6 +228,8 @@ def resolve_manual(args: argparse.Namespace, session: Session) -> int:
     from .files import Busy
     from .scaffold import ScaffoldError, default_author
 
+    if wrong := _not_utf8(args):
+        return _refused(wrong)
     if not args.manual or args.offline or args.dry_run:
         given = ", ".join("--" + flag for flag in MANUAL_ONLY if getattr(args, flag))
         wrong = (

@@ -572,3 +572,16 @@ def test_a_text_setting_of_a_sub_resolver_is_written_as_given(minimal_registry: 
     written = text(minimal_registry, "predictions/forecaster-a/something-happens.yaml")
     assert 'contains: "007"' in written
     assert problems() == []
+
+
+def test_a_flag_that_is_not_utf8_is_a_usage_error_naming_it(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    not_utf8 = b"caf\xe9".decode("utf-8", "surrogateescape")  # as Python passes such bytes in argv
+    assert inline("--probability", "0.3", claim=not_utf8) == 2
+    assert "predreg: --claim: is not UTF-8 text" in capsys.readouterr().err
+    assert withdraw(not_utf8, "registry", "--author", A, "--reason", "x") == 2
+    assert manual("--manual", "shared-question", "--note", not_utf8) == 2
+    assert "predreg: --note: is not UTF-8 text" in capsys.readouterr().err
+    assert predictions(minimal_registry) == ["on-shared.yaml"]
+    assert not (minimal_registry / "withdrawals").exists() and not (minimal_registry / "resolutions").exists()

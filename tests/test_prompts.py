@@ -48,6 +48,7 @@ class Terminal:
             cwd=str(cwd),
             env=env,
             encoding="utf-8",
+            codec_errors="replace",  # the terminal echoes what is typed, UTF-8 or not
             timeout=TIMEOUT,
             preexec_fn=_as_from_a_shell,
         )
@@ -283,3 +284,16 @@ def test_a_field_the_check_refuses_is_asked_again_not_all_of_them(spawn: Spawn, 
     assert code == 0, out
     written = (minimal_registry / "predictions" / "forecaster-b" / "which-lab-forecaster-b.yaml").read_text()
     assert "probabilities: {lab-a: 0.6, lab-b: 0.4}\n" in written
+
+
+def test_an_answer_that_is_not_utf8_is_asked_again(spawn: Spawn, minimal_registry: Path) -> None:
+    terminal = spawn("new", "registry", "--author", "forecaster-a", "--criteria", "YES if so.",
+                     "--resolve-by", "2027-12-31", "--probability", "0.2")  # fmt: skip
+    terminal.prompt(CLAIM)
+    os.write(terminal.child.child_fd, b"caf\xe9 latin-1\r")  # as a Latin-1 terminal would send it
+    said = terminal.answer(CLAIM, "Café in UTF-8")
+    assert "claim: is not UTF-8 text" in said and "Traceback" not in said
+    code, out = terminal.finish()
+    assert code == 0, out
+    written = (minimal_registry / "predictions" / "forecaster-a" / "cafe-in-utf-8.yaml").read_text(encoding="utf-8")
+    assert 'claim: "Café in UTF-8"\n' in written
