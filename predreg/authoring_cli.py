@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -133,6 +134,8 @@ def write_record(args: argparse.Namespace) -> int:
         return cancelled.code
     except KeyboardInterrupt:  # while checking or writing: the write is whole or absent
         return _interrupted()
+    except OSError as error:
+        return _unwritable(error)
     kept = ["the forecast and its salt are kept outside the registry; `predreg reveal` publishes them later"]
     return _written(path, text, problems, kept if args.command == "commit" else ())
 
@@ -173,6 +176,16 @@ def _written(path: Path, text: str, problems: list[Problem], after: Sequence[str
     for line in after:
         print(line)
     return EXIT_OK
+
+
+def _unwritable(error: OSError) -> int:
+    """A file that could not be written (a read-only registry, a full disk): said in a line, nothing written."""
+    name = str(error.filename or "")
+    if name.endswith(".tmp") and os.path.basename(name).startswith("."):  # a temporary file of files.py's
+        name = os.path.dirname(name)
+    where = f"{name}: " if name else ""
+    print(f"predreg: cannot write {where}{error.strerror or error}; nothing written", file=sys.stderr)
+    return EXIT_PROBLEMS
 
 
 def _interrupted() -> int:
@@ -261,4 +274,6 @@ def resolve_manual(args: argparse.Namespace, session: Session) -> int:
     except Busy as busy:
         print(f"predreg: {busy}; try again when it has finished", file=sys.stderr)
         return EXIT_BUSY
+    except OSError as error:
+        return _unwritable(error)
     return _written(path, text, problems, [f"kept evidence/{evidence.sha256}" for evidence in values["evidence"]])

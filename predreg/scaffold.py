@@ -165,21 +165,28 @@ def new_prediction(
     target = Path(root) / relative
     if problems:
         return target, text, problems
-    if hidden:
-        assert salt is not None
-        _keep_salt(keep or default_keep(), root, pid, author, forecast, salt)
-    if not create_atomic(target, text):
+    kept = _keep_salt(keep or default_keep(), root, pid, author, forecast, salt) if salt is not None else None
+    created = False
+    try:
+        created = create_atomic(target, text)
+    finally:
+        if kept is not None and not created:  # a salt kept for no prediction would refuse the retry
+            kept.unlink()
+    if not created:
         raise ScaffoldError(f"{target} exists already; choose another --id")
     return target, text, []
 
 
-def _keep_salt(keep: Path, root: str, pid: str, author: str, forecast: dict[str, Any], salt: str) -> None:
+def _keep_salt(keep: Path, root: str, pid: str, author: str, forecast: dict[str, Any], salt: str) -> Path:
+    """Keep the salt and forecast in ``keep/<pid>.json`` (mode 600); the file's path."""
     _refuse_inside(keep, root)
     kept = {"prediction": pid, "author": author, "forecast": forecast, "salt": salt, "registry": os.path.abspath(root)}
     keep.mkdir(parents=True, exist_ok=True)
-    if not create_atomic(keep / f"{pid}.json", json.dumps(kept, indent=2) + "\n"):
-        raise ScaffoldError(f"{keep / (pid + '.json')} exists already; choose another --id")
-    os.chmod(keep / f"{pid}.json", 0o600)
+    path = keep / f"{pid}.json"
+    if not create_atomic(path, json.dumps(kept, indent=2) + "\n"):
+        raise ScaffoldError(f"{path} exists already; choose another --id")
+    os.chmod(path, 0o600)
+    return path
 
 
 def new_question(root: str, fields: dict[str, Any], *, today: dt.date) -> tuple[Path, str, list[Problem]]:

@@ -585,3 +585,39 @@ def test_a_flag_that_is_not_utf8_is_a_usage_error_naming_it(
     assert "predreg: --note: is not UTF-8 text" in capsys.readouterr().err
     assert predictions(minimal_registry) == ["on-shared.yaml"]
     assert not (minimal_registry / "withdrawals").exists() and not (minimal_registry / "resolutions").exists()
+
+
+def in_the_way(registry: Path, relative: str) -> None:
+    """A file where a folder must go: the registry cannot be written there, even by root (as a read-only one)."""
+    (registry / relative).parent.mkdir(parents=True, exist_ok=True)
+    (registry / relative).write_text("in the way\n", encoding="utf-8")
+
+
+def test_a_registry_that_cannot_be_written_is_said_in_a_line_not_a_traceback(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    in_the_way(minimal_registry, "predictions/forecaster-b")
+    in_the_way(minimal_registry, "withdrawals")
+    in_the_way(minimal_registry, ".predreg")
+    report = tmp_path / "report.txt"
+    report.write_text(PAGE, encoding="utf-8")
+    assert new("--question", "shared-question", "--probability", "0.4", author=B) == 1
+    assert withdraw("on-shared", "registry", "--author", A, "--reason", "x") == 1
+    assert manual("--manual", "shared-question", "--outcome", "yes", "--evidence", str(report), "--by", B) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.count("; nothing written") == 3
+    assert "predreg: cannot write registry/predictions/forecaster-b" in err
+    assert not (minimal_registry / "resolutions").exists() and not (minimal_registry / "evidence").exists()
+
+
+def test_a_hidden_forecast_that_cannot_be_written_keeps_no_salt(
+    minimal_registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PREDREG_KEEP", str(tmp_path / "kept"))
+    in_the_way(minimal_registry, "predictions/forecaster-b")
+    args = ["commit", "registry", "--author", B, "--question", "shared-question", "--probability", "0.35"]
+    assert main([*args, "--today", str(TODAY)]) == 1
+    assert list((tmp_path / "kept").iterdir()) == []  # else the retry is refused: "exists already"
+    (minimal_registry / "predictions" / "forecaster-b").unlink()
+    assert main([*args, "--today", str(TODAY)]) == 0, capsys.readouterr().err
+    assert (tmp_path / "kept" / "shared-question-forecaster-b.json").is_file()
