@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -60,21 +61,37 @@ class Evidence:
 
 def gather_evidence(source: str, session: Session, now: dt.datetime) -> Evidence:
     """The evidence at ``source``: an http(s) URL fetched through ``session``, or a file read."""
-    if source.startswith(("http://", "https://")):
+    if source.lower().startswith(("http://", "https://")):
         fetched = session.get(source)
         if problem := fetched.problem():
             raise Unresolvable(f"evidence {problem}")
         return Evidence(source, fetched.body, fetched.fetched_at, fetched.status)
-    path = Path(source)
-    if not path.is_file():
-        raise Unresolvable(f"evidence {source}: no such file, and not an http(s) URL")
-    if path.stat().st_size > MAX_BYTES:
-        raise Unresolvable(f"evidence {source}: over the {MAX_BYTES:,}-byte cap of a stored body")
+    return Evidence(f"file:{Path(source).name}", _file_body(source), now, None)
+
+
+def _file_body(source: str) -> bytes:
+    """A regular file's bytes, read through one descriptor and at most the cap of a stored body.
+
+    Its reported size is not trusted (``/proc`` files report 0, a file may grow), and a
+    FIFO or a device is refused, not read (it may never end).
+    """
     try:
-        body = path.read_bytes()
+        handle = os.open(source, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise Unresolvable(f"evidence {source}: no such file, and not an http(s) URL") from None
     except OSError as error:
         raise Unresolvable(f"evidence {source}: cannot be read ({error.strerror})") from None
-    return Evidence(f"file:{path.name}", body, now, None)
+    if not stat.S_ISREG(os.fstat(handle).st_mode):
+        os.close(handle)
+        raise Unresolvable(f"evidence {source}: is not a regular file (a folder, a device, a pipe); give a file")
+    with os.fdopen(handle, "rb") as file:
+        try:
+            body = file.read(MAX_BYTES + 1)
+        except OSError as error:
+            raise Unresolvable(f"evidence {source}: cannot be read ({error.strerror})") from None
+    if len(body) > MAX_BYTES:
+        raise Unresolvable(f"evidence {source}: over the {MAX_BYTES:,}-byte cap of a stored body")
+    return body
 
 
 def snapshots(evidence: list[Evidence], excerpt: str | None) -> tuple[Snapshot, ...]:

@@ -621,3 +621,30 @@ def test_a_hidden_forecast_that_cannot_be_written_keeps_no_salt(
     (minimal_registry / "predictions" / "forecaster-b").unlink()
     assert main([*args, "--today", str(TODAY)]) == 0, capsys.readouterr().err
     assert (tmp_path / "kept" / "shared-question-forecaster-b.json").is_file()
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "device"])
+def test_evidence_that_is_not_a_regular_file_is_refused_not_read(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    import os
+
+    source = {"folder": tmp_path / "folder", "fifo": tmp_path / "fifo", "device": Path("/dev/zero")}[kind]
+    if kind == "folder":
+        source.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(source)  # no writer: a read would wait for ever
+    assert manual("--manual", "shared-question", "--outcome", "yes", "--evidence", str(source), "--by", B) == 1
+    assert f"evidence {source}: is not a regular file" in capsys.readouterr().err
+    assert not (minimal_registry / "resolutions").exists() and not (minimal_registry / "evidence").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/pagemap").exists(), reason="Linux's /proc")
+def test_evidence_that_holds_more_than_its_size_says_is_read_only_to_the_cap(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = Path("/proc/self/pagemap")  # stat says 0 bytes; it holds 8 for each page of the address space
+    assert source.stat().st_size == 0
+    assert manual("--manual", "shared-question", "--outcome", "yes", "--evidence", str(source), "--by", B) == 1
+    assert "over the 5,242,880-byte cap of a stored body" in capsys.readouterr().err
+    assert not (minimal_registry / "evidence").exists()
