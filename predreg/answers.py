@@ -100,6 +100,8 @@ def node_of(field_type: FieldType, field: str, given: Given, notes: list[str]) -
     if isinstance(field_type, MappingOf):
         mapping = Mapping(1, 1)
         for name, value in _pairs(field, given):
+            if name in mapping:  # a file's duplicate key is refused too; the flag must not keep one silently
+                raise BadAnswer(f"{field}.{name}: is given twice; keep one {name}=...")
             mapping[name] = _value_node(field_type.value, value, notes)
             mapping.key_at[name] = (1, 1)
         return mapping

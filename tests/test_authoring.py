@@ -648,3 +648,19 @@ def test_evidence_that_holds_more_than_its_size_says_is_read_only_to_the_cap(
     assert manual("--manual", "shared-question", "--outcome", "yes", "--evidence", str(source), "--by", B) == 1
     assert "over the 5,242,880-byte cap of a stored body" in capsys.readouterr().err
     assert not (minimal_registry / "evidence").exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--kind", "categorical", "--probabilities", "a=0.3,a=0.7"], "probabilities.a: is given twice"),
+        (["--kind", "ordering", "--event", "a=A", "--event", "a=B", "--probabilities", "a=0.5,neither=0.5"],
+         "events.a: is given twice"),
+    ],
+)  # fmt: skip
+def test_a_name_given_twice_is_refused_not_kept_once(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str], flags: list[str], said: str
+) -> None:
+    assert inline(*flags) == 2
+    assert said in capsys.readouterr().err
+    assert predictions(minimal_registry) == ["on-shared.yaml"]
