@@ -132,6 +132,10 @@ def ordered(cls: type, values: dict[str, Any]) -> dict[str, Any]:
     return {name: plain(values[name]) for name in specs(cls) if values.get(name) is not None}
 
 
+FORECASTS = ("probability", "probabilities")
+"""The forecasts a commitment hides."""
+
+
 def new_prediction(
     root: str,
     fields: dict[str, Any],
@@ -150,7 +154,7 @@ def new_prediction(
         raise ScaffoldError("no author: give --author, or set PREDREG_AUTHOR or `git config predreg.author`")
     base = f"{fields['question']}-{author}" if fields.get("question") else slug(fields.get("claim") or "prediction")
     pid = fields.get("id") or unique_id(base, _taken(listing(root)))
-    forecast = {k: fields[k] for k in ("probability", "probabilities") if fields.get(k) is not None}
+    forecast = {k: fields[k] for k in FORECASTS if fields.get(k) is not None}
     values = {**fields, "id": pid, "registered": today}
     salt = None
     if hidden:
@@ -203,10 +207,7 @@ def withdrawable(root: str, pid: str) -> tuple[str, Prediction | None]:
     Refuses an id that could not name a file, and a prediction withdrawn already, before
     anyone is asked why.
     """
-    try:
-        read(Identifier(), "prediction", pid)
-    except BadAnswer as error:
-        raise ScaffoldError(str(error)) from None
+    _identifier(pid)
     found = [p for p in Stems(listing(root)).of(pid) if p.startswith("predictions/")]
     prediction = load_file(os.path.join(root, found[0]), "prediction").record if found else None
     if isinstance(prediction, Prediction):
@@ -246,14 +247,33 @@ def _create(
 
 def reveal(root: str, pid: str, *, today: dt.date, keep: Path | None = None) -> tuple[Path, str, list[Problem]]:
     """Write ``reveals/<pid>.yaml`` from the kept salt and forecast."""
-    keep = keep or default_keep()
+    _identifier(pid)  # before it names a file to read
+    kept = _kept(keep or default_keep(), pid)
+    text = record({"prediction": pid, "revealed": today, "salt": kept["salt"], **kept["forecast"]})
+    return _create(root, f"reveals/{pid}.yaml", "reveal", text, today, "a commitment is revealed once")
+
+
+def _kept(keep: Path, pid: str) -> dict[str, Any]:
+    """What `predreg commit` kept for ``pid``: its salt and forecast."""
     source = keep / f"{pid}.json"
     try:
         kept = json.loads(source.read_text(encoding="utf-8"))
     except OSError:
         raise ScaffoldError(f"no kept commitment {source}: reveal on the machine that ran `predreg commit`") from None
-    text = record({"prediction": pid, "revealed": today, "salt": kept["salt"], **kept["forecast"]})
-    return _create(root, f"reveals/{pid}.yaml", "reveal", text, today, "a commitment is revealed once")
+    except ValueError as error:  # not JSON, or not UTF-8
+        raise ScaffoldError(f"{source} is not what `predreg commit` keeps ({error})") from None
+    forecast = kept.get("forecast") if isinstance(kept, dict) else None
+    if not (isinstance(forecast, dict) and isinstance(kept.get("salt"), str) and set(forecast) <= set(FORECASTS)):
+        raise ScaffoldError(f"{source} is not what `predreg commit` keeps (it needs a salt and a forecast)")
+    return kept
+
+
+def _identifier(pid: str) -> None:
+    """Refuse an id that could not name a file (``../x``), in the checker's words."""
+    try:
+        read(Identifier(), "prediction", pid)
+    except BadAnswer as error:
+        raise ScaffoldError(str(error)) from None
 
 
 def _refuse_inside(keep: Path, root: str) -> None:

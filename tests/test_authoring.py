@@ -664,3 +664,26 @@ def test_a_name_given_twice_is_refused_not_kept_once(
     assert inline(*flags) == 2
     assert said in capsys.readouterr().err
     assert predictions(minimal_registry) == ["on-shared.yaml"]
+
+
+def test_reveal_refuses_an_id_that_could_not_name_a_file_before_reading_one(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "outside.json").write_text('{"salt": "00", "forecast": {"probability": 0.5}}', encoding="utf-8")
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    assert main(["reveal", "../outside", "registry", "--keep", str(kept)]) == 2
+    assert "`../outside` is not a valid id" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "content", ["not json", "[]", '{"salt": 1}', '{"salt": "00", "forecast": {"prediction": "x"}}']
+)
+def test_a_kept_commitment_that_is_not_what_commit_keeps_is_named(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
+    (tmp_path / "on-shared.json").write_text(content, encoding="utf-8")
+    assert main(["reveal", "on-shared", "registry", "--keep", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "on-shared.json is not what `predreg commit` keeps" in err and "Traceback" not in err
+    assert not (minimal_registry / "reveals").exists()
