@@ -17,6 +17,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .fields import _NUMBER as NUMBER
 from .fields import INVALID, Date, FieldType, LinkOrRecord, ListOf, MappingOf, Number
 from .problems import Problem, Problems
 from .safeyaml import Mapping, Node, Scalar, Sequence, parse
@@ -64,13 +65,12 @@ def scalar(text: str) -> Scalar:
 def _percent(text: str, notes: list[str]) -> str:
     """``70%`` as ``0.7`` (a note says so); anything else as it is."""
     stripped = text.strip()
-    if not stripped.endswith("%"):
+    number = stripped[:-1].strip()
+    if not stripped.endswith("%") or not NUMBER.match(number):  # as the loader reads numbers: not `1_0`, not `nan`
         return text
     try:
-        fraction = Decimal(stripped[:-1].strip()).scaleb(-2).normalize()
+        fraction = Decimal(number).scaleb(-2).normalize()
     except InvalidOperation:
-        return text
-    if not fraction.is_finite():
         return text
     written = f"{fraction:f}"
     notes.append(f"read {stripped} as {written}")
@@ -154,7 +154,8 @@ def describe(problems: list[Problem], field_type: FieldType | None = None) -> st
         hint = problem.hint.replace(f"`{problem.field}: ", "`")
         if isinstance(field_type, Date) and "calendar" not in problem.message:
             hint = DATE_HINT
-        lines.append(f"{problem.field}: {problem.message}" + (f"; {hint}" if hint else ""))
+        line = f"{problem.field}: {problem.message}" + (f"; {hint}" if hint else "")
+        lines.append(line.replace("\r", "\\r").replace("\n", "\\n"))  # one line per problem, whatever was typed
     return "\n".join(lines)
 
 

@@ -687,3 +687,19 @@ def test_a_kept_commitment_that_is_not_what_commit_keeps_is_named(
     err = capsys.readouterr().err
     assert "on-shared.json is not what `predreg commit` keeps" in err and "Traceback" not in err
     assert not (minimal_registry / "reveals").exists()
+
+
+def test_a_percentage_is_read_as_the_loader_reads_numbers(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert inline("--probability", "1_0%") == 2  # Python's Decimal reads `1_0` as 10; YAML and the loader do not
+    assert "probability: `1_0%` is not a number" in capsys.readouterr().err
+    assert predictions(minimal_registry) == ["on-shared.yaml"]
+
+
+def test_a_value_with_a_newline_is_refused_in_one_line(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert new("--question", "shared-question", "--probability", "0.3", author="forecaster-a\nforged: line") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "`forecaster-a\\nforged: line` is not a valid author handle" in err
