@@ -110,10 +110,13 @@ def known_authors(root: str) -> list[str] | None:
     return None if loaded.record is None else sorted(loaded.record.authors)
 
 
-def author_ask(root: str) -> Ask:
+def author_ask(root: str, only: str | None = None) -> Ask:
+    """The author's handle, listed in authors.yaml (and ``only`` that one, if given)."""
     known = known_authors(root)
 
     def listed(author: str) -> str | None:
+        if only is not None and author != only:
+            return f"author: `{author}` is not {only}, whose prediction this is; only its author withdraws it"
         if known is None or author in known:
             return None
         message, hint = unknown_author(author, known)
@@ -393,9 +396,12 @@ def question_fields(root: str, flags: Flags, answers: Answers, *, today: dt.date
     return _draft(values, notes, stated)
 
 
-def withdrawal_fields(root: str, flags: Flags, answers: Answers) -> dict[str, Any]:
-    """Who withdraws (asked first) and why."""
-    asks = [author_ask(root), Ask("reason", "Reason (for readers of the record): ", _reader(Withdrawal, "reason"))]
+def withdrawal_fields(root: str, flags: Flags, answers: Answers, *, author: str) -> dict[str, Any]:
+    """Who withdraws (asked first; only ``author`` may) and why."""
+    asks = [
+        author_ask(root, only=author),
+        Ask("reason", "Reason (for readers of the record): ", _reader(Withdrawal, "reason")),
+    ]
     values, _ = read_flags(flags, asks)
     require(values, asks, answers)
     ask_missing(values, asks, answers)

@@ -222,12 +222,16 @@ def _refused(error: Exception | str) -> int:
 
 def _withdraw(args: argparse.Namespace, answers: Answers, today: dt.date) -> tuple[Path, str, list[Problem]]:
     from .authoring import withdrawal_fields
-    from .scaffold import default_author, withdraw, withdrawable
+    from .scaffold import default_author, not_withdrawable_by, withdraw, withdrawable
 
-    withdrawable(args.registry, args.id)  # before anyone types a reason
+    pid, prediction = withdrawable(args.registry, args.id)  # before anyone types who or why
+    if prediction is None:
+        refused = not_withdrawable_by(args.registry, pid, prediction, None)
+        assert refused is not None
+        return Path(refused.path), "", [refused]
     flags = {"author": args.author or default_author(), "reason": args.reason}
-    fields = withdrawal_fields(args.registry, flags, answers)
-    return withdraw(args.registry, args.id, author=fields["author"], reason=fields["reason"], today=today)
+    fields = withdrawal_fields(args.registry, flags, answers, author=prediction.author)
+    return withdraw(args.registry, pid, author=fields["author"], reason=fields["reason"], today=today)
 
 
 MANUAL_ONLY = ("outcome", "evidence", "excerpt", "by", "note")

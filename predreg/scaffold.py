@@ -223,11 +223,23 @@ def withdraw(root: str, pid: str, *, author: str, reason: str, today: dt.date) -
     pid, prediction = withdrawable(root, pid)
     relative = f"withdrawals/{pid}.yaml"
     text = record({"prediction": pid, "withdrawn": today, "reason": reason})
-    if prediction is not None and prediction.author != author:
+    if (refused := not_withdrawable_by(root, pid, prediction, author)) is not None:
+        return Path(root) / relative, text, [refused]
+    return _create(root, relative, "withdrawal", text, today, f"{pid} is withdrawn already")
+
+
+def not_withdrawable_by(root: str, pid: str, prediction: Prediction | None, author: str | None) -> Problem | None:
+    """Why ``author`` (anyone, if None) cannot withdraw ``pid``: there is no such prediction, or it is another's."""
+    path = os.path.join(root, "withdrawals", f"{pid}.yaml")
+    if prediction is None:  # as the check says it
+        return Problem(
+            path, 1, 1, "prediction", f"`{pid}` is no valid prediction", "give the id of a registered prediction"
+        )
+    if author is not None and prediction.author != author:
         message = f"`{pid}` is by {prediction.author}, not {author}"
         hint = f"only its author withdraws a prediction (--author {prediction.author}, if that is you)"
-        return Path(root) / relative, text, [Problem(os.path.join(root, relative), 1, 1, "prediction", message, hint)]
-    return _create(root, relative, "withdrawal", text, today, f"{pid} is withdrawn already")
+        return Problem(path, 1, 1, "prediction", message, hint)
+    return None
 
 
 def _create(

@@ -297,3 +297,22 @@ def test_an_answer_that_is_not_utf8_is_asked_again(spawn: Spawn, minimal_registr
     assert code == 0, out
     written = (minimal_registry / "predictions" / "forecaster-a" / "cafe-in-utf-8.yaml").read_text(encoding="utf-8")
     assert 'claim: "Café in UTF-8"\n' in written
+
+
+def test_withdrawing_an_unknown_prediction_is_refused_before_anything_is_asked(
+    spawn: Spawn, minimal_registry: Path
+) -> None:
+    terminal = spawn("withdraw", "no-such-prediction", "registry")
+    code, out = terminal.finish()
+    assert code == 1 and "Author" not in out
+    assert "`no-such-prediction` is no valid prediction" in out and "nothing written" in out
+
+
+def test_withdrawing_as_another_author_is_asked_again_before_the_reason(spawn: Spawn, minimal_registry: Path) -> None:
+    terminal = spawn("withdraw", "on-shared", "registry")
+    terminal.answer(AUTHOR, "forecaster-b")
+    said = terminal.answer(AUTHOR, "forecaster-a")
+    assert "author: `forecaster-b` is not forecaster-a, whose prediction this is" in said and "Reason" not in said
+    terminal.answer("Reason (for readers of the record): ", "Changed my mind")
+    code, out = terminal.finish()
+    assert code == 0 and "wrote registry/withdrawals/on-shared.yaml" in out
