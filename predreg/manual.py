@@ -21,7 +21,7 @@ import attrs
 from .answers import Answers, BadAnswer, Given, Parse, Parsed, field_reader
 from .authoring import Ask, Flags, ask_missing, read_flags, require
 from .checks import outcome_problem
-from .fetch import MAX_BYTES, Session
+from .fetch import MAX_BYTES, Fetched, Session
 from .fields import specs
 from .files import locked
 from .load import load_text
@@ -48,8 +48,16 @@ class Evidence:
     def sha256(self) -> str:
         return hashlib.sha256(self.body).hexdigest()
 
+    def stored_text(self) -> str:
+        """The body as ``predreg resolve --offline`` reads it from ``evidence/`` (UTF-8, other bytes replaced).
+
+        An excerpt is looked for here, so that what is quoted is what the audit finds:
+        a page in another encoding can still be quoted by its ASCII words.
+        """
+        return Fetched(self.url, self.status, self.body, self.fetched_at).text()
+
     def text(self) -> str | None:
-        """The body as one line of text, or None if it is not text (a PDF, an image)."""
+        """The body as one line of text, or None if it is not UTF-8 text (a PDF, an image)."""
         try:
             decoded = self.body.decode("utf-8")
         except UnicodeDecodeError:
@@ -99,7 +107,7 @@ def snapshots(evidence: list[Evidence], excerpt: str | None) -> tuple[Snapshot, 
 
     Without an excerpt, a text body's first words stand in, as in the job's records.
     """
-    quoted = [e for e in evidence if excerpt and quoted_in(excerpt, e.text() or "")]
+    quoted = [e for e in evidence if excerpt and quoted_in(excerpt, e.stored_text())]
     if excerpt and not quoted:
         raise Unresolvable(f"the excerpt {excerpt!r} is not in the evidence; quote its words exactly")
     return tuple(

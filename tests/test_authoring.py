@@ -703,3 +703,17 @@ def test_a_value_with_a_newline_is_refused_in_one_line(
     assert new("--question", "shared-question", "--probability", "0.3", author="forecaster-a\nforged: line") == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "`forecaster-a\\nforged: line` is not a valid author handle" in err
+
+
+def test_an_excerpt_of_a_page_in_another_encoding_is_quoted_as_the_audit_reads_it(
+    minimal_registry: Path, server: EvidenceServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = "<p>Caf\u00e9 closed \u2014 the lab released the report.</p>".encode("cp1252")  # not UTF-8
+    server.routes["/latin"] = body(page, content_type="text/html; charset=windows-1252")
+    code = manual("--manual", "shared-question", "--outcome", "yes", "--evidence", server.url("/latin"), "--by", B,
+                  "--excerpt", "the lab released the report", "--allow-loopback", server.origin)  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert 'excerpt: "the lab released the report"' in text(minimal_registry, "resolutions/shared-question.yaml")
+    capsys.readouterr()
+    assert main(["resolve", "registry", "--offline"]) == 0
+    assert "verified 1" in capsys.readouterr().out
