@@ -31,6 +31,7 @@ Parse = Callable[[Given], Parsed]
 DATE_HINT = "write YYYY-MM-DD, e.g. 2027-12-31"
 CTRL_C = 130
 """Exit code after Ctrl-C at a prompt, as a shell gives for SIGINT."""
+CANCELLED = "predreg: cancelled (Ctrl-C); nothing written"
 
 
 class BadAnswer(Exception):
@@ -209,7 +210,7 @@ class Answers:
                 return value
         except KeyboardInterrupt:  # at the prompt, or while an answer is read (a fetch)
             self._end_prompt_line()
-            raise Cancelled(CTRL_C, "predreg: cancelled (Ctrl-C); nothing written") from None
+            raise Cancelled(CTRL_C, CANCELLED) from None
 
     def _line(self, label: str) -> str | None:
         """The answer typed, or None if the terminal could not decode it (read strictly as UTF-8)."""

@@ -189,9 +189,9 @@ def _unwritable(error: OSError) -> int:
 
 
 def _interrupted() -> int:
-    from .answers import CTRL_C
+    from .answers import CANCELLED, CTRL_C
 
-    print("\npredreg: cancelled (Ctrl-C); no record written", file=sys.stderr)
+    print(f"\n{CANCELLED}", file=sys.stderr)  # the same line as at a prompt
     return CTRL_C
 
 

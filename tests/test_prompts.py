@@ -316,3 +316,23 @@ def test_withdrawing_as_another_author_is_asked_again_before_the_reason(spawn: S
     terminal.answer("Reason (for readers of the record): ", "Changed my mind")
     code, out = terminal.finish()
     assert code == 0 and "wrote registry/withdrawals/on-shared.yaml" in out
+
+
+def test_ctrl_c_during_a_fetch_leaves_with_130_and_one_line(
+    spawn: Spawn, minimal_registry: Path, server: EvidenceServer
+) -> None:
+    from .evidence_server import stall
+
+    before = written(minimal_registry)
+    server.routes["/stalled"] = stall(30)
+    terminal = spawn("resolve", "registry", "--manual", "shared-question", "--now", "2026-11-24T12:00:00Z",
+                     "--by", "forecaster-b", "--outcome", "yes", "--evidence", server.url("/stalled"),
+                     "--allow-loopback", server.origin)  # fmt: skip
+    while not server.hits["/stalled"]:
+        terminal.child.expect(pexpect.TIMEOUT, timeout=0.1)
+    code, out = terminal.interrupt()
+    assert code == 130
+    assert [line for line in out.splitlines() if line.replace("^C", "").strip()] == [
+        "predreg: cancelled (Ctrl-C); nothing written"
+    ]
+    assert written(minimal_registry) == before
