@@ -157,8 +157,13 @@ def question_asks(cls: type, kind: str, today: dt.date) -> list[Ask]:
     return asks
 
 
-def forecast_asks(kind: str | None, question: Question | None) -> list[Ask]:
-    """The forecast fields: the one the question's kind needs is required (if the kind is known)."""
+def forecast_asks(kind: str | None, question: Question | None, *, hidden: bool = False) -> list[Ask]:
+    """The forecast fields: the one the question's kind needs is required (if the kind is known).
+
+    A hidden forecast (``predreg commit``) is a probability or probabilities: quantiles are refused at once.
+    """
+    if hidden and kind == "numeric":
+        raise ScaffoldError("`predreg commit` hides a probability or probabilities, not quantiles: use `predreg new`")
     outcomes = question.allowed_outcomes() if question is not None else ()
     shown = ", ".join(f"{name}=..." for name in outcomes) or "outcome=probability, ..."
     labels = {
@@ -333,7 +338,7 @@ def prediction_fields(root: str, flags: Flags, answers: Answers, *, today: dt.da
     # read even where the kind does not use them, so that the check can say so
     stated += [ask for ask in optional_asks(Prediction, ("unit", "events")) if ask.field not in _fields(stated)]
     first = [author_ask(root), *stated]
-    forecast = forecast_asks(kind, None)
+    forecast = forecast_asks(kind, None, hidden=bool(flags.get("hidden")))
     values, notes = read_flags(flags, [*first, *forecast, *optional_asks(Prediction, PREDICTION_EXTRAS)])
     resolver = _check_resolver_flags(flags, answers)
     require(values, [*first, *forecast], answers)
@@ -350,7 +355,7 @@ def _forecast_on(root: str, qid: str, flags: Flags, answers: Answers) -> Draft:
         raise ScaffoldError(f"{', '.join(stating)} state a question: a forecast on --question {qid} takes that one's")
     question = find_question(root, qid)
     first = [author_ask(root)]
-    forecast = forecast_asks(question.kind if question else None, question)
+    forecast = forecast_asks(question.kind if question else None, question, hidden=bool(flags.get("hidden")))
     values, notes = read_flags(flags, [*first, *forecast, *optional_asks(Prediction, PREDICTION_EXTRAS)])
     require(values, [*first, *forecast], answers)
     ask_missing(values, [*first, *forecast], answers)

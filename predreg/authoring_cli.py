@@ -149,6 +149,7 @@ def _drafted(args: argparse.Namespace, answers: Answers, today: dt.date) -> tupl
         draft = authoring.question_fields(args.registry, flags, answers, today=today)
     else:
         flags["author"] = args.author or scaffold.default_author()
+        flags["hidden"] = args.command == "commit"
         draft = authoring.prediction_fields(args.registry, flags, answers, today=today)
     for note in draft.notes:
         print(note)

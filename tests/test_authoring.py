@@ -717,3 +717,15 @@ def test_an_excerpt_of_a_page_in_another_encoding_is_quoted_as_the_audit_reads_i
     capsys.readouterr()
     assert main(["resolve", "registry", "--offline"]) == 0
     assert "verified 1" in capsys.readouterr().out
+
+
+def test_a_hidden_forecast_on_a_numeric_question_names_no_flag_commit_lacks(
+    minimal_registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PREDREG_KEEP", str(tmp_path / "kept"))
+    assert question("--id", "how-much", "--claim", "How much?", "--criteria", "Measured.", "--resolve-by", "2028-01-01",
+                    "--kind", "numeric", "--unit", "x") == 0  # fmt: skip
+    assert main(["commit", "registry", "--author", B, "--question", "how-much", "--today", str(TODAY)]) == 2
+    err = capsys.readouterr().err
+    assert "--quantiles" not in err and "`predreg commit` hides a probability or probabilities" in err
+    assert not (tmp_path / "kept").exists()
