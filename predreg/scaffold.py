@@ -65,6 +65,16 @@ def slug(text: str, limit: int = 60) -> str:
     return result or "prediction"
 
 
+ID_LIMIT = 120
+"""The most characters an id has (``fields.ID_PATTERN``)."""
+
+
+def forecast_id(question: str, author: str) -> str:
+    """``<question>-<author>``, the question's part cut so that the id fits with a ``-NN`` after it."""
+    room = ID_LIMIT - len(author) - len("-") - len("-99")
+    return f"{question[:room].rstrip('-.')}-{author}" if room > 0 else question[: ID_LIMIT - len("-99")]
+
+
 def unique_id(base: str, taken: set[str]) -> str:
     """``base``, or ``base-2``, ``base-3`` ... whichever is not taken (ignoring case and Unicode form)."""
     candidate, n = base, 1
@@ -152,7 +162,9 @@ def new_prediction(
     author = fields.get("author")
     if not author:
         raise ScaffoldError("no author: give --author, or set PREDREG_AUTHOR or `git config predreg.author`")
-    base = f"{fields['question']}-{author}" if fields.get("question") else slug(fields.get("claim") or "prediction")
+    base = (
+        forecast_id(fields["question"], author) if fields.get("question") else slug(fields.get("claim") or "prediction")
+    )
     pid = fields.get("id") or unique_id(base, _taken(listing(root)))
     forecast = {k: fields[k] for k in FORECASTS if fields.get(k) is not None}
     values = {**fields, "id": pid, "registered": today}

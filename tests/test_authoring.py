@@ -729,3 +729,13 @@ def test_a_hidden_forecast_on_a_numeric_question_names_no_flag_commit_lacks(
     err = capsys.readouterr().err
     assert "--quantiles" not in err and "`predreg commit` hides a probability or probabilities" in err
     assert not (tmp_path / "kept").exists()
+
+
+def test_the_id_made_for_a_forecast_on_a_question_with_a_long_id_fits(minimal_registry: Path) -> None:
+    long_id = "q" * 115  # an id may have 120 characters; with `-forecaster-a` after it, this one would not
+    assert question("--id", long_id, "--claim", "Long?", "--criteria", "YES if so.", "--resolve-by", "2028-01-01") == 0
+    assert new("--question", long_id, "--probability", "0.3") == 0
+    assert new("--question", long_id, "--probability", "0.4", "--supersedes", "on-shared") == 1  # another's question
+    assert new("--question", long_id, "--probability", "0.4") == 0  # a revision: `-2` fits too
+    assert sorted(len(name.removesuffix(".yaml")) for name in predictions(minimal_registry)) == [9, 117, 119]
+    assert problems() == []
