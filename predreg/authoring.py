@@ -361,6 +361,8 @@ def _forecast_on(root: str, qid: str, flags: Flags, answers: Answers) -> Draft:
     ask_missing(values, [*first, *forecast], answers)
     if question is not None:  # as the question spells its id (ids match ignoring case and Unicode form)
         values["question"] = qid = question.id
+    if (Path(root) / "resolutions" / f"{qid}.yaml").exists():  # the leaderboard leaves such a forecast out
+        notes.append(f"`{qid}` is resolved already: a forecast registered after its resolution is not scored")
     if "supersedes" not in values:
         earlier = latest_forecast(root, values["author"], qid)
         if earlier is not None:

@@ -263,6 +263,8 @@ def resolve_manual(args: argparse.Namespace, session: Session) -> int:
         question, values = manual.manual_fields(
             args.registry, args.manual, flags, Answers(sys.stdin.isatty()), session=session, now=now
         )
+        if question.resolver.name != "manual":  # allowed (a broken page, a dead API), but said
+            print(f"`{question.id}` names the {question.resolver.name} resolver; this resolution takes its place")
         path, text, problems = manual.resolve_manually(
             args.registry, question, values, now=now, note=args.note, excerpt=args.excerpt
         )

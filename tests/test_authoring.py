@@ -739,3 +739,30 @@ def test_the_id_made_for_a_forecast_on_a_question_with_a_long_id_fits(minimal_re
     assert new("--question", long_id, "--probability", "0.4") == 0  # a revision: `-2` fits too
     assert sorted(len(name.removesuffix(".yaml")) for name in predictions(minimal_registry)) == [9, 117, 119]
     assert problems() == []
+
+
+def test_a_forecast_on_a_resolved_question_is_told_it_is_not_scored(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text(PAGE, encoding="utf-8")
+    assert manual("--manual", "shared-question", "--outcome", "yes", "--evidence", str(report), "--by", B) == 0
+    capsys.readouterr()
+    assert new("--question", "shared-question", "--probability", "0.9", author=B) == 0
+    assert "`shared-question` is resolved already: a forecast registered after its resolution is not scored" in (
+        capsys.readouterr().out
+    )
+
+
+def test_a_manual_resolution_of_a_question_with_another_resolver_says_it_takes_its_place(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text(PAGE, encoding="utf-8")
+    assert question("--id", "card", "--claim", "A card?", "--criteria", "YES if published.", "--resolve-by",
+                    "2028-01-01", "--resolver", "http", "--set", "url=https://example.org/card",
+                    "--set", "contains=system card") == 0  # fmt: skip
+    capsys.readouterr()
+    assert manual("--manual", "card", "--outcome", "yes", "--evidence", str(report), "--by", B) == 0
+    assert "`card` names the http resolver; this resolution takes its place" in capsys.readouterr().out
+    assert problems() == []
