@@ -28,7 +28,7 @@ from .load import load_text
 from .model import Question, Resolution, Snapshot
 from .problems import Problem
 from .resolve import EXCERPT, dump_resolution, quoted_in, write_files
-from .scaffold import ScaffoldError, check_new, find_question
+from .scaffold import ScaffoldError, check_new, find_question, refuse_outside
 
 
 class Unresolvable(Exception):
@@ -207,7 +207,9 @@ def resolve_manually(
     if problems:
         return target, text, problems
     bodies = [(Path(root) / "evidence" / e.sha256, e.body) for e in evidence]
-    with locked(Path(root) / ".predreg" / "resolve.lock"):
+    lock = Path(root) / ".predreg" / "resolve.lock"
+    refuse_outside(root, target, lock, *(path for path, _ in bodies))
+    with locked(lock):
         [created] = write_files((bodies, [(target, text)]))
     if not created:
         raise ScaffoldError(f"{target} appeared meanwhile; left as it is")

@@ -181,6 +181,7 @@ def new_prediction(
     target = Path(root) / relative
     if problems:
         return target, text, problems
+    refuse_outside(root, target)
     kept = _keep_salt(keep or default_keep(), root, pid, author, forecast, salt) if salt is not None else None
     created = False
     try:
@@ -264,6 +265,7 @@ def _create(
     problems = check_new(root, relative, kind, text, today)
     if problems:
         return target, text, problems
+    refuse_outside(root, target)
     if not create_atomic(target, text):
         raise ScaffoldError(f"{target} exists already; {taken}")
     return target, text, []
@@ -300,7 +302,25 @@ def _identifier(pid: str) -> None:
         raise ScaffoldError(str(error)) from None
 
 
+def _within(path: Path | str, root: str) -> bool:
+    """Whether ``path``, its symbolic links followed (as far as it exists), is inside the folder ``root``."""
+    home = os.path.realpath(root)
+    return os.path.commonpath([os.path.realpath(path), home]) == home
+
+
+def refuse_outside(root: str, *targets: Path) -> None:
+    """Refuse to write where a symbolic link in the registry (``predictions/x -> ~/.ssh``) leads out of it.
+
+    A registry is cloned from pull requests, and git keeps symbolic links.
+    """
+    for target in targets:
+        if not _within(target, root):
+            raise ScaffoldError(
+                f"{target.parent} leads outside the registry, to {os.path.realpath(target.parent)} (a symbolic link);"
+                " nothing written: remove the link"
+            )
+
+
 def _refuse_inside(keep: Path, root: str) -> None:
-    inside = os.path.commonpath([os.path.realpath(keep), os.path.realpath(root)]) == os.path.realpath(root)
-    if inside:
+    if _within(keep, root):
         raise ScaffoldError(f"{keep} is inside the registry: the salt must stay out of it until the reveal")

@@ -766,3 +766,22 @@ def test_a_manual_resolution_of_a_question_with_another_resolver_says_it_takes_i
     assert manual("--manual", "card", "--outcome", "yes", "--evidence", str(report), "--by", B) == 0
     assert "`card` names the http resolver; this resolution takes its place" in capsys.readouterr().out
     assert problems() == []
+
+
+@pytest.mark.parametrize("link", ["predictions/forecaster-b", "withdrawals", "evidence", "resolutions", ".predreg"])
+def test_a_symbolic_link_out_of_the_registry_is_not_written_through(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], link: str
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (minimal_registry / link).parent.mkdir(parents=True, exist_ok=True)
+    (minimal_registry / link).symlink_to(outside)  # as a pull request may add it: git keeps symbolic links
+    report = tmp_path / "report.txt"
+    report.write_text(PAGE, encoding="utf-8")
+    codes = [
+        new("--question", "shared-question", "--probability", "0.4", author=B),
+        withdraw("on-shared", "registry", "--author", A, "--reason", "x"),
+        manual("--manual", "shared-question", "--outcome", "yes", "--evidence", str(report), "--by", B),
+    ]
+    assert f"registry/{link} leads outside the registry" in capsys.readouterr().err
+    assert 2 in codes and list(outside.iterdir()) == []
