@@ -17,7 +17,6 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from .fields import _NUMBER as NUMBER
 from .fields import INVALID, Date, FieldType, LinkOrRecord, ListOf, MappingOf, Number
 from .problems import Problem, Problems
 from .safeyaml import Mapping, Node, Scalar, Sequence, parse
@@ -67,8 +66,8 @@ def _percent(text: str, notes: list[str]) -> str:
     """``70%`` as ``0.7`` (a note says so); anything else as it is."""
     stripped = text.strip()
     number = stripped[:-1].strip()
-    if not stripped.endswith("%") or not NUMBER.match(number):  # as the loader reads numbers: not `1_0`, not `nan`
-        return text
+    if not stripped.endswith("%") or Number().structure(scalar(number), "", Problems("")) is INVALID:
+        return text  # the loader's number, not Decimal's (`1_0`, `nan`): then the field type says what is wrong
     try:
         fraction = Decimal(number).scaleb(-2).normalize()
     except InvalidOperation:
