@@ -155,7 +155,8 @@ def describe(problems: list[Problem], field_type: FieldType | None = None) -> st
         if isinstance(field_type, Date) and "calendar" not in problem.message:
             hint = DATE_HINT
         line = f"{problem.field}: {problem.message}" + (f"; {hint}" if hint else "")
-        lines.append(line.replace("\r", "\\r").replace("\n", "\\n"))  # one line per problem, whatever was typed
+        shown = line.replace("\r", "\\r").replace("\n", "\\n")  # one line per problem, whatever was typed
+        lines.append(shown.encode("utf-8", "backslashreplace").decode("utf-8"))  # and printable, UTF-8 or not
     return "\n".join(lines)
 
 

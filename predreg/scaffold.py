@@ -39,7 +39,13 @@ def default_author() -> str | None:
     if os.environ.get("PREDREG_AUTHOR"):
         return os.environ["PREDREG_AUTHOR"]
     try:
-        found = subprocess.run(["git", "config", "predreg.author"], capture_output=True, text=True, check=False)
+        found = subprocess.run(  # a handle that is not UTF-8 is then refused as a handle, in the checker's words
+            ["git", "config", "predreg.author"],
+            capture_output=True,
+            encoding="utf-8",
+            errors="surrogateescape",
+            check=False,
+        )
     except OSError:
         return None
     return found.stdout.strip() or None

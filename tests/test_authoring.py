@@ -785,3 +785,12 @@ def test_a_symbolic_link_out_of_the_registry_is_not_written_through(
     ]
     assert f"registry/{link} leads outside the registry" in capsys.readouterr().err
     assert 2 in codes and list(outside.iterdir()) == []
+
+
+def test_an_author_in_git_config_that_is_not_utf8_is_refused_as_a_handle(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "no-gitconfig").write_bytes(b"[predreg]\n\tauthor = x\xff\n")  # the test's global git config
+    assert main(["new", "registry", "--question", "shared-question", "--probability", "0.3"]) == 2
+    err = capsys.readouterr().err
+    assert "is not a valid author handle" in err and "Traceback" not in err
