@@ -141,8 +141,9 @@ def outcome_ask(question: Question) -> Ask:
 
 def _evidence_reader(session: Session, now: dt.datetime) -> Parse:
     def parse(given: Given) -> Parsed:
-        try:
-            return [gather_evidence(given if isinstance(given, str) else given[0], session, now)], []
+        typed = given if isinstance(given, str) else given[0]
+        try:  # typed at a prompt, `~/report.pdf` has no shell to expand it
+            return [gather_evidence(os.path.expanduser(typed), session, now)], []
         except Unresolvable as error:
             raise BadAnswer(str(error)) from None
 

@@ -336,3 +336,21 @@ def test_ctrl_c_during_a_fetch_leaves_with_130_and_one_line(
         "predreg: cancelled (Ctrl-C); nothing written"
     ]
     assert written(minimal_registry) == before
+
+
+def test_evidence_typed_at_a_prompt_may_start_with_a_tilde(
+    minimal_registry: Path, terminal_env: dict[str, str], tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "report.txt").write_text("It happened.", encoding="utf-8")
+    env = {**terminal_env, "HOME": str(home)}
+    terminal = Terminal(["resolve", "registry", "--manual", "shared-question", "--now", "2026-11-24T12:00:00Z",
+                         "--by", "forecaster-b", "--outcome", "yes"], Path.cwd(), env)  # fmt: skip
+    try:
+        terminal.answer("Evidence (a URL or a file): ", "~/report.txt")  # no shell expands it here
+        code, out = terminal.finish()
+    finally:
+        terminal.child.close(force=True)
+    assert code == 0, out
+    assert 'url: "file:report.txt"' in (minimal_registry / "resolutions" / "shared-question.yaml").read_text()
