@@ -167,7 +167,8 @@ def manual_fields(
     evidence_ask = Ask("evidence", "Evidence (a URL or a file): ", _evidence_reader(session, now))
     require(values, [*asks, *([] if flags.get("evidence") else [evidence_ask])], answers)
     if flags.get("evidence"):  # fetched before anything is asked, so that a dead link costs no typing
-        values["evidence"] = [gather_evidence(source, session, now) for source in flags["evidence"]]
+        sources = dict.fromkeys(flags["evidence"])  # the same one twice is kept once
+        values["evidence"] = [gather_evidence(source, session, now) for source in sources]
     ask_missing(values, [*asks, evidence_ask], answers)
     return question, values
 

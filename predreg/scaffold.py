@@ -183,7 +183,7 @@ def new_prediction(
         values["commitment"] = commitment.commitment(pid, author, forecast, salt)
     relative = f"predictions/{author}/{pid}.yaml"
     text = record(ordered(Prediction, values))
-    problems = check_new(root, relative, "prediction", text, today)
+    problems = check_new(root, relative, "prediction", text, today) + _revises_itself(root, relative, values)
     target = Path(root) / relative
     if problems:
         return target, text, problems
@@ -198,6 +198,16 @@ def new_prediction(
     if not created:
         raise ScaffoldError(f"{target} exists already; choose another --id")
     return target, text, []
+
+
+def _revises_itself(root: str, relative: str, values: dict[str, Any]) -> list[Problem]:
+    """A prediction superseding its own id (`--id x --supersedes x`, or a made id equal to it): the check allows it."""
+    supersedes = values.get("supersedes")
+    if not supersedes or normalised(supersedes) != normalised(values["id"]):
+        return []
+    message = f"`{supersedes}` is this prediction's own id"
+    hint = "give the id of your earlier prediction on the question, or leave --supersedes out"
+    return [Problem(os.path.join(root, relative), 1, 1, "supersedes", message, hint)]
 
 
 def _keep_salt(keep: Path, root: str, pid: str, author: str, forecast: dict[str, Any], salt: str) -> Path:

@@ -794,3 +794,22 @@ def test_an_author_in_git_config_that_is_not_utf8_is_refused_as_a_handle(
     assert main(["new", "registry", "--question", "shared-question", "--probability", "0.3"]) == 2
     err = capsys.readouterr().err
     assert "is not a valid author handle" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "flags", [["--id", "mine", "--supersedes", "mine"], ["--supersedes", "shared-question-forecaster-b"]]
+)
+def test_a_prediction_that_supersedes_itself_is_refused(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str], flags: list[str]
+) -> None:
+    assert new("--question", "shared-question", "--probability", "0.4", *flags, author=B) == 1
+    assert "supersedes: `" in capsys.readouterr().err  # the made id, shared-question-forecaster-b, would be its own
+    assert predictions(minimal_registry, B) == []
+
+
+def test_the_same_evidence_given_twice_is_kept_once(minimal_registry: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text(PAGE, encoding="utf-8")
+    args = ["--manual", "shared-question", "--outcome", "yes", "--by", B, "--evidence", str(report)]
+    assert manual(*args, "--evidence", str(report)) == 0
+    assert text(minimal_registry, "resolutions/shared-question.yaml").count("  - url:") == 1
