@@ -180,12 +180,12 @@ def _written(path: Path, text: str, problems: list[Problem], after: Sequence[str
 
 
 def _unwritable(error: OSError) -> int:
-    """A file that could not be written (a read-only registry, a full disk): said in a line, nothing written."""
+    """A file that could not be written or read (a read-only registry, a full disk): said in a line, nothing written."""
     name = str(error.filename or "")
     if name.endswith(".tmp") and os.path.basename(name).startswith("."):  # a temporary file of files.py's
         name = os.path.dirname(name)
     where = f"{name}: " if name else ""
-    print(f"predreg: cannot write {where}{error.strerror or error}; nothing written", file=sys.stderr)
+    print(f"predreg: {where}{error.strerror or error}; nothing written", file=sys.stderr)
     return EXIT_PROBLEMS
 
 

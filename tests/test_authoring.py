@@ -606,7 +606,7 @@ def test_a_registry_that_cannot_be_written_is_said_in_a_line_not_a_traceback(
     assert manual("--manual", "shared-question", "--outcome", "yes", "--evidence", str(report), "--by", B) == 1
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.count("; nothing written") == 3
-    assert "predreg: cannot write registry/predictions/forecaster-b" in err
+    assert "predreg: registry/predictions/forecaster-b: File exists; nothing written" in err
     assert not (minimal_registry / "resolutions").exists() and not (minimal_registry / "evidence").exists()
 
 
