@@ -15,6 +15,7 @@ import os
 import stat
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -70,6 +71,11 @@ class Evidence:
 def gather_evidence(source: str, session: Session, now: dt.datetime) -> Evidence:
     """The evidence at ``source``: an http(s) URL fetched through ``session``, or a file read."""
     if source.lower().startswith(("http://", "https://")):
+        if urlsplit(source).username is not None:  # the URL is published in the record, a password with it
+            raise Unresolvable(
+                f"evidence {source.split('//', 1)[0]}//...@...: a URL with a user name or password"
+                " would publish it in the record; give the URL of a page anyone can read"
+            )
         fetched = session.get(source)
         if problem := fetched.problem():
             raise Unresolvable(f"evidence {problem}")

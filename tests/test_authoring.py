@@ -813,3 +813,16 @@ def test_the_same_evidence_given_twice_is_kept_once(minimal_registry: Path, tmp_
     args = ["--manual", "shared-question", "--outcome", "yes", "--by", B, "--evidence", str(report)]
     assert manual(*args, "--evidence", str(report)) == 0
     assert text(minimal_registry, "resolutions/shared-question.yaml").count("  - url:") == 1
+
+
+def test_evidence_at_a_url_with_a_password_is_refused_not_published(
+    minimal_registry: Path, server: EvidenceServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.routes["/report"] = body(PAGE)
+    url = server.url("/report").replace("http://", "http://alice:s3cret@")
+    code = manual("--manual", "shared-question", "--outcome", "yes", "--evidence", url, "--by", B,
+                  "--allow-loopback", server.origin)  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "a URL with a user name or password would publish it in the record" in err and "s3cret" not in err
+    assert not (minimal_registry / "resolutions").exists() and server.hits["/report"] == 0
