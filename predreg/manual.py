@@ -71,7 +71,12 @@ class Evidence:
 def gather_evidence(source: str, session: Session, now: dt.datetime) -> Evidence:
     """The evidence at ``source``: an http(s) URL fetched through ``session``, or a file read."""
     if source.lower().startswith(("http://", "https://")):
-        if urlsplit(source).username is not None:  # the URL is published in the record, a password with it
+        try:
+            parts = urlsplit(source)
+            parts.port  # noqa: B018 -- read for its check: a port that is not a number, or over 65535
+        except ValueError as error:  # `http://[::1`: the session would stumble on it too
+            raise Unresolvable(f"evidence {source}: is not a URL that can be fetched ({error})") from None
+        if parts.username is not None:  # the URL is published in the record, a password with it
             raise Unresolvable(
                 f"evidence {source.split('//', 1)[0]}//...@...: a URL with a user name or password"
                 " would publish it in the record; give the URL of a page anyone can read"

@@ -826,3 +826,13 @@ def test_evidence_at_a_url_with_a_password_is_refused_not_published(
     err = capsys.readouterr().err
     assert "a URL with a user name or password would publish it in the record" in err and "s3cret" not in err
     assert not (minimal_registry / "resolutions").exists() and server.hits["/report"] == 0
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999/report", "http://127.0.0.1:port/"])
+def test_evidence_at_a_malformed_url_is_refused_in_a_line(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    assert manual("--manual", "shared-question", "--outcome", "yes", "--evidence", url, "--by", B) == 1
+    err = capsys.readouterr().err
+    assert f"evidence {url}: is not a URL that can be fetched" in err and "Traceback" not in err
+    assert not (minimal_registry / "resolutions").exists()
