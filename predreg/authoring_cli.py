@@ -180,13 +180,13 @@ def _written(path: Path, text: str, problems: list[Problem], after: Sequence[str
 
 
 def _unwritable(error: OSError) -> int:
-    """A file that could not be written or read (a read-only registry, a full disk): said in a line, nothing written."""
+    """A file that cannot be written or read (a read-only registry, a full disk): one line; exit 2, as any write."""
     name = str(error.filename or "")
     if name.endswith(".tmp") and os.path.basename(name).startswith("."):  # a temporary file of files.py's
         name = os.path.dirname(name)
     where = f"{name}: " if name else ""
-    print(f"predreg: {where}{error.strerror or error}; nothing written", file=sys.stderr)
-    return EXIT_PROBLEMS
+    print(f"predreg: {where}{error.strerror or error}; nothing written: check the path and run again", file=sys.stderr)
+    return EXIT_USAGE
 
 
 def _interrupted() -> int:
