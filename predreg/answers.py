@@ -30,6 +30,7 @@ Parse = Callable[[Given], Parsed]
 DATE_HINT = "write YYYY-MM-DD, e.g. 2027-12-31"
 CTRL_C = 130
 """Exit code after Ctrl-C at a prompt, as a shell gives for SIGINT."""
+CANCELLED = "predreg: cancelled (Ctrl-C); nothing written"
 
 
 class BadAnswer(Exception):
@@ -44,6 +45,18 @@ class Cancelled(Exception):
         self.code = code
 
 
+def is_utf8(text: str) -> bool:
+    """False for text holding bytes that are not UTF-8 (read as lone surrogates), which no file can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+NOT_UTF8 = "is not UTF-8 text (it holds a byte of another encoding)"
+
+
 def scalar(text: str) -> Scalar:
     """A plain (unquoted) scalar, as typed: the field type decides what `0.7` or `yes` means."""
     return Scalar(text, True, 1, 1)
@@ -52,13 +65,12 @@ def scalar(text: str) -> Scalar:
 def _percent(text: str, notes: list[str]) -> str:
     """``70%`` as ``0.7`` (a note says so); anything else as it is."""
     stripped = text.strip()
-    if not stripped.endswith("%"):
-        return text
+    number = stripped[:-1].strip()
+    if not stripped.endswith("%") or Number().structure(scalar(number), "", Problems("")) is INVALID:
+        return text  # the loader's number, not Decimal's (`1_0`, `nan`): then the field type says what is wrong
     try:
-        fraction = Decimal(stripped[:-1].strip()).scaleb(-2).normalize()
+        fraction = Decimal(number).scaleb(-2).normalize()
     except InvalidOperation:
-        return text
-    if not fraction.is_finite():
         return text
     written = f"{fraction:f}"
     notes.append(f"read {stripped} as {written}")
@@ -88,6 +100,8 @@ def node_of(field_type: FieldType, field: str, given: Given, notes: list[str]) -
     if isinstance(field_type, MappingOf):
         mapping = Mapping(1, 1)
         for name, value in _pairs(field, given):
+            if name in mapping:  # a file's duplicate key is refused too; the flag must not keep one silently
+                raise BadAnswer(f"{field}.{name}: is given twice; keep one {name}=...")
             mapping[name] = _value_node(field_type.value, value, notes)
             mapping.key_at[name] = (1, 1)
         return mapping
@@ -140,7 +154,9 @@ def describe(problems: list[Problem], field_type: FieldType | None = None) -> st
         hint = problem.hint.replace(f"`{problem.field}: ", "`")
         if isinstance(field_type, Date) and "calendar" not in problem.message:
             hint = DATE_HINT
-        lines.append(f"{problem.field}: {problem.message}" + (f"; {hint}" if hint else ""))
+        line = f"{problem.field}: {problem.message}" + (f"; {hint}" if hint else "")
+        shown = line.replace("\r", "\\r").replace("\n", "\\n")  # one line per problem, whatever was typed
+        lines.append(shown.encode("utf-8", "backslashreplace").decode("utf-8"))  # and printable, UTF-8 or not
     return "\n".join(lines)
 
 
@@ -174,15 +190,18 @@ class Answers:
         self.say = say
 
     def ask(self, label: str, field: str, parse: Parse) -> Any:
-        """Ask until the answer reads; an empty answer is asked again."""
+        """Ask until the answer reads; an empty answer, or one that is not UTF-8, is asked again."""
         try:
             while True:
-                text = self._line(label).strip()
-                if not text:
+                text = self._line(label)
+                if text is None or not is_utf8(text):
+                    self.say(f"{field}: {NOT_UTF8}; type it again in UTF-8")
+                    continue
+                if not text.strip():
                     self.say(f"{field}: is empty; type an answer (Ctrl-C leaves, writing nothing)")
                     continue
                 try:
-                    value, notes = parse(text)
+                    value, notes = parse(text.strip())
                 except BadAnswer as bad:
                     self.say(str(bad))
                     continue
@@ -191,11 +210,14 @@ class Answers:
                 return value
         except KeyboardInterrupt:  # at the prompt, or while an answer is read (a fetch)
             self._end_prompt_line()
-            raise Cancelled(CTRL_C, "predreg: cancelled (Ctrl-C); nothing written") from None
+            raise Cancelled(CTRL_C, CANCELLED) from None
 
-    def _line(self, label: str) -> str:
+    def _line(self, label: str) -> str | None:
+        """The answer typed, or None if the terminal could not decode it (read strictly as UTF-8)."""
         try:
             return self.prompt(label)
+        except UnicodeDecodeError:
+            return None
         except EOFError:
             self._end_prompt_line()
             raise Cancelled(1, "predreg: no answer (end of input); nothing written") from None

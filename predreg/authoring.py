@@ -110,10 +110,13 @@ def known_authors(root: str) -> list[str] | None:
     return None if loaded.record is None else sorted(loaded.record.authors)
 
 
-def author_ask(root: str) -> Ask:
+def author_ask(root: str, only: str | None = None) -> Ask:
+    """The author's handle, listed in authors.yaml (and ``only`` that one, if given)."""
     known = known_authors(root)
 
     def listed(author: str) -> str | None:
+        if only is not None and author != only:
+            return f"author: `{author}` is not {only}, whose prediction this is; only its author withdraws it"
         if known is None or author in known:
             return None
         message, hint = unknown_author(author, known)
@@ -154,8 +157,13 @@ def question_asks(cls: type, kind: str, today: dt.date) -> list[Ask]:
     return asks
 
 
-def forecast_asks(kind: str | None, question: Question | None) -> list[Ask]:
-    """The forecast fields: the one the question's kind needs is required (if the kind is known)."""
+def forecast_asks(kind: str | None, question: Question | None, *, hidden: bool = False) -> list[Ask]:
+    """The forecast fields: the one the question's kind needs is required (if the kind is known).
+
+    A hidden forecast (``predreg commit``) is a probability or probabilities: quantiles are refused at once.
+    """
+    if hidden and kind == "numeric":
+        raise ScaffoldError("`predreg commit` hides a probability or probabilities, not quantiles: use `predreg new`")
     outcomes = question.allowed_outcomes() if question is not None else ()
     shown = ", ".join(f"{name}=..." for name in outcomes) or "outcome=probability, ..."
     labels = {
@@ -231,7 +239,30 @@ def _structure_resolver(name: str, given: dict[str, Node]) -> tuple[Resolver | N
     node.key_at.update(dict.fromkeys(node, (1, 1)))
     problems = Problems("<resolver>")
     resolver = Config(Resolver).structure(node, "resolver", problems)
-    return (resolver if not problems else None), problems
+    return (_as_typed(resolver) if not problems else None), problems
+
+
+def _as_typed(resolver: Resolver) -> Resolver:
+    """``resolver`` with each text setting written as the text it is: `contains=007` stays "007", not 7.
+
+    Its plain config types `007`, `-0` and `1e400` as numbers, which would be written as
+    `7`, `0` and `inf`: a page would then be searched for other words than were given.
+    """
+    typed = {key: _typed(value, getattr(resolver.settings, key, None)) for key, value in resolver.config.items()}
+    return attrs.evolve(resolver, config=typed)
+
+
+def _typed(plain: Any, setting: Any) -> Any:
+    """A setting's plain value, or its text if the settings class reads it as text (into sub-resolvers too)."""
+    if isinstance(setting, str):
+        return setting
+    if isinstance(setting, Resolver):
+        return {"name": setting.name, **_as_typed(setting).config}
+    if isinstance(setting, tuple) and isinstance(plain, list) and len(plain) == len(setting):
+        return [_typed(item, sub) for item, sub in zip(plain, setting, strict=True)]
+    if isinstance(setting, dict) and isinstance(plain, dict) and plain.keys() == setting.keys():
+        return {key: _typed(plain[key], sub) for key, sub in setting.items()}
+    return plain
 
 
 def _flag_hints(text: str) -> str:
@@ -307,7 +338,7 @@ def prediction_fields(root: str, flags: Flags, answers: Answers, *, today: dt.da
     # read even where the kind does not use them, so that the check can say so
     stated += [ask for ask in optional_asks(Prediction, ("unit", "events")) if ask.field not in _fields(stated)]
     first = [author_ask(root), *stated]
-    forecast = forecast_asks(kind, None)
+    forecast = forecast_asks(kind, None, hidden=bool(flags.get("hidden")))
     values, notes = read_flags(flags, [*first, *forecast, *optional_asks(Prediction, PREDICTION_EXTRAS)])
     resolver = _check_resolver_flags(flags, answers)
     require(values, [*first, *forecast], answers)
@@ -324,12 +355,14 @@ def _forecast_on(root: str, qid: str, flags: Flags, answers: Answers) -> Draft:
         raise ScaffoldError(f"{', '.join(stating)} state a question: a forecast on --question {qid} takes that one's")
     question = find_question(root, qid)
     first = [author_ask(root)]
-    forecast = forecast_asks(question.kind if question else None, question)
+    forecast = forecast_asks(question.kind if question else None, question, hidden=bool(flags.get("hidden")))
     values, notes = read_flags(flags, [*first, *forecast, *optional_asks(Prediction, PREDICTION_EXTRAS)])
     require(values, [*first, *forecast], answers)
     ask_missing(values, [*first, *forecast], answers)
     if question is not None:  # as the question spells its id (ids match ignoring case and Unicode form)
         values["question"] = qid = question.id
+    if (Path(root) / "resolutions" / f"{qid}.yaml").exists():  # the leaderboard leaves such a forecast out
+        notes.append(f"`{qid}` is resolved already: a forecast registered after its resolution is not scored")
     if "supersedes" not in values:
         earlier = latest_forecast(root, values["author"], qid)
         if earlier is not None:
@@ -370,9 +403,12 @@ def question_fields(root: str, flags: Flags, answers: Answers, *, today: dt.date
     return _draft(values, notes, stated)
 
 
-def withdrawal_fields(root: str, flags: Flags, answers: Answers) -> dict[str, Any]:
-    """Who withdraws (asked first) and why."""
-    asks = [author_ask(root), Ask("reason", "Reason (for readers of the record): ", _reader(Withdrawal, "reason"))]
+def withdrawal_fields(root: str, flags: Flags, answers: Answers, *, author: str) -> dict[str, Any]:
+    """Who withdraws (asked first; only ``author`` may) and why."""
+    asks = [
+        author_ask(root, only=author),
+        Ask("reason", "Reason (for readers of the record): ", _reader(Withdrawal, "reason")),
+    ]
     values, _ = read_flags(flags, asks)
     require(values, asks, answers)
     ask_missing(values, asks, answers)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -115,6 +116,8 @@ def write_record(args: argparse.Namespace) -> int:
     from . import scaffold
     from .answers import Answers, Cancelled
 
+    if wrong := _not_utf8(args):
+        return _refused(wrong)
     today = args.today or dt.datetime.now(dt.UTC).date()
     answers = Answers(sys.stdin.isatty())
     try:
@@ -131,6 +134,8 @@ def write_record(args: argparse.Namespace) -> int:
         return cancelled.code
     except KeyboardInterrupt:  # while checking or writing: the write is whole or absent
         return _interrupted()
+    except OSError as error:
+        return _unwritable(error)
     kept = ["the forecast and its salt are kept outside the registry; `predreg reveal` publishes them later"]
     return _written(path, text, problems, kept if args.command == "commit" else ())
 
@@ -144,6 +149,7 @@ def _drafted(args: argparse.Namespace, answers: Answers, today: dt.date) -> tupl
         draft = authoring.question_fields(args.registry, flags, answers, today=today)
     else:
         flags["author"] = args.author or scaffold.default_author()
+        flags["hidden"] = args.command == "commit"
         draft = authoring.prediction_fields(args.registry, flags, answers, today=today)
     for note in draft.notes:
         print(note)
@@ -173,14 +179,42 @@ def _written(path: Path, text: str, problems: list[Problem], after: Sequence[str
     return EXIT_OK
 
 
-def _interrupted() -> int:
-    from .answers import CTRL_C
+def _unwritable(error: OSError) -> int:
+    """A file that cannot be written or read (a read-only registry, a full disk): one line; exit 2, as any write."""
+    name = str(error.filename or "")
+    if name.endswith(".tmp") and os.path.basename(name).startswith("."):  # a temporary file of files.py's
+        name = os.path.dirname(name)
+    where = f"{name}: " if name else ""
+    print(f"predreg: {where}{error.strerror or error}; nothing written: check the path and run again", file=sys.stderr)
+    return EXIT_USAGE
 
-    print("\npredreg: cancelled (Ctrl-C); no record written", file=sys.stderr)
+
+def _interrupted() -> int:
+    from .answers import CANCELLED, CTRL_C
+
+    print(f"\n{CANCELLED}", file=sys.stderr)  # the same line as at a prompt
     return CTRL_C
 
 
-def _refused(error: Exception) -> int:
+PATHS = ("registry", "keep", "command", "action")
+"""Arguments that are not written into a record (a path may be any bytes)."""
+
+
+def _not_utf8(args: argparse.Namespace) -> str:
+    """A line for each argument holding bytes that are not UTF-8 (as a shell passes them), which no record can hold."""
+    from .answers import NOT_UTF8, is_utf8
+    from .authoring import flag_name
+
+    wrong = []
+    for name, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        if name not in PATHS and any(isinstance(v, str) and not is_utf8(v) for v in values):
+            shown = name.upper() if name == "id" and args.command in ("withdraw", "reveal") else flag_name(name)
+            wrong.append(f"{shown}: {NOT_UTF8}; give it in UTF-8")
+    return "\n".join(wrong)
+
+
+def _refused(error: Exception | str) -> int:
     """A usage error (a bad or missing flag, a file that exists already), one line per problem."""
     for line in str(error).splitlines():
         print(f"predreg: {line}", file=sys.stderr)
@@ -189,12 +223,16 @@ def _refused(error: Exception) -> int:
 
 def _withdraw(args: argparse.Namespace, answers: Answers, today: dt.date) -> tuple[Path, str, list[Problem]]:
     from .authoring import withdrawal_fields
-    from .scaffold import default_author, withdraw, withdrawable
+    from .scaffold import default_author, not_withdrawable_by, withdraw, withdrawable
 
-    withdrawable(args.registry, args.id)  # before anyone types a reason
+    pid, prediction = withdrawable(args.registry, args.id)  # before anyone types who or why
+    if prediction is None:
+        refused = not_withdrawable_by(args.registry, pid, prediction, None)
+        assert refused is not None
+        return Path(refused.path), "", [refused]
     flags = {"author": args.author or default_author(), "reason": args.reason}
-    fields = withdrawal_fields(args.registry, flags, answers)
-    return withdraw(args.registry, args.id, author=fields["author"], reason=fields["reason"], today=today)
+    fields = withdrawal_fields(args.registry, flags, answers, author=prediction.author)
+    return withdraw(args.registry, pid, author=fields["author"], reason=fields["reason"], today=today)
 
 
 MANUAL_ONLY = ("outcome", "evidence", "excerpt", "by", "note")
@@ -208,6 +246,8 @@ def resolve_manual(args: argparse.Namespace, session: Session) -> int:
     from .files import Busy
     from .scaffold import ScaffoldError, default_author
 
+    if wrong := _not_utf8(args):
+        return _refused(wrong)
     if not args.manual or args.offline or args.dry_run:
         given = ", ".join("--" + flag for flag in MANUAL_ONLY if getattr(args, flag))
         wrong = (
@@ -223,6 +263,8 @@ def resolve_manual(args: argparse.Namespace, session: Session) -> int:
         question, values = manual.manual_fields(
             args.registry, args.manual, flags, Answers(sys.stdin.isatty()), session=session, now=now
         )
+        if question.resolver.name != "manual":  # allowed (a broken page, a dead API), but said
+            print(f"`{question.id}` names the {question.resolver.name} resolver; this resolution takes its place")
         path, text, problems = manual.resolve_manually(
             args.registry, question, values, now=now, note=args.note, excerpt=args.excerpt
         )
@@ -239,4 +281,6 @@ def resolve_manual(args: argparse.Namespace, session: Session) -> int:
     except Busy as busy:
         print(f"predreg: {busy}; try again when it has finished", file=sys.stderr)
         return EXIT_BUSY
+    except OSError as error:
+        return _unwritable(error)
     return _written(path, text, problems, [f"kept evidence/{evidence.sha256}" for evidence in values["evidence"]])

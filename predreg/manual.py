@@ -12,22 +12,24 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import stat
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import attrs
 
 from .answers import Answers, BadAnswer, Given, Parse, Parsed, field_reader
 from .authoring import Ask, Flags, ask_missing, read_flags, require
 from .checks import outcome_problem
-from .fetch import MAX_BYTES, Session
+from .fetch import MAX_BYTES, Fetched, Session
 from .fields import specs
 from .files import locked
 from .load import load_text
 from .model import Question, Resolution, Snapshot
 from .problems import Problem
 from .resolve import EXCERPT, dump_resolution, quoted_in, write_files
-from .scaffold import ScaffoldError, check_new, find_question
+from .scaffold import ScaffoldError, check_new, find_question, refuse_outside
 
 
 class Unresolvable(Exception):
@@ -47,8 +49,16 @@ class Evidence:
     def sha256(self) -> str:
         return hashlib.sha256(self.body).hexdigest()
 
+    def stored_text(self) -> str:
+        """The body as ``predreg resolve --offline`` reads it from ``evidence/`` (UTF-8, other bytes replaced).
+
+        An excerpt is looked for here, so that what is quoted is what the audit finds:
+        a page in another encoding can still be quoted by its ASCII words.
+        """
+        return Fetched(self.url, self.status, self.body, self.fetched_at).text()
+
     def text(self) -> str | None:
-        """The body as one line of text, or None if it is not text (a PDF, an image)."""
+        """The body as one line of text, or None if it is not UTF-8 text (a PDF, an image)."""
         try:
             decoded = self.body.decode("utf-8")
         except UnicodeDecodeError:
@@ -60,21 +70,47 @@ class Evidence:
 
 def gather_evidence(source: str, session: Session, now: dt.datetime) -> Evidence:
     """The evidence at ``source``: an http(s) URL fetched through ``session``, or a file read."""
-    if source.startswith(("http://", "https://")):
+    if source.lower().startswith(("http://", "https://")):
+        try:
+            parts = urlsplit(source)
+            parts.port  # noqa: B018 -- read for its check: a port that is not a number, or over 65535
+        except ValueError as error:  # `http://[::1`: the session would stumble on it too
+            raise Unresolvable(f"evidence {source}: is not a URL that can be fetched ({error})") from None
+        if parts.username is not None:  # the URL is published in the record, a password with it
+            raise Unresolvable(
+                f"evidence {source.split('//', 1)[0]}//...@...: a URL with a user name or password"
+                " would publish it in the record; give the URL of a page anyone can read"
+            )
         fetched = session.get(source)
         if problem := fetched.problem():
             raise Unresolvable(f"evidence {problem}")
         return Evidence(source, fetched.body, fetched.fetched_at, fetched.status)
-    path = Path(source)
-    if not path.is_file():
-        raise Unresolvable(f"evidence {source}: no such file, and not an http(s) URL")
-    if path.stat().st_size > MAX_BYTES:
-        raise Unresolvable(f"evidence {source}: over the {MAX_BYTES:,}-byte cap of a stored body")
+    return Evidence(f"file:{Path(source).name}", _file_body(source), now, None)
+
+
+def _file_body(source: str) -> bytes:
+    """A regular file's bytes, read through one descriptor and at most the cap of a stored body.
+
+    Its reported size is not trusted (``/proc`` files report 0, a file may grow), and a
+    FIFO or a device is refused, not read (it may never end).
+    """
     try:
-        body = path.read_bytes()
+        handle = os.open(source, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise Unresolvable(f"evidence {source}: no such file, and not an http(s) URL") from None
     except OSError as error:
         raise Unresolvable(f"evidence {source}: cannot be read ({error.strerror})") from None
-    return Evidence(f"file:{path.name}", body, now, None)
+    if not stat.S_ISREG(os.fstat(handle).st_mode):
+        os.close(handle)
+        raise Unresolvable(f"evidence {source}: is not a regular file (a folder, a device, a pipe); give a file")
+    with os.fdopen(handle, "rb") as file:
+        try:
+            body = file.read(MAX_BYTES + 1)
+        except OSError as error:
+            raise Unresolvable(f"evidence {source}: cannot be read ({error.strerror})") from None
+    if len(body) > MAX_BYTES:
+        raise Unresolvable(f"evidence {source}: over the {MAX_BYTES:,}-byte cap of a stored body")
+    return body
 
 
 def snapshots(evidence: list[Evidence], excerpt: str | None) -> tuple[Snapshot, ...]:
@@ -82,7 +118,7 @@ def snapshots(evidence: list[Evidence], excerpt: str | None) -> tuple[Snapshot, 
 
     Without an excerpt, a text body's first words stand in, as in the job's records.
     """
-    quoted = [e for e in evidence if excerpt and quoted_in(excerpt, e.text() or "")]
+    quoted = [e for e in evidence if excerpt and quoted_in(excerpt, e.stored_text())]
     if excerpt and not quoted:
         raise Unresolvable(f"the excerpt {excerpt!r} is not in the evidence; quote its words exactly")
     return tuple(
@@ -116,8 +152,9 @@ def outcome_ask(question: Question) -> Ask:
 
 def _evidence_reader(session: Session, now: dt.datetime) -> Parse:
     def parse(given: Given) -> Parsed:
-        try:
-            return [gather_evidence(given if isinstance(given, str) else given[0], session, now)], []
+        typed = given if isinstance(given, str) else given[0]
+        try:  # typed at a prompt, `~/report.pdf` has no shell to expand it
+            return [gather_evidence(os.path.expanduser(typed), session, now)], []
         except Unresolvable as error:
             raise BadAnswer(str(error)) from None
 
@@ -141,7 +178,8 @@ def manual_fields(
     evidence_ask = Ask("evidence", "Evidence (a URL or a file): ", _evidence_reader(session, now))
     require(values, [*asks, *([] if flags.get("evidence") else [evidence_ask])], answers)
     if flags.get("evidence"):  # fetched before anything is asked, so that a dead link costs no typing
-        values["evidence"] = [gather_evidence(source, session, now) for source in flags["evidence"]]
+        sources = dict.fromkeys(flags["evidence"])  # the same one twice is kept once
+        values["evidence"] = [gather_evidence(source, session, now) for source in sources]
     ask_missing(values, [*asks, evidence_ask], answers)
     return question, values
 
@@ -182,7 +220,9 @@ def resolve_manually(
     if problems:
         return target, text, problems
     bodies = [(Path(root) / "evidence" / e.sha256, e.body) for e in evidence]
-    with locked(Path(root) / ".predreg" / "resolve.lock"):
+    lock = Path(root) / ".predreg" / "resolve.lock"
+    refuse_outside(root, target, lock, *(path for path, _ in bodies))
+    with locked(lock):
         [created] = write_files((bodies, [(target, text)]))
     if not created:
         raise ScaffoldError(f"{target} appeared meanwhile; left as it is")

@@ -39,7 +39,13 @@ def default_author() -> str | None:
     if os.environ.get("PREDREG_AUTHOR"):
         return os.environ["PREDREG_AUTHOR"]
     try:
-        found = subprocess.run(["git", "config", "predreg.author"], capture_output=True, text=True, check=False)
+        found = subprocess.run(  # a handle that is not UTF-8 is then refused as a handle, in the checker's words
+            ["git", "config", "predreg.author"],
+            capture_output=True,
+            encoding="utf-8",
+            errors="surrogateescape",
+            check=False,
+        )
     except OSError:
         return None
     return found.stdout.strip() or None
@@ -65,6 +71,16 @@ def slug(text: str, limit: int = 60) -> str:
     return result or "prediction"
 
 
+ID_LIMIT = 120
+"""The most characters an id has (``fields.ID_PATTERN``)."""
+
+
+def forecast_id(question: str, author: str) -> str:
+    """``<question>-<author>``, the question's part cut so that the id fits with a ``-NN`` after it."""
+    room = ID_LIMIT - len(author) - len("-") - len("-99")
+    return f"{question[:room].rstrip('-.')}-{author}" if room > 0 else question[: ID_LIMIT - len("-99")]
+
+
 def unique_id(base: str, taken: set[str]) -> str:
     """``base``, or ``base-2``, ``base-3`` ... whichever is not taken (ignoring case and Unicode form)."""
     candidate, n = base, 1
@@ -86,8 +102,12 @@ def _taken(present: set[str]) -> set[str]:
 def check_new(root: str, relative: str, kind: str, text: str, today: dt.date) -> list[Problem]:
     """The problems a new record would have, checked with only the records it refers to."""
     present = listing(root)
+    stems = Stems(present)
     new = load_text(os.path.join(root, relative), kind, text)
-    return check_with_references(root, [], Stems(present), present, today, new)[2]
+    # the files holding its id (`ON-SHARED` for `on-shared`): the duplicate rule sees only what is loaded
+    same_id = stems.of(Path(relative).name.removesuffix(".yaml")) if kind in ("prediction", "question") else []
+    problems = check_with_references(root, same_id, stems, present, today, new)[2]
+    return [problem for problem in problems if problem.path == new.path]
 
 
 def find_question(root: str, qid: str) -> Question | None:
@@ -128,6 +148,10 @@ def ordered(cls: type, values: dict[str, Any]) -> dict[str, Any]:
     return {name: plain(values[name]) for name in specs(cls) if values.get(name) is not None}
 
 
+FORECASTS = ("probability", "probabilities")
+"""The forecasts a commitment hides."""
+
+
 def new_prediction(
     root: str,
     fields: dict[str, Any],
@@ -144,9 +168,11 @@ def new_prediction(
     author = fields.get("author")
     if not author:
         raise ScaffoldError("no author: give --author, or set PREDREG_AUTHOR or `git config predreg.author`")
-    base = f"{fields['question']}-{author}" if fields.get("question") else slug(fields.get("claim") or "prediction")
+    base = (
+        forecast_id(fields["question"], author) if fields.get("question") else slug(fields.get("claim") or "prediction")
+    )
     pid = fields.get("id") or unique_id(base, _taken(listing(root)))
-    forecast = {k: fields[k] for k in ("probability", "probabilities") if fields.get(k) is not None}
+    forecast = {k: fields[k] for k in FORECASTS if fields.get(k) is not None}
     values = {**fields, "id": pid, "registered": today}
     salt = None
     if hidden:
@@ -157,25 +183,43 @@ def new_prediction(
         values["commitment"] = commitment.commitment(pid, author, forecast, salt)
     relative = f"predictions/{author}/{pid}.yaml"
     text = record(ordered(Prediction, values))
-    problems = check_new(root, relative, "prediction", text, today)
+    problems = check_new(root, relative, "prediction", text, today) + _revises_itself(root, relative, values)
     target = Path(root) / relative
     if problems:
         return target, text, problems
-    if hidden:
-        assert salt is not None
-        _keep_salt(keep or default_keep(), root, pid, author, forecast, salt)
-    if not create_atomic(target, text):
+    refuse_outside(root, target)
+    kept = _keep_salt(keep or default_keep(), root, pid, author, forecast, salt) if salt is not None else None
+    created = False
+    try:
+        created = create_atomic(target, text)
+    finally:
+        if kept is not None and not created:  # a salt kept for no prediction would refuse the retry
+            kept.unlink()
+    if not created:
         raise ScaffoldError(f"{target} exists already; choose another --id")
     return target, text, []
 
 
-def _keep_salt(keep: Path, root: str, pid: str, author: str, forecast: dict[str, Any], salt: str) -> None:
+def _revises_itself(root: str, relative: str, values: dict[str, Any]) -> list[Problem]:
+    """A prediction superseding its own id (`--id x --supersedes x`, or a made id equal to it): the check allows it."""
+    supersedes = values.get("supersedes")
+    if not supersedes or normalised(supersedes) != normalised(values["id"]):
+        return []
+    message = f"`{supersedes}` is this prediction's own id"
+    hint = "give the id of your earlier prediction on the question, or leave --supersedes out"
+    return [Problem(os.path.join(root, relative), 1, 1, "supersedes", message, hint)]
+
+
+def _keep_salt(keep: Path, root: str, pid: str, author: str, forecast: dict[str, Any], salt: str) -> Path:
+    """Keep the salt and forecast in ``keep/<pid>.json`` (mode 600); the file's path."""
     _refuse_inside(keep, root)
     kept = {"prediction": pid, "author": author, "forecast": forecast, "salt": salt, "registry": os.path.abspath(root)}
     keep.mkdir(parents=True, exist_ok=True)
-    if not create_atomic(keep / f"{pid}.json", json.dumps(kept, indent=2) + "\n"):
-        raise ScaffoldError(f"{keep / (pid + '.json')} exists already; choose another --id")
-    os.chmod(keep / f"{pid}.json", 0o600)
+    path = keep / f"{pid}.json"
+    if not create_atomic(path, json.dumps(kept, indent=2) + "\n"):
+        raise ScaffoldError(f"{path} exists already; choose another --id")
+    os.chmod(path, 0o600)
+    return path
 
 
 def new_question(root: str, fields: dict[str, Any], *, today: dt.date) -> tuple[Path, str, list[Problem]]:
@@ -192,10 +236,7 @@ def withdrawable(root: str, pid: str) -> tuple[str, Prediction | None]:
     Refuses an id that could not name a file, and a prediction withdrawn already, before
     anyone is asked why.
     """
-    try:
-        read(Identifier(), "prediction", pid)
-    except BadAnswer as error:
-        raise ScaffoldError(str(error)) from None
+    _identifier(pid)
     found = [p for p in Stems(listing(root)).of(pid) if p.startswith("predictions/")]
     prediction = load_file(os.path.join(root, found[0]), "prediction").record if found else None
     if isinstance(prediction, Prediction):
@@ -211,11 +252,23 @@ def withdraw(root: str, pid: str, *, author: str, reason: str, today: dt.date) -
     pid, prediction = withdrawable(root, pid)
     relative = f"withdrawals/{pid}.yaml"
     text = record({"prediction": pid, "withdrawn": today, "reason": reason})
-    if prediction is not None and prediction.author != author:
+    if (refused := not_withdrawable_by(root, pid, prediction, author)) is not None:
+        return Path(root) / relative, text, [refused]
+    return _create(root, relative, "withdrawal", text, today, f"{pid} is withdrawn already")
+
+
+def not_withdrawable_by(root: str, pid: str, prediction: Prediction | None, author: str | None) -> Problem | None:
+    """Why ``author`` (anyone, if None) cannot withdraw ``pid``: there is no such prediction, or it is another's."""
+    path = os.path.join(root, "withdrawals", f"{pid}.yaml")
+    if prediction is None:  # as the check says it
+        return Problem(
+            path, 1, 1, "prediction", f"`{pid}` is no valid prediction", "give the id of a registered prediction"
+        )
+    if author is not None and prediction.author != author:
         message = f"`{pid}` is by {prediction.author}, not {author}"
         hint = f"only its author withdraws a prediction (--author {prediction.author}, if that is you)"
-        return Path(root) / relative, text, [Problem(os.path.join(root, relative), 1, 1, "prediction", message, hint)]
-    return _create(root, relative, "withdrawal", text, today, f"{pid} is withdrawn already")
+        return Problem(path, 1, 1, "prediction", message, hint)
+    return None
 
 
 def _create(
@@ -228,6 +281,7 @@ def _create(
     problems = check_new(root, relative, kind, text, today)
     if problems:
         return target, text, problems
+    refuse_outside(root, target)
     if not create_atomic(target, text):
         raise ScaffoldError(f"{target} exists already; {taken}")
     return target, text, []
@@ -235,17 +289,54 @@ def _create(
 
 def reveal(root: str, pid: str, *, today: dt.date, keep: Path | None = None) -> tuple[Path, str, list[Problem]]:
     """Write ``reveals/<pid>.yaml`` from the kept salt and forecast."""
-    keep = keep or default_keep()
+    _identifier(pid)  # before it names a file to read
+    kept = _kept(keep or default_keep(), pid)
+    text = record({"prediction": pid, "revealed": today, "salt": kept["salt"], **kept["forecast"]})
+    return _create(root, f"reveals/{pid}.yaml", "reveal", text, today, "a commitment is revealed once")
+
+
+def _kept(keep: Path, pid: str) -> dict[str, Any]:
+    """What `predreg commit` kept for ``pid``: its salt and forecast."""
     source = keep / f"{pid}.json"
     try:
         kept = json.loads(source.read_text(encoding="utf-8"))
     except OSError:
         raise ScaffoldError(f"no kept commitment {source}: reveal on the machine that ran `predreg commit`") from None
-    text = record({"prediction": pid, "revealed": today, "salt": kept["salt"], **kept["forecast"]})
-    return _create(root, f"reveals/{pid}.yaml", "reveal", text, today, "a commitment is revealed once")
+    except ValueError as error:  # not JSON, or not UTF-8
+        raise ScaffoldError(f"{source} is not what `predreg commit` keeps ({error})") from None
+    forecast = kept.get("forecast") if isinstance(kept, dict) else None
+    if not (isinstance(forecast, dict) and isinstance(kept.get("salt"), str) and set(forecast) <= set(FORECASTS)):
+        raise ScaffoldError(f"{source} is not what `predreg commit` keeps (it needs a salt and a forecast)")
+    return kept
+
+
+def _identifier(pid: str) -> None:
+    """Refuse an id that could not name a file (``../x``), in the checker's words."""
+    try:
+        read(Identifier(), "prediction", pid)
+    except BadAnswer as error:
+        raise ScaffoldError(str(error)) from None
+
+
+def _within(path: Path | str, root: str) -> bool:
+    """Whether ``path``, its symbolic links followed (as far as it exists), is inside the folder ``root``."""
+    home = os.path.realpath(root)
+    return os.path.commonpath([os.path.realpath(path), home]) == home
+
+
+def refuse_outside(root: str, *targets: Path) -> None:
+    """Refuse to write where a symbolic link in the registry (``predictions/x -> ~/.ssh``) leads out of it.
+
+    A registry is cloned from pull requests, and git keeps symbolic links.
+    """
+    for target in targets:
+        if not _within(target, root):
+            raise ScaffoldError(
+                f"{target.parent} leads outside the registry, to {os.path.realpath(target.parent)} (a symbolic link);"
+                " nothing written: remove the link"
+            )
 
 
 def _refuse_inside(keep: Path, root: str) -> None:
-    inside = os.path.commonpath([os.path.realpath(keep), os.path.realpath(root)]) == os.path.realpath(root)
-    if inside:
+    if _within(keep, root):
         raise ScaffoldError(f"{keep} is inside the registry: the salt must stay out of it until the reveal")

@@ -533,3 +533,307 @@ def test_a_hidden_forecast_on_a_shared_question_is_named_question_then_author(
     assert "commitment:" in written and "probability" not in written
     assert (tmp_path / "kept" / "shared-question-forecaster-b.json").is_file()
     assert problems() == []
+
+
+# --- attacks: what a hostile or careless author tries ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "given"),
+    [("new", "ON-SHARED"), ("new", "ｏｎ-shared"), ("new", "Shared-Question"), ("question", "SHARED-QUESTION")],
+)
+def test_an_id_taken_ignoring_case_and_unicode_form_is_refused(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str], command: str, given: str
+) -> None:
+    before = sorted(p for p in minimal_registry.rglob("*.yaml"))
+    args = ["--id", given, "--claim", "X happens", "--criteria", "YES if X.", "--resolve-by", "2027-12-31"]
+    code = inline("--probability", "0.3", "--id", given) if command == "new" else question(*args)
+    assert code == 1
+    assert f"`{given}` is also the id of registry/" in capsys.readouterr().err
+    assert sorted(p for p in minimal_registry.rglob("*.yaml")) == before
+    assert problems() == []
+
+
+@pytest.mark.parametrize("given", ["007", "1e400", "-0", "0.10"])
+def test_a_text_setting_that_looks_like_a_number_is_written_as_given(minimal_registry: Path, given: str) -> None:
+    from predreg.load import load_file
+
+    assert inline("--probability", "0.3", "--resolver", "http", "--set", "url=https://example.org/page",
+                  "--set", f"contains={given}") == 0  # fmt: skip
+    path = minimal_registry / "predictions" / "forecaster-a" / "something-happens.yaml"
+    prediction = load_file(str(path), "prediction").record
+    assert prediction.resolver.settings.contains == given  # the words the page is searched for
+    assert problems() == []
+
+
+def test_a_text_setting_of_a_sub_resolver_is_written_as_given(minimal_registry: Path) -> None:
+    sub = '{name: http, url: "https://example.org/a", contains: 007}'
+    assert inline("--probability", "0.3", "--resolver", "any", "--set", f"of=[{sub}, {{name: manual}}]") == 0
+    written = text(minimal_registry, "predictions/forecaster-a/something-happens.yaml")
+    assert 'contains: "007"' in written
+    assert problems() == []
+
+
+def test_a_flag_that_is_not_utf8_is_a_usage_error_naming_it(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    not_utf8 = b"caf\xe9".decode("utf-8", "surrogateescape")  # as Python passes such bytes in argv
+    assert inline("--probability", "0.3", claim=not_utf8) == 2
+    assert "predreg: --claim: is not UTF-8 text" in capsys.readouterr().err
+    assert withdraw(not_utf8, "registry", "--author", A, "--reason", "x") == 2
+    assert manual("--manual", "shared-question", "--note", not_utf8) == 2
+    assert "predreg: --note: is not UTF-8 text" in capsys.readouterr().err
+    assert predictions(minimal_registry) == ["on-shared.yaml"]
+    assert not (minimal_registry / "withdrawals").exists() and not (minimal_registry / "resolutions").exists()
+
+
+def in_the_way(registry: Path, relative: str) -> None:
+    """A file where a folder must go: the registry cannot be written there, even by root (as a read-only one)."""
+    (registry / relative).parent.mkdir(parents=True, exist_ok=True)
+    (registry / relative).write_text("in the way\n", encoding="utf-8")
+
+
+def test_a_registry_that_cannot_be_written_is_said_in_a_line_not_a_traceback(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    in_the_way(minimal_registry, "predictions/forecaster-b")
+    in_the_way(minimal_registry, "withdrawals")
+    in_the_way(minimal_registry, ".predreg")
+    report = tmp_path / "report.txt"
+    report.write_text(PAGE, encoding="utf-8")
+    assert new("--question", "shared-question", "--probability", "0.4", author=B) == 2  # as any write that fails
+    assert withdraw("on-shared", "registry", "--author", A, "--reason", "x") == 2
+    assert manual("--manual", "shared-question", "--outcome", "yes", "--evidence", str(report), "--by", B) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.splitlines()) == 3
+    assert all(line.startswith("predreg: registry/") for line in err.splitlines())
+    assert "registry/predictions/forecaster-b" in err and "registry/withdrawals" in err and "registry/.predreg" in err
+    assert not (minimal_registry / "resolutions").exists() and not (minimal_registry / "evidence").exists()
+
+
+def test_a_hidden_forecast_that_cannot_be_written_keeps_no_salt(
+    minimal_registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PREDREG_KEEP", str(tmp_path / "kept"))
+    in_the_way(minimal_registry, "predictions/forecaster-b")
+    args = ["commit", "registry", "--author", B, "--question", "shared-question", "--probability", "0.35"]
+    assert main([*args, "--today", str(TODAY)]) == 2
+    assert list((tmp_path / "kept").iterdir()) == []  # else the retry is refused: "exists already"
+    (minimal_registry / "predictions" / "forecaster-b").unlink()
+    assert main([*args, "--today", str(TODAY)]) == 0, capsys.readouterr().err
+    assert (tmp_path / "kept" / "shared-question-forecaster-b.json").is_file()
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "device"])
+def test_evidence_that_is_not_a_regular_file_is_refused_not_read(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    import os
+
+    source = {"folder": tmp_path / "folder", "fifo": tmp_path / "fifo", "device": Path("/dev/zero")}[kind]
+    if kind == "folder":
+        source.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(source)  # no writer: a read would wait for ever
+    assert manual("--manual", "shared-question", "--outcome", "yes", "--evidence", str(source), "--by", B) == 1
+    assert f"evidence {source}: is not a regular file" in capsys.readouterr().err
+    assert not (minimal_registry / "resolutions").exists() and not (minimal_registry / "evidence").exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/pagemap").exists(), reason="Linux's /proc")
+def test_evidence_that_holds_more_than_its_size_says_is_read_only_to_the_cap(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = Path("/proc/self/pagemap")  # stat says 0 bytes; it holds 8 for each page of the address space
+    assert source.stat().st_size == 0
+    assert manual("--manual", "shared-question", "--outcome", "yes", "--evidence", str(source), "--by", B) == 1
+    assert "over the 5,242,880-byte cap of a stored body" in capsys.readouterr().err
+    assert not (minimal_registry / "evidence").exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (["--kind", "categorical", "--probabilities", "a=0.3,a=0.7"], "probabilities.a: is given twice"),
+        (["--kind", "ordering", "--event", "a=A", "--event", "a=B", "--probabilities", "a=0.5,neither=0.5"],
+         "events.a: is given twice"),
+    ],
+)  # fmt: skip
+def test_a_name_given_twice_is_refused_not_kept_once(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str], flags: list[str], said: str
+) -> None:
+    assert inline(*flags) == 2
+    assert said in capsys.readouterr().err
+    assert predictions(minimal_registry) == ["on-shared.yaml"]
+
+
+def test_reveal_refuses_an_id_that_could_not_name_a_file_before_reading_one(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "outside.json").write_text('{"salt": "00", "forecast": {"probability": 0.5}}', encoding="utf-8")
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    assert main(["reveal", "../outside", "registry", "--keep", str(kept)]) == 2
+    assert "`../outside` is not a valid id" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "content", ["not json", "[]", '{"salt": 1}', '{"salt": "00", "forecast": {"prediction": "x"}}']
+)
+def test_a_kept_commitment_that_is_not_what_commit_keeps_is_named(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str
+) -> None:
+    (tmp_path / "on-shared.json").write_text(content, encoding="utf-8")
+    assert main(["reveal", "on-shared", "registry", "--keep", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "on-shared.json is not what `predreg commit` keeps" in err and "Traceback" not in err
+    assert not (minimal_registry / "reveals").exists()
+
+
+def test_a_percentage_is_read_as_the_loader_reads_numbers(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert inline("--probability", "1_0%") == 2  # Python's Decimal reads `1_0` as 10; YAML and the loader do not
+    assert "probability: `1_0%` is not a number" in capsys.readouterr().err
+    assert predictions(minimal_registry) == ["on-shared.yaml"]
+
+
+def test_a_value_with_a_newline_is_refused_in_one_line(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert new("--question", "shared-question", "--probability", "0.3", author="forecaster-a\nforged: line") == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "`forecaster-a\\nforged: line` is not a valid author handle" in err
+
+
+def test_an_excerpt_of_a_page_in_another_encoding_is_quoted_as_the_audit_reads_it(
+    minimal_registry: Path, server: EvidenceServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    page = "<p>Caf\u00e9 closed \u2014 the lab released the report.</p>".encode("cp1252")  # not UTF-8
+    server.routes["/latin"] = body(page, content_type="text/html; charset=windows-1252")
+    code = manual("--manual", "shared-question", "--outcome", "yes", "--evidence", server.url("/latin"), "--by", B,
+                  "--excerpt", "the lab released the report", "--allow-loopback", server.origin)  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert 'excerpt: "the lab released the report"' in text(minimal_registry, "resolutions/shared-question.yaml")
+    capsys.readouterr()
+    assert main(["resolve", "registry", "--offline"]) == 0
+    assert "verified 1" in capsys.readouterr().out
+
+
+def test_a_hidden_forecast_on_a_numeric_question_names_no_flag_commit_lacks(
+    minimal_registry: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("PREDREG_KEEP", str(tmp_path / "kept"))
+    assert question("--id", "how-much", "--claim", "How much?", "--criteria", "Measured.", "--resolve-by", "2028-01-01",
+                    "--kind", "numeric", "--unit", "x") == 0  # fmt: skip
+    assert main(["commit", "registry", "--author", B, "--question", "how-much", "--today", str(TODAY)]) == 2
+    err = capsys.readouterr().err
+    assert "--quantiles" not in err and "`predreg commit` hides a probability or probabilities" in err
+    assert not (tmp_path / "kept").exists()
+
+
+def test_the_id_made_for_a_forecast_on_a_question_with_a_long_id_fits(minimal_registry: Path) -> None:
+    long_id = "q" * 115  # an id may have 120 characters; with `-forecaster-a` after it, this one would not
+    assert question("--id", long_id, "--claim", "Long?", "--criteria", "YES if so.", "--resolve-by", "2028-01-01") == 0
+    assert new("--question", long_id, "--probability", "0.3") == 0
+    assert new("--question", long_id, "--probability", "0.4", "--supersedes", "on-shared") == 1  # another's question
+    assert new("--question", long_id, "--probability", "0.4") == 0  # a revision: `-2` fits too
+    assert sorted(len(name.removesuffix(".yaml")) for name in predictions(minimal_registry)) == [9, 117, 119]
+    assert problems() == []
+
+
+def test_a_forecast_on_a_resolved_question_is_told_it_is_not_scored(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text(PAGE, encoding="utf-8")
+    assert manual("--manual", "shared-question", "--outcome", "yes", "--evidence", str(report), "--by", B) == 0
+    capsys.readouterr()
+    assert new("--question", "shared-question", "--probability", "0.9", author=B) == 0
+    assert "`shared-question` is resolved already: a forecast registered after its resolution is not scored" in (
+        capsys.readouterr().out
+    )
+
+
+def test_a_manual_resolution_of_a_question_with_another_resolver_says_it_takes_its_place(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text(PAGE, encoding="utf-8")
+    assert question("--id", "card", "--claim", "A card?", "--criteria", "YES if published.", "--resolve-by",
+                    "2028-01-01", "--resolver", "http", "--set", "url=https://example.org/card",
+                    "--set", "contains=system card") == 0  # fmt: skip
+    capsys.readouterr()
+    assert manual("--manual", "card", "--outcome", "yes", "--evidence", str(report), "--by", B) == 0
+    assert "`card` names the http resolver; this resolution takes its place" in capsys.readouterr().out
+    assert problems() == []
+
+
+@pytest.mark.parametrize("link", ["predictions/forecaster-b", "withdrawals", "evidence", "resolutions", ".predreg"])
+def test_a_symbolic_link_out_of_the_registry_is_not_written_through(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], link: str
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (minimal_registry / link).parent.mkdir(parents=True, exist_ok=True)
+    (minimal_registry / link).symlink_to(outside)  # as a pull request may add it: git keeps symbolic links
+    report = tmp_path / "report.txt"
+    report.write_text(PAGE, encoding="utf-8")
+    codes = [
+        new("--question", "shared-question", "--probability", "0.4", author=B),
+        withdraw("on-shared", "registry", "--author", A, "--reason", "x"),
+        manual("--manual", "shared-question", "--outcome", "yes", "--evidence", str(report), "--by", B),
+    ]
+    assert f"registry/{link} leads outside the registry" in capsys.readouterr().err
+    assert 2 in codes and list(outside.iterdir()) == []
+
+
+def test_an_author_in_git_config_that_is_not_utf8_is_refused_as_a_handle(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "no-gitconfig").write_bytes(b"[predreg]\n\tauthor = x\xff\n")  # the test's global git config
+    assert main(["new", "registry", "--question", "shared-question", "--probability", "0.3"]) == 2
+    err = capsys.readouterr().err
+    assert "is not a valid author handle" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "flags", [["--id", "mine", "--supersedes", "mine"], ["--supersedes", "shared-question-forecaster-b"]]
+)
+def test_a_prediction_that_supersedes_itself_is_refused(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str], flags: list[str]
+) -> None:
+    assert new("--question", "shared-question", "--probability", "0.4", *flags, author=B) == 1
+    assert "supersedes: `" in capsys.readouterr().err  # the made id, shared-question-forecaster-b, would be its own
+    assert predictions(minimal_registry, B) == []
+
+
+def test_the_same_evidence_given_twice_is_kept_once(minimal_registry: Path, tmp_path: Path) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text(PAGE, encoding="utf-8")
+    args = ["--manual", "shared-question", "--outcome", "yes", "--by", B, "--evidence", str(report)]
+    assert manual(*args, "--evidence", str(report)) == 0
+    assert text(minimal_registry, "resolutions/shared-question.yaml").count("  - url:") == 1
+
+
+def test_evidence_at_a_url_with_a_password_is_refused_not_published(
+    minimal_registry: Path, server: EvidenceServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.routes["/report"] = body(PAGE)
+    url = server.url("/report").replace("http://", "http://alice:s3cret@")
+    code = manual("--manual", "shared-question", "--outcome", "yes", "--evidence", url, "--by", B,
+                  "--allow-loopback", server.origin)  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "a URL with a user name or password would publish it in the record" in err and "s3cret" not in err
+    assert not (minimal_registry / "resolutions").exists() and server.hits["/report"] == 0
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://127.0.0.1:99999/report", "http://127.0.0.1:port/"])
+def test_evidence_at_a_malformed_url_is_refused_in_a_line(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str], url: str
+) -> None:
+    assert manual("--manual", "shared-question", "--outcome", "yes", "--evidence", url, "--by", B) == 1
+    err = capsys.readouterr().err
+    assert f"evidence {url}: is not a URL that can be fetched" in err and "Traceback" not in err
+    assert not (minimal_registry / "resolutions").exists()

@@ -48,6 +48,7 @@ class Terminal:
             cwd=str(cwd),
             env=env,
             encoding="utf-8",
+            codec_errors="replace",  # the terminal echoes what is typed, UTF-8 or not
             timeout=TIMEOUT,
             preexec_fn=_as_from_a_shell,
         )
@@ -283,3 +284,73 @@ def test_a_field_the_check_refuses_is_asked_again_not_all_of_them(spawn: Spawn, 
     assert code == 0, out
     written = (minimal_registry / "predictions" / "forecaster-b" / "which-lab-forecaster-b.yaml").read_text()
     assert "probabilities: {lab-a: 0.6, lab-b: 0.4}\n" in written
+
+
+def test_an_answer_that_is_not_utf8_is_asked_again(spawn: Spawn, minimal_registry: Path) -> None:
+    terminal = spawn("new", "registry", "--author", "forecaster-a", "--criteria", "YES if so.",
+                     "--resolve-by", "2027-12-31", "--probability", "0.2")  # fmt: skip
+    terminal.prompt(CLAIM)
+    os.write(terminal.child.child_fd, b"caf\xe9 latin-1\r")  # as a Latin-1 terminal would send it
+    said = terminal.answer(CLAIM, "Café in UTF-8")
+    assert "claim: is not UTF-8 text" in said and "Traceback" not in said
+    code, out = terminal.finish()
+    assert code == 0, out
+    written = (minimal_registry / "predictions" / "forecaster-a" / "cafe-in-utf-8.yaml").read_text(encoding="utf-8")
+    assert 'claim: "Café in UTF-8"\n' in written
+
+
+def test_withdrawing_an_unknown_prediction_is_refused_before_anything_is_asked(
+    spawn: Spawn, minimal_registry: Path
+) -> None:
+    terminal = spawn("withdraw", "no-such-prediction", "registry")
+    code, out = terminal.finish()
+    assert code == 1 and "Author" not in out
+    assert "`no-such-prediction` is no valid prediction" in out and "nothing written" in out
+
+
+def test_withdrawing_as_another_author_is_asked_again_before_the_reason(spawn: Spawn, minimal_registry: Path) -> None:
+    terminal = spawn("withdraw", "on-shared", "registry")
+    terminal.answer(AUTHOR, "forecaster-b")
+    said = terminal.answer(AUTHOR, "forecaster-a")
+    assert "author: `forecaster-b` is not forecaster-a, whose prediction this is" in said and "Reason" not in said
+    terminal.answer("Reason (for readers of the record): ", "Changed my mind")
+    code, out = terminal.finish()
+    assert code == 0 and "wrote registry/withdrawals/on-shared.yaml" in out
+
+
+def test_ctrl_c_during_a_fetch_leaves_with_130_and_one_line(
+    spawn: Spawn, minimal_registry: Path, server: EvidenceServer
+) -> None:
+    from .evidence_server import stall
+
+    before = written(minimal_registry)
+    server.routes["/stalled"] = stall(30)
+    terminal = spawn("resolve", "registry", "--manual", "shared-question", "--now", "2026-11-24T12:00:00Z",
+                     "--by", "forecaster-b", "--outcome", "yes", "--evidence", server.url("/stalled"),
+                     "--allow-loopback", server.origin)  # fmt: skip
+    while not server.hits["/stalled"]:
+        terminal.child.expect(pexpect.TIMEOUT, timeout=0.1)
+    code, out = terminal.interrupt()
+    assert code == 130
+    assert [line for line in out.splitlines() if line.replace("^C", "").strip()] == [
+        "predreg: cancelled (Ctrl-C); nothing written"
+    ]
+    assert written(minimal_registry) == before
+
+
+def test_evidence_typed_at_a_prompt_may_start_with_a_tilde(
+    minimal_registry: Path, terminal_env: dict[str, str], tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "report.txt").write_text("It happened.", encoding="utf-8")
+    env = {**terminal_env, "HOME": str(home)}
+    terminal = Terminal(["resolve", "registry", "--manual", "shared-question", "--now", "2026-11-24T12:00:00Z",
+                         "--by", "forecaster-b", "--outcome", "yes"], Path.cwd(), env)  # fmt: skip
+    try:
+        terminal.answer("Evidence (a URL or a file): ", "~/report.txt")  # no shell expands it here
+        code, out = terminal.finish()
+    finally:
+        terminal.child.close(force=True)
+    assert code == 0, out
+    assert 'url: "file:report.txt"' in (minimal_registry / "resolutions" / "shared-question.yaml").read_text()
