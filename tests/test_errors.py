@@ -210,13 +210,6 @@ def _no_git(world: Path) -> dict[str, str]:
 C_LOCALE = {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": "<unset>"}
 
 
-KNOWN = {
-    ("new", "--quantiles", "a=1e400"): "a quantile level that is not a number reaches float() in _new_fields,"
-    " which is being reworked with the new/commit parser",
-}
-"""Cases the matrix found that belong to work in progress elsewhere; strict, so a fix is noticed."""
-
-
 def _matrix() -> list[Any]:
     cases = []
     for command in sorted(COMMANDS):
@@ -224,12 +217,10 @@ def _matrix() -> list[Any]:
         for action in _options(command):
             flag = action.option_strings[-1]
             for value in _values(action):
-                known = KNOWN.get((command, flag, value))
-                marks = [pytest.mark.xfail(reason=known, strict=True)] if known else []
                 # a value of a type (a date, a number, a choice) is wrong; a bare string may be fine
                 wrong = bool(action.choices) or action.type in BAD_VALUES
                 args = [*_positionals(command), flag, value]
-                cases.append(pytest.param(args, wrong, id=f"{command}-{flag}={value!r}", marks=marks))
+                cases.append(pytest.param(args, wrong, id=f"{command}-{flag}={value!r}"))
     return cases
 
 
@@ -668,10 +659,6 @@ def test_the_plugin_under_a_non_utf8_locale_passes_a_unicode_registry(world: Pat
     assert result.returncode == 0, result.stdout[-2000:]
 
 
-SCAFFOLD = "scaffold.py (authoring) is being reworked in parallel; its file handling is left to that work"
-
-
-@pytest.mark.xfail(reason=f"scaffold.reveal reads the kept JSON unguarded; {SCAFFOLD}", strict=True)
 @pytest.mark.parametrize("kept", ["not json\n", "{}\n"])
 def test_a_corrupt_kept_commitment_is_one_line(tmp_path: Path, kept: str) -> None:
     _make_world(tmp_path)
@@ -682,7 +669,6 @@ def test_a_corrupt_kept_commitment_is_one_line(tmp_path: Path, kept: str) -> Non
     _one_line(ran)
 
 
-@pytest.mark.xfail(reason=f"scaffold.new_prediction makes the keep folder unguarded; {SCAFFOLD}", strict=True)
 def test_a_keep_folder_under_a_file_is_one_line(world: Path) -> None:
     args = ["commit", "registry", "--question", "shared-question", "--probability", "0.4", "--today", str(TODAY)]
     ran = run(Case([*args, "--keep", "not-a-registry/keep"]), world)
