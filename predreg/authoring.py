@@ -83,8 +83,12 @@ def _draft(values: dict[str, Any], notes: list[str], asks: list[Ask]) -> Draft:
     return Draft(values, notes, {ask.field: ask for ask in asks if ask.label})
 
 
+FLAGS = {"events": "--event", "resolved_by": "--by"}
+"""The fields whose flag is not the field's own name."""
+
+
 def flag_name(field: str) -> str:
-    return "--event" if field == "events" else "--" + field.replace("_", "-")
+    return FLAGS.get(field, "--" + field.replace("_", "-"))
 
 
 def _reader(cls: type, field: str) -> Parse:

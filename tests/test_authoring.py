@@ -482,6 +482,15 @@ def test_manual_flags_go_with_manual(minimal_registry: Path, capsys: pytest.Capt
     assert "no question `no-such-question` exists" in capsys.readouterr().err
 
 
+def test_a_manual_resolution_without_its_resolver_names_the_flag_that_exists(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "report.txt"
+    report.write_text(PAGE, encoding="utf-8")
+    assert manual("--manual", "shared-question", "--outcome", "yes", "--evidence", str(report)) == 2
+    assert "missing --by (or run on a terminal to be asked)" in capsys.readouterr().err
+
+
 def test_a_manual_resolution_waits_for_no_running_resolve(
     minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
