@@ -303,7 +303,10 @@ def test_the_install_step_installs_the_pinned_predreg_offline(story: Story, whee
     assert "wrote    .github/workflows/predreg-pr.yml" in done.stdout  # templates found inside the installed wheel
 
 
-HOSTILE = ("pytest.py", "predreg/__init__.py", "predreg/plugin.py", "conftest.py", "sitecustomize.py")
+HOSTILE = (
+    *("pytest.py", "predreg/__init__.py", "predreg/plugin.py", "conftest.py", "sitecustomize.py"),
+    *("registry/conftest.py", "registry/test_helpful.py"),  # pytest's own collection would import a test module
+)
 
 
 def test_the_check_script_runs_none_of_the_pull_requests_code(story: Story) -> None:
@@ -313,7 +316,7 @@ def test_the_check_script_runs_none_of_the_pull_requests_code(story: Story) -> N
     run(["git", "switch", "-q", "-c", "hostile", "trunk"], story.work, story.env)
     for name in HOSTILE:
         path = story.work / name
-        path.parent.mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(f"import pathlib\npathlib.Path({str(ran / name.replace('/', '-'))!r}).write_text('ran')\n")
     run(["git", "add", "-A"], story.work, story.env)
     run(["git", "commit", "-q", "-m", "helpful tooling"], story.work, story.env)
