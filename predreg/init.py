@@ -80,7 +80,9 @@ def render(text: str, *, branch: str, source: str, version: str = __version__) -
 def _git(folder: Path, *args: str) -> str | None:
     """git's output, stripped, or None if git failed or is missing."""
     try:
-        done = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            ["git", *args], cwd=folder, capture_output=True, encoding="utf-8", errors="surrogateescape", check=False
+        )
     except OSError:
         return None
     return done.stdout.strip() if done.returncode == 0 else None
@@ -109,7 +111,10 @@ def check_branch(branch: str) -> str:
 def check_source(source: str) -> str:
     """``source`` if pip and pre-commit can both fetch predreg from it, else InitError."""
     url = urllib.parse.urlsplit(source)
-    if url.scheme not in ("https", "http", "ssh", "file") or not url.netloc or any(c.isspace() for c in source):
+    # no query or fragment: `#...` would swallow the `@v<version>` pin, and pip would take the default branch;
+    # no plain http: this is the code that judges pull requests
+    loose = url.query or url.fragment or "#" in source or "?" in source or any(c.isspace() for c in source)
+    if url.scheme not in ("https", "ssh", "file") or not url.netloc or loose:
         raise InitError(
             f"--predreg-source {source!r}: give a git URL with a host, e.g. {PREDREG_SOURCE}"
             " (a local clone: file://localhost/path/to/predreg; pip refuses a URL without a host)"
@@ -149,7 +154,8 @@ def planned_files(branch: str, source: str, author: FirstAuthor | None) -> list[
 def missing_ignores(gitignore: Path) -> list[str]:
     """The lines of IGNORED that ``gitignore`` lacks (all of them if there is no such file)."""
     try:
-        present = {line.strip().rstrip("/") for line in gitignore.read_text(encoding="utf-8").splitlines()}
+        text = gitignore.read_bytes().decode("utf-8", errors="surrogateescape")  # git reads any bytes
+        present = {line.strip().removeprefix("\ufeff").rstrip("/") for line in text.splitlines()}
     except FileNotFoundError:
         return list(IGNORED)
     return [line for line in IGNORED if line.rstrip("/") not in present]
@@ -256,6 +262,8 @@ def _where(top: Path) -> bool:
         raise InitError(f"{top}: no such folder; create it first (mkdir {top})")
     if shutil.which("git") is None:
         raise InitError("git is not installed (a registry is a git repository); install it and run again")
+    if "true" in (_git(top, "rev-parse", "--is-bare-repository"), _git(top, "rev-parse", "--is-inside-git-dir")):
+        raise InitError(f"{top} is a bare repository or a .git folder; run predreg init in a clone's working tree")
     inside = _git(top, "rev-parse", "--show-toplevel")
     if inside is None:
         return True

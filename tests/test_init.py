@@ -108,7 +108,15 @@ def test_requirements_pin_the_running_predreg_from_its_source(tmp_path: Path) ->
     assert (repo["repo"], repo["rev"]) == ("https://example.org/mirror/predreg", f"v{__version__}")
 
 
-@pytest.mark.parametrize("source", ["/home/me/predreg", "file:///home/me/predreg", "predreg", "ftp://x.org/p"])
+@pytest.mark.parametrize(
+    "source",
+    [
+        *("/home/me/predreg", "file:///home/me/predreg", "predreg", "ftp://x.org/p"),
+        "https://h.example/p#frag",  # attack: the fragment swallows @v<version>, so pip takes the default branch
+        "https://h.example/p?x=1&--hash=sha256:00",
+        "http://h.example/p",  # the code that judges pull requests, over plain http
+    ],
+)
 def test_a_source_pip_cannot_fetch_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], source: str
 ) -> None:
@@ -398,3 +406,27 @@ def test_templates_come_through_importlib_resources_even_from_a_zip(tmp_path: Pa
         ).stdout
     )
     assert branches_named(top) == expect_branch("trunk")
+
+
+@pytest.mark.parametrize("where", ["bare", "git-dir"])
+def test_a_bare_repository_or_a_git_folder_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], where: str
+) -> None:
+    if where == "bare":
+        top = tmp_path / "bare.git"
+        git(tmp_path, "init", "-q", "--bare", str(top))
+    else:
+        top = repository(tmp_path / "reg") / ".git"
+    before = sorted(p.name for p in top.iterdir())
+    assert main(["init", str(top), *FLAGS]) == 2
+    assert "bare repository or a .git folder" in capsys.readouterr().err
+    assert sorted(p.name for p in top.iterdir()) == before
+
+
+def test_a_gitignore_that_is_not_utf8_gets_its_lines_all_the_same(tmp_path: Path) -> None:
+    top = repository(tmp_path / "reg")
+    (top / ".gitignore").write_bytes(b"caf\xe9/\n\xef\xbb\xbfsite/\n")
+    assert main(["init", str(top), *FLAGS]) == 0
+    text = (top / ".gitignore").read_bytes()
+    assert text.startswith(b"caf\xe9/\n\xef\xbb\xbfsite/\n") and text.count(b"site/") == 1
+    assert text.endswith(b".predreg/\n.venv/\n")
