@@ -193,6 +193,7 @@ def scaffold(top: Path, *, branch: str, source: str, author: FirstAuthor | None,
     if git_init:
         subprocess.run(["git", "init", "--quiet", f"--initial-branch={branch}"], cwd=top, check=True)
     files = planned_files(branch, source, author)
+    _refuse_linked_folders(top, [path for path, _ in files])
     created = create_many([(top / path, text) for path, text in files])
     had_gitignore = (top / ".gitignore").exists()
     lines = missing_ignores(top / ".gitignore")
@@ -206,6 +207,14 @@ def scaffold(top: Path, *, branch: str, source: str, author: FirstAuthor | None,
     if author is None:
         kept.insert(0, "registry/authors.yaml")
     return Outcome(wrote, kept, lines, git_init)
+
+
+def _refuse_linked_folders(top: Path, paths: list[str]) -> None:
+    """InitError if a folder init writes into is a symbolic link: GitHub reads no workflow through one."""
+    for path in paths:
+        for parent in Path(path).parents:
+            if parent != Path(".") and (top / parent).is_symlink():
+                raise InitError(f"{top / parent} is a symbolic link; make it a folder of the repository and run again")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -258,6 +267,8 @@ def run(args: argparse.Namespace, ask: Callable[[str], str] = input, terminal: b
 
 def _where(top: Path) -> bool:
     """Whether ``top`` needs ``git init``; InitError if it is not a folder, or inside a repository but not its top."""
+    if top.exists() and not top.is_dir():
+        raise InitError(f"{top}: is a file, not a folder; give the folder of the registry's repository")
     if not top.is_dir():
         raise InitError(f"{top}: no such folder; create it first (mkdir {top})")
     if shutil.which("git") is None:

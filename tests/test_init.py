@@ -430,3 +430,24 @@ def test_a_gitignore_that_is_not_utf8_gets_its_lines_all_the_same(tmp_path: Path
     text = (top / ".gitignore").read_bytes()
     assert text.startswith(b"caf\xe9/\n\xef\xbb\xbfsite/\n") and text.count(b"site/") == 1
     assert text.endswith(b".predreg/\n.venv/\n")
+
+
+@pytest.mark.parametrize("linked", [".github", ".github/workflows", "registry"])
+def test_a_folder_that_is_a_symbolic_link_is_refused_not_written_through(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], linked: str
+) -> None:
+    """Attack: `.github -> /elsewhere`, so init writes outside the repository and says it wrote the workflows."""
+    top = repository(tmp_path / "reg")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (top / linked).parent.mkdir(parents=True, exist_ok=True)
+    (top / linked).symlink_to(outside)
+    assert main(["init", str(top), *FLAGS]) == 2
+    assert "is a symbolic link" in capsys.readouterr().err
+    assert list(outside.iterdir()) == []
+
+
+def test_a_file_given_as_the_folder_is_named_as_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "notes.txt").write_text("x")
+    assert main(["init", str(tmp_path / "notes.txt"), *FLAGS]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
