@@ -31,6 +31,7 @@ import datetime as dt
 import fnmatch
 import hashlib
 import os
+import stat
 import subprocess
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -57,6 +58,9 @@ CODE = (
     "tox.ini",
     ".pre-commit-config.yaml",
     ".pre-commit-hooks.yaml",
+    ".gitattributes",  # can re-encode an author's files on every fresh clone
+    "*/.gitattributes",
+    ".gitmodules",
     "requirements*.txt",  # pins the predreg that judges the next pull requests
     "requirements/*",
     "*.py",
@@ -199,6 +203,8 @@ def review(
 ) -> Review:
     """Check the change a pull request makes to the registry at ``registry`` against ``base``."""
     today = today or dt.datetime.now(dt.UTC).date()
+    if os.path.islink(os.path.abspath(registry)):  # git, run in it, would judge the tree the link leads to
+        raise GitError(f"{registry} is a symbolic link; a registry is a folder of the repository itself")
     top = git(registry, "rev-parse", "--show-toplevel").strip()
     inside = PurePosixPath(os.path.relpath(os.path.realpath(registry), os.path.realpath(top))).as_posix()
     prefix = "" if inside == "." else inside + "/"
@@ -208,7 +214,10 @@ def review(
     )
     changed = parse_changes(diff, untracked)
     problems = local_state(top, changed, {path for path in untracked.split("\0") if path})
-    judged = [c for c in changed if not _is_local_state(c.path)]  # the rule above has said all about the rest
+    irregular = not_regular(top, [c for c in changed if c.path.startswith(prefix) and not _is_local_state(c.path)])
+    problems += irregular.values()
+    # the rules above have said all about these: never read them
+    judged = [c for c in changed if not _is_local_state(c.path) and c.path not in irregular]
 
     def refuse(path: str, field: str, message: str, hint: str) -> None:
         problems.append(Problem(os.path.join(registry, path), 1, 1, field, message, hint))
@@ -328,6 +337,36 @@ def _is_code(path: str) -> bool:
 
 def _is_local_state(path: str) -> bool:
     return LOCAL_STATE in PurePosixPath(path).parts
+
+
+def not_regular(top: str, changed: Sequence[Change]) -> dict[str, Problem]:
+    """Rule: an added or changed registry path is a regular file, never a link, a submodule or a folder.
+
+    A symbolic link's target can change later with no registry file changing (a docs-only
+    pull request then edits a registered forecast), and reading one follows it, to
+    ``/etc/passwd`` or ``/dev/zero``; so nothing behind one is read or shown. A submodule
+    (a gitlink) checks out as a folder. The problems are keyed by the path changed.
+    """
+    problems = {}
+    for change in changed:
+        if change.status == "D":
+            continue
+        where = os.path.join(top, change.path)
+        try:
+            mode = os.lstat(where).st_mode
+        except OSError:
+            continue  # not in the working tree: the other rules say what is missing
+        if stat.S_ISLNK(mode):
+            message = "is a symbolic link: the file it points to could change without this one changing"
+        elif stat.S_ISDIR(mode):
+            message = "is a folder where git records a file (a submodule)"
+        elif not stat.S_ISREG(mode):
+            message = "is not a regular file"
+        else:
+            continue
+        hint = "commit the record itself, a regular file"
+        problems[change.path] = Problem(os.path.relpath(where), 1, 1, "file", message, hint)
+    return problems
 
 
 def local_state(top: str, changed: Sequence[Change], untracked: set[str]) -> list[Problem]:
