@@ -505,8 +505,13 @@ def _at(item: Loaded, field: str, message: str, hint: str) -> Problem:
 
 
 def _logins(handle: str, author: Author | None) -> set[str]:
-    """The GitHub logins (lower case) that act as the author ``handle``: the handle and those listed."""
-    return {handle.lower(), *(login.lower() for login in (author.github if author else ()))}
+    """The GitHub logins (lower case) that act as the author ``handle``: those listed, else the handle itself.
+
+    Once logins are listed, only they count: the account that happens to be named like
+    the handle is someone else's.
+    """
+    listed = {login.lower() for login in (author.github if author else ())}
+    return listed or {handle.lower()}
 
 
 def _is(actor: str, handle: str, registry: Registry) -> bool:

@@ -100,7 +100,6 @@ def test_someone_else_may_not_register_for_an_author(repo: Path) -> None:
     commit(repo)
     assert problems(repo, actor="mallory") == ["author: `forecaster-a` is not `mallory`, who opened the pull request"]
     assert problems(repo, actor="Forecaster-A-GH") == []  # GitHub logins ignore case
-    assert problems(repo, actor="forecaster-a") == []  # the handle itself
 
 
 @pytest.mark.parametrize("how", ["edit", "delete", "rename"])
@@ -284,3 +283,19 @@ def test_a_base_that_does_not_exist_says_what_to_do_on_a_first_push(
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("predreg: --base origin/trunk: no such branch or commit here; `git fetch` it first")
     assert "git push --no-verify" in line
+
+
+def test_an_account_named_like_a_handle_is_not_that_author_once_logins_are_listed(repo: Path) -> None:
+    """Attack: the GitHub account literally named `forecaster-a` files for forecaster-a, who lists `forecaster-a-gh`."""
+    add_prediction(repo, "not-mine")
+    commit(repo)
+    assert problems(repo, actor="forecaster-a") == [
+        "author: `forecaster-a` is not `forecaster-a`, who opened the pull request"
+    ]
+    assert problems(repo, actor="forecaster-a-gh") == []
+
+
+def test_a_handle_with_no_logins_listed_is_its_own_login(repo: Path) -> None:
+    add_prediction(repo, "by-b", author="forecaster-b")
+    commit(repo)
+    assert problems(repo, actor="forecaster-b") == []
