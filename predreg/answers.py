@@ -18,6 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .fields import INVALID, Date, FieldType, LinkOrRecord, ListOf, MappingOf, Number
+from .load import is_utf8
 from .problems import Problem, Problems
 from .safeyaml import Mapping, Node, Scalar, Sequence, parse
 
@@ -43,15 +44,6 @@ class Cancelled(Exception):
     def __init__(self, code: int, message: str) -> None:
         super().__init__(message)
         self.code = code
-
-
-def is_utf8(text: str) -> bool:
-    """False for text holding bytes that are not UTF-8 (read as lone surrogates), which no file can hold."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 NOT_UTF8 = "is not UTF-8 text (it holds a byte of another encoding)"

@@ -202,8 +202,9 @@ PATHS = ("registry", "keep", "command", "action")
 
 def _not_utf8(args: argparse.Namespace) -> str:
     """A line for each argument holding bytes that are not UTF-8 (as a shell passes them), which no record can hold."""
-    from .answers import NOT_UTF8, is_utf8
+    from .answers import NOT_UTF8
     from .authoring import flag_name
+    from .load import is_utf8
 
     wrong = []
     for name, value in vars(args).items():

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import plain, safeyaml
-from .load import CLASSES, Loaded, in_pieces, load_text
+from .load import CLASSES, Loaded, in_pieces, is_utf8, load_text
 from .parallel import collector_paused
 from .problems import Problem, Problems
 
@@ -129,7 +129,7 @@ def _store(db: sqlite3.Connection, updates: list[tuple[Any, ...]]) -> None:
                 db.executemany(insert, updates)
         except UnicodeEncodeError:  # a name that is not UTF-8 (surrogates) cannot be a key: parse it each time
             with db:
-                db.executemany(insert, [row for row in updates if _storable(row[0])])
+                db.executemany(insert, [row for row in updates if is_utf8(row[0])])
     except sqlite3.Error:
         pass  # a read-only index still serves what it holds
 
@@ -142,14 +142,6 @@ def _parse(files: list[tuple[int, str, str, bytes, tuple[Any, ...]]]) -> list[tu
         loaded = load_text(path, kind, safeyaml.decode(data, problems), problems)
         parsed.append((loaded, _freeze(loaded)))
     return parsed
-
-
-def _storable(path: str) -> bool:
-    try:
-        path.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _unreadable(path: str) -> Problems:

@@ -139,34 +139,41 @@ def authors_text(author: FirstAuthor) -> str:
     )
 
 
+RENDERED = (
+    ("requirements.txt", ("requirements.txt",)),
+    *((f".github/workflows/{name}", ("github", "workflows", name)) for name in WORKFLOWS),
+    (".pre-commit-config.yaml", ("pre-commit-config.yaml",)),
+    ("README.md", ("registry", "README.md")),
+)
+"""Each file rendered from a template: its path from the top, and the template's parts under templates/."""
+
+
 def planned_files(branch: str, source: str, author: FirstAuthor | None) -> list[tuple[str, str]]:
     """(path from the top, text) of every file init creates where none exists, in the order written."""
     files = [("registry/authors.yaml", authors_text(author))] if author else []
-    files.append(("requirements.txt", render(template("requirements.txt"), branch=branch, source=source)))
-    for name in WORKFLOWS:
-        text = render(template("github", "workflows", name), branch=branch, source=source)
-        files.append((f".github/workflows/{name}", text))
-    files.append((".pre-commit-config.yaml", render(template("pre-commit-config.yaml"), branch=branch, source=source)))
-    files.append(("README.md", render(template("registry", "README.md"), branch=branch, source=source)))
+    files += [(path, render(template(*parts), branch=branch, source=source)) for path, parts in RENDERED]
     return files
 
 
-def missing_ignores(gitignore: Path) -> list[str]:
-    """The lines of IGNORED that ``gitignore`` lacks (all of them if there is no such file)."""
+def read_gitignore(gitignore: Path) -> bytes | None:
+    """The bytes of ``gitignore``, or None if there is none."""
     try:
-        text = gitignore.read_bytes().decode("utf-8", errors="surrogateescape")  # git reads any bytes
-        present = {line.strip().removeprefix("\ufeff").rstrip("/") for line in text.splitlines()}
+        return gitignore.read_bytes()
     except FileNotFoundError:
+        return None
+
+
+def missing_ignores(existing: bytes | None) -> list[str]:
+    """The lines of IGNORED that a .gitignore of bytes ``existing`` lacks (all of them if there is none)."""
+    if existing is None:
         return list(IGNORED)
+    text = existing.decode("utf-8", errors="surrogateescape")  # git reads any bytes
+    present = {line.strip().removeprefix("\ufeff").rstrip("/") for line in text.splitlines()}
     return [line for line in IGNORED if line.rstrip("/") not in present]
 
 
-def append_ignores(gitignore: Path, lines: list[str]) -> None:
-    """Add ``lines`` at the end of ``gitignore`` in one write, never touching what is there."""
-    try:
-        existing = gitignore.read_bytes()
-    except FileNotFoundError:
-        existing = b""
+def append_ignores(gitignore: Path, existing: bytes | None, lines: list[str]) -> None:
+    """Add ``lines`` at the end of ``gitignore`` (now of bytes ``existing``) in one write, never touching the rest."""
     block = "".join(f"{line}\n" for line in lines)
     if existing:  # say whose lines these are, on a line of their own
         block = "# predreg: local state, the leaderboard page, a virtual environment\n" + block
@@ -195,12 +202,12 @@ def scaffold(top: Path, *, branch: str, source: str, author: FirstAuthor | None,
     files = planned_files(branch, source, author)
     _refuse_linked_folders(top, [path for path, _ in files])
     created = create_many([(top / path, text) for path, text in files])
-    had_gitignore = (top / ".gitignore").exists()
-    lines = missing_ignores(top / ".gitignore")
+    existing = read_gitignore(top / ".gitignore")
+    lines = missing_ignores(existing)
     if lines:
-        append_ignores(top / ".gitignore", lines)
+        append_ignores(top / ".gitignore", existing, lines)
     wrote = [path for (path, _), made in zip(files, created, strict=True) if made]
-    if lines and not had_gitignore:
+    if lines and existing is None:
         wrote.append(".gitignore")
         lines = []
     kept = [path for (path, _), made in zip(files, created, strict=True) if not made]

@@ -140,6 +140,15 @@ def name_text(name: str) -> str:
     return name if UTF8_NAMES else os.fsencode(name).decode("utf-8", "surrogateescape")
 
 
+def is_utf8(text: str) -> bool:
+    """False for text holding bytes that are not UTF-8 (read as lone surrogates), which no file can hold."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def discover(root: str) -> Layout:
     """List a registry's files without reading them, reporting misplaced ones."""
     files: list[tuple[str, str]] = []

@@ -25,10 +25,9 @@ from .checks import outcome_problem
 from .fetch import MAX_BYTES, Fetched, Session
 from .fields import specs
 from .files import locked
-from .load import load_text
 from .model import Question, Resolution, Snapshot
 from .problems import Problem
-from .resolve import EXCERPT, dump_resolution, quoted_in, write_files
+from .resolve import dumped, one_line, quoted_in, write_files
 from .scaffold import ScaffoldError, check_new, find_question, refuse_outside
 
 
@@ -135,8 +134,8 @@ def snapshots(evidence: list[Evidence], excerpt: str | None) -> tuple[Snapshot, 
 
 def _excerpt(evidence: Evidence, excerpt: str | None, quoted: bool) -> str | None:
     if excerpt:
-        return " ".join(excerpt.split())[:EXCERPT] if quoted else None
-    return (evidence.text() or "")[:EXCERPT] or None
+        return one_line(excerpt) if quoted else None
+    return one_line(evidence.text() or "") or None
 
 
 def outcome_ask(question: Question) -> Ask:
@@ -211,11 +210,10 @@ def resolve_manually(
         evidence=snapshots(evidence, excerpt),
         note=" ".join(note.split()) if note else None,
     )
-    text = dump_resolution(record)
-    loaded = load_text(os.path.join(root, relative), "resolution", text)
-    if loaded.problems or loaded.record != record:  # what is written must read back as the same record
-        why = "; ".join(str(p) for p in loaded.problems) or "it reads back differently"
-        raise Unresolvable(f"the record would not load: {why}")
+    try:
+        text = dumped(os.path.join(root, relative), record)
+    except ValueError as error:
+        raise Unresolvable(str(error)) from None
     problems = check_new(root, relative, "resolution", text, now.date())
     if problems:
         return target, text, problems

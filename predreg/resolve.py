@@ -300,12 +300,11 @@ def prepare_question(
     if verdict.status != "resolved":
         return Result(question.id, name, "error", verdict), None
     record = resolution_record(question, verdict, used, now)
-    text = dump_resolution(record)
     path = root / "resolutions" / f"{question.id}.yaml"
-    loaded = load_text(str(path), "resolution", text)
-    if loaded.problems or loaded.record != record:  # what is written must read back as the same record
-        why = "; ".join(str(p) for p in loaded.problems) or "it reads back differently"
-        return Result(question.id, name, "error", failed(f"the record would not load: {why}")), None
+    try:
+        text = dumped(path, record)
+    except ValueError as error:
+        return Result(question.id, name, "error", failed(str(error))), None
     bodies = tuple((root / "evidence" / f.sha256, f.body) for f in used if f.ok)
     return Result(question.id, name, "resolved", verdict), Pending(path, text, bodies)
 
@@ -362,7 +361,7 @@ def resolution_record(question: Question, verdict: Verdict, used: list[Fetched],
             fetched_at=f.fetched_at.astimezone(dt.UTC).replace(microsecond=0),
             sha256=f.sha256,
             status=f.status,
-            excerpt=_one_line(verdict.excerpts.get(f.url) or f.text()[:EXCERPT]) or None,
+            excerpt=one_line(verdict.excerpts.get(f.url) or f.text()[:EXCERPT]) or None,
         )
         for f in used
         if f.ok
@@ -375,7 +374,7 @@ def resolution_record(question: Question, verdict: Verdict, used: list[Fetched],
         resolved_by=JOB,
         resolver_version=_version_of(question.resolver.name),
         evidence=snapshots,
-        note=_one_line(verdict.reason) or None,
+        note=one_line(verdict.reason) or None,
     )
 
 
@@ -384,8 +383,19 @@ def _version_of(name: str) -> str:
     return f"{info.version}" if info else __version__
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
+    """``text`` on one line, white space collapsed, cut to an excerpt's length."""
     return " ".join(text.split())[:EXCERPT]
+
+
+def dumped(path: str | Path, record: Resolution) -> str:
+    """The record as it is to be written at ``path``; ValueError, saying why, if it would not read back as itself."""
+    text = dump_resolution(record)
+    loaded = load_text(str(path), "resolution", text)
+    if loaded.problems or loaded.record != record:
+        why = "; ".join(str(p) for p in loaded.problems) or "it reads back differently"
+        raise ValueError(f"the record would not load: {why}")
+    return text
 
 
 def dump_resolution(record: Resolution) -> str:
