@@ -129,6 +129,14 @@ def _parser() -> argparse.ArgumentParser:
         help="pull-request mode: check only what changed since the merge base with REF, and what may change",
     )
     check.add_argument("--actor", metavar="LOGIN", help="with --base: the GitHub login that opened the pull request")
+    check.add_argument(
+        "--approved-by",
+        action="append",
+        default=[],
+        metavar="LOGIN",
+        help="with --base: a GitHub login whose latest review of the pull request approves it (repeat for each);"
+        " only these back the handles in a resolution's approved_by",
+    )
     check.add_argument("--shard", type=_shard, metavar="I/N", help="check only the files of shard I of N")
     check.add_argument("--output", "-o", help="with --shard: write the shard's records as JSON lines, for the merge")
     check.add_argument(
@@ -368,7 +376,14 @@ def _check_pull_request(args: argparse.Namespace) -> int:
     from . import pr
 
     try:
-        result = pr.review(args.registry, args.base, actor=args.actor, today=args.today, tolerance=args.tolerance_days)
+        result = pr.review(
+            args.registry,
+            args.base,
+            actor=args.actor,
+            today=args.today,
+            tolerance=args.tolerance_days,
+            approved_by=args.approved_by,
+        )
     except pr.GitError as error:  # git's own message can run to several lines: its first says what
         first = str(error).splitlines()[0]
         if "Not a valid object name" in first:  # e.g. the pre-push hook on the first push to an empty remote

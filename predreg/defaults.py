@@ -1,4 +1,4 @@
-"""Constants the command line needs without loading numpy (the scoring imports them from here)."""
+"""Constants needed without loading numpy or requests (the scoring and the resolve job import them from here)."""
 
 BRIER_SCALE = "Brier: binary 0-1, categorical/ordering 0-2 (sum over outcomes); lower is better"
 
@@ -7,3 +7,6 @@ MIN_N = 5
 
 GROUPINGS = ("tag", "year", "horizon")
 """How the leaderboard can be split (`score --by`)."""
+
+JOB = "predreg-resolve"
+"""``resolved_by`` of the records the resolve job writes; the pull-request check knows it without importing the job."""

@@ -16,8 +16,12 @@ What it refuses, beyond everything ``predreg check`` refuses in those files:
   ``tolerance`` days): git's author and committer dates are never read;
 - a new prediction whose author is not the pull request's author (``--actor``) or
   one of the GitHub logins listed for them in ``authors.yaml``;
-- a resolution added by one of the question's forecasters without a second
-  person in ``approved_by``;
+- a resolution added by someone with a stake in it (a forecast of the question, or
+  one ``given:`` it) without an approver; an ``approved_by`` handle that is no
+  listed author, has no approving review (``--approved-by``, the GitHub logins whose
+  latest review approves), or is the actor or has a stake; ``resolved_by:
+  predreg-resolve`` from anyone but the resolve job (:mod:`predreg.trust`);
+- a resolution dated before a forecast or reveal it would then leave out;
 - a change to registry data together with code or configuration that runs
   (``predreg/``, any ``conftest.py``, workflows, ``pyproject.toml``,
   ``requirements.txt`` ...);
@@ -40,10 +44,13 @@ from typing import Any
 
 import attrs
 
+from . import trust
 from .checks import Registry, check_registry, normalised
 from .load import AUTHORS_FILE, Layout, Loaded, load_file, load_text
 from .model import Author, Prediction, Question, Resolution, Reveal, Withdrawal
 from .problems import Problem
+from .trust import at as _at
+from .trust import logins_of as _logins
 
 CODE = (
     "predreg/*",
@@ -200,6 +207,7 @@ def review(
     actor: str | None = None,
     today: dt.date | None = None,
     tolerance: int = 1,
+    approved_by: Sequence[str] = (),
 ) -> Review:
     """Check the change a pull request makes to the registry at ``registry`` against ``base``."""
     today = today or dt.datetime.now(dt.UTC).date()
@@ -316,9 +324,10 @@ def review(
                     f"register your own predictions; {prediction.author}'s GitHub logins in authors.yaml: {listed}",
                 )
             )
+    people = trust.People.of(actor, approved_by, checked.authors, _authors_at(top, merge_base, prefix, registered))
     for item in loaded:
-        if item.kind == "resolution" and item.path in mine and item.record is not None and actor is not None:
-            problems.extend(_self_resolution(registry, item, actor, checked, now_present))
+        if item.path in mine and item.record is not None:
+            problems.extend(_people_and_dates(registry, item, people, loaded, now_present, today, tolerance))
         if item.kind in ("reveal", "withdrawal") and item.path in mine and item.record is not None and actor:
             owner = checked.predictions.get(item.record.prediction)
             if owner is not None and not _is(actor, owner.author, checked):
@@ -499,50 +508,77 @@ def _resolution_of(path: str) -> str:
     return head if head and tail.isdigit() else stem
 
 
-def _at(item: Loaded, field: str, message: str, hint: str) -> Problem:
-    line, col = item.at(field)
-    return Problem(item.path, line, col, field, message, hint)
-
-
-def _logins(handle: str, author: Author | None) -> set[str]:
-    """The GitHub logins (lower case) that act as the author ``handle``: those listed, else the handle itself.
-
-    Once logins are listed, only they count: the account that happens to be named like
-    the handle is someone else's.
-    """
-    listed = {login.lower() for login in (author.github if author else ())}
-    return listed or {handle.lower()}
-
-
 def _is(actor: str, handle: str, registry: Registry) -> bool:
     """Whether the GitHub login ``actor`` is the author ``handle``."""
     return actor.lower() in _logins(handle, registry.authors.get(handle))
 
 
-def _self_resolution(registry: str, item: Loaded, actor: str, checked: Registry, present: set[str]) -> list[Problem]:
-    """A resolution added by one of its question's forecasters needs a second person to approve it."""
+def _people_and_dates(
+    registry: str,
+    item: Loaded,
+    people: trust.People,
+    loaded: Sequence[Loaded],
+    present: set[str],
+    today: dt.date,
+    tolerance: int,
+) -> list[Problem]:
+    """The rules of :mod:`predreg.trust` that apply to the added record ``item``."""
+    if item.kind != "resolution":
+        return []
     resolution: Resolution = item.record
-    handles = {h for h in checked.authors if _is(actor, h, checked)}
+    problems = trust.automatic_record(item, people)
+    if people.is_resolve_job and resolution.resolved_by == trust.JOB:
+        # the job's own record: dated by its evidence, written by no one with a stake (no need to look for one)
+        return problems + trust.approvals(item, people, trust.Stake(resolution.question, (), {}))
+    handles = people.actors_handles() | set(resolution.approved_by)
+    stake = _stake(registry, resolution.question, handles, present)
+    problems += trust.approvals(item, people, stake) + trust.self_resolution(item, people, stake)
+    return problems + trust.backdated(item, stake)
+
+
+def _authors_at(top: str, commit: str, prefix: str, registered: set[str]) -> dict[str, Author] | None:
+    """authors.yaml as the commit (the merge base) has it; None if it has none."""
+    if AUTHORS_FILE not in registered:
+        return None
+    path = prefix + AUTHORS_FILE
+    record = load_text(path, "authors", git(top, "show", f"{commit}:{path}")).record
+    return dict(record.authors) if record is not None else {}
+
+
+def _stake(registry: str, question: str, handles: Iterable[str], present: set[str]) -> trust.Stake:
+    """The forecasts on ``question`` or given it, with their reveals: all that name it, and any of ``handles``'.
+
+    git grep finds the files that spell the id (fast on 100,000 files); a file of the
+    actor or an approver is read whatever it spells, since one of theirs that hid the
+    id in a YAML escape would hide their stake.
+    """
+    folders = tuple(f"predictions/{handle}/" for handle in handles)
+    candidates = set(_mentioning(registry, question)) | {path for path in present if path.startswith(folders)}
+    key = normalised(question)
     forecasts = []
-    for handle in handles:
-        for path in sorted(p for p in present if p.startswith(f"predictions/{handle}/")):
-            record = load_file(os.path.join(registry, path), "prediction").record
-            if record is not None and normalised(record.question_id) == normalised(resolution.question):
-                forecasts.append(handle)
-    if not forecasts:
-        return []
-    others = [h for h in resolution.approved_by if h not in handles]
-    if others:
-        return []
-    return [
-        _at(
-            item,
-            "approved_by",
-            f"`{actor}` ({', '.join(sorted(set(forecasts)))}) forecast this question and resolves it without a second"
-            " approver",
-            "ask someone who does not forecast it to review the resolution and add `approved_by: [their-handle]`",
-        )
-    ]
+    for path in sorted(candidates & present):
+        if kind_of(path) != "prediction":
+            continue
+        record = load_file(os.path.join(registry, path), "prediction").record
+        if record is not None and key in (normalised(record.question_id), normalised(record.given or "")):
+            forecasts.append(record)
+    reveals = {}
+    for forecast in forecasts:
+        path = f"reveals/{forecast.id}.yaml"
+        if forecast.commitment is not None and path in present:
+            reveal = load_file(os.path.join(registry, path), "reveal").record
+            if reveal is not None:
+                reveals[forecast.id] = reveal
+    return trust.Stake(question, tuple(forecasts), reveals)
+
+
+def _mentioning(registry: str, word: str) -> list[str]:
+    """The prediction files (registry-relative, untracked ones too) in which ``word`` appears as a word."""
+    command = ["git", "grep", "--untracked", "-z", "-l", "-I", "-F", "-w", "-i", "-e", word, "--", "predictions"]
+    found = subprocess.run(command, cwd=registry, capture_output=True, encoding="utf-8", errors="surrogateescape")
+    if found.returncode not in (0, 1):  # 1: no file names it
+        raise GitError(f"git grep: {found.stderr.strip() or 'failed'}")
+    return [path for path in found.stdout.split("\0") if path]
 
 
 def _author_changes(registry: str, top: str, merge_base: str, path: str, actor: str | None) -> list[Problem]:

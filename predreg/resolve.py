@@ -27,6 +27,7 @@ import attrs
 
 from . import __version__, plugins
 from .checks import Registry, check_registry
+from .defaults import JOB
 from .emit import scalar
 from .fetch import Fetched, Session
 from .fields import settings_of
@@ -38,8 +39,6 @@ from .problems import Problem
 from .resolvers import deadline
 from .verdict import Verdict, failed, resolved
 
-JOB = "predreg-resolve"
-"""``resolved_by`` of the records this job writes."""
 EXCERPT = 300
 BATCH = 500
 BATCH_SECONDS = 0.5
@@ -173,7 +172,8 @@ def audit_registry(
     A resolution by an automatic resolver is re-resolved from the stored bodies, as of
     the time they were fetched, and must reach the recorded outcome ("reproduced"). A
     manual one cannot be re-run, so its evidence is verified instead: each stored body
-    matches its sha256 and each quoted excerpt is found in it ("verified").
+    matches its sha256 and each quoted excerpt is found in it ("verified"). A record this
+    job signed (``resolved_by: predreg-resolve``) is always audited, and must reproduce.
     """
     root = Path(root)
     moment = dt.datetime.combine(today, dt.time(), dt.UTC) if today else dt.datetime.now(dt.UTC)
@@ -181,17 +181,38 @@ def audit_registry(
     audited = [
         (registry.questions[qid], resolution)
         for qid in sorted(registry.resolutions)
-        if (resolution := registry.resolution(qid)) is not None and any(s.sha256 for s in resolution.evidence)
+        if (resolution := registry.resolution(qid)) is not None
+        and (resolution.resolved_by == JOB or any(s.sha256 for s in resolution.evidence))
     ]
     results = []
     for number, (question, resolution) in enumerate(audited, 1):
-        if resolution.resolver == question.resolver.name and resolution.resolver != "manual":
+        if resolution.resolved_by == JOB and (unaudited := _not_the_jobs(question, resolution)) is not None:
+            results.append(Result(question.id, resolution.resolver, "mismatch", failed(unaudited)))
+        elif resolution.resolver == question.resolver.name and resolution.resolver != "manual":
             results.append(_reproduce(root, question, resolution))
         else:
             results.append(_verify(root, question, resolution))
         if progress:
             progress(number, len(audited), results[-1])
     return Run(results, offline=True)
+
+
+def _not_the_jobs(question: Question, resolution: Resolution) -> str | None:
+    """Why a record signed by this job cannot be one it wrote, or None.
+
+    The job writes only what the question's own (automatic) resolver gave, with the
+    bodies it read; a signed record without them could never be re-resolved, so it
+    would otherwise pass unaudited.
+    """
+    if resolution.resolver == "manual":
+        return f"{JOB} wrote it, yet it names resolver manual: the job only records automatic resolvers"
+    if resolution.resolver != question.resolver.name:
+        return (
+            f"{JOB} wrote it, yet it names resolver {resolution.resolver}, not the question's {question.resolver.name}"
+        )
+    if not any(s.sha256 for s in resolution.evidence):
+        return f"{JOB} wrote it with no stored evidence: nothing to re-resolve it from"
+    return None
 
 
 def _reproduce(root: Path, question: Question, resolution: Resolution) -> Result:

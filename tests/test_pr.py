@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from predreg import pr
+from predreg import pr, trust
 from predreg.checks import normalised
 from predreg.cli import main
 
@@ -180,10 +180,15 @@ def test_a_forecaster_may_not_resolve_their_question_alone(repo: Path) -> None:
     assert message.startswith("approved_by: `forecaster-a-gh` (forecaster-a) forecast this question")
     record.write_text(RESOLUTION.format(by="forecaster-a") + "approved_by: [forecaster-a]\n")  # self-approval
     commit(repo)
-    assert len(problems(repo)) == 1
+    assert len(problems(repo)) == 2  # no approver, and forecaster-a approves no resolution of their own
     record.write_text(RESOLUTION.format(by="forecaster-a") + "approved_by: [forecaster-b]\n")
     commit(repo)
-    assert problems(repo) == []
+    result = pr.review(
+        str(repo / "registry"), "main", actor="forecaster-a-gh", today=TODAY, approved_by=["forecaster-b"]
+    )
+    assert result.problems == []  # forecaster-b approved the pull request on GitHub
+    record.write_text(RESOLUTION.format(by="forecaster-b"))
+    commit(repo)
     assert problems(repo, actor="forecaster-b") == []  # someone who does not forecast it
 
 
@@ -299,3 +304,194 @@ def test_a_handle_with_no_logins_listed_is_its_own_login(repo: Path) -> None:
     add_prediction(repo, "by-b", author="forecaster-b")
     commit(repo)
     assert problems(repo, actor="forecaster-b") == []
+
+
+# Issue 14, item 3: self-resolution cannot be laundered. Item 11: dates are judged on the day of the check.
+
+OTHER_QUESTION = """id: other-question
+claim: Another yes/no question.
+criteria: YES if the other test says so, NO otherwise.
+resolve_by: 2027-06-30
+resolver: {name: manual}
+kind: binary
+"""
+
+
+def on_main(repo: Path, files: dict[str, str]) -> None:
+    """Register ``files`` (paths inside the registry) on main, then bring them into the pull request's branch."""
+    git(repo, "checkout", "-q", "main")
+    for relative, text in files.items():
+        path = repo / "registry" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    commit(repo, "registered on main")
+    git(repo, "checkout", "-q", "pr")
+    git(repo, "merge", "-q", "main")
+
+
+def resolve(repo: Path, by: str, *extra: str, resolved_at: dt.date = TODAY) -> Path:
+    folder = repo / "registry" / "resolutions"
+    folder.mkdir(exist_ok=True)
+    record = folder / "shared-question.yaml"
+    text = RESOLUTION.format(by=by).replace("resolved_at: 2026-11-23", f"resolved_at: {resolved_at}")
+    record.write_text(text + "".join(line + "\n" for line in extra))
+    commit(repo)
+    return record
+
+
+def reviewed(repo: Path, actor: str | None, *approved_by: str, today: dt.date = TODAY) -> list[str]:
+    result = pr.review(str(repo / "registry"), "main", actor=actor, today=today, approved_by=approved_by)
+    return [f"{p.field}: {p.message}" for p in result.problems]
+
+
+def test_an_approver_written_into_the_record_with_no_approving_review_is_refused(repo: Path) -> None:
+    """Attack: the forecaster writes `approved_by: [forecaster-b]` themselves; forecaster-b never saw it."""
+    resolve(repo, "forecaster-a", "approved_by: [forecaster-b]")
+    [alone, unbacked] = reviewed(repo, "forecaster-a-gh")
+    assert unbacked == "approved_by: `forecaster-b` has no approving review of this pull request (GitHub: forecaster-b)"
+    assert alone.startswith("approved_by: `forecaster-a-gh` (forecaster-a) forecast this question")
+    assert len(reviewed(repo, "forecaster-a-gh", "mallory")) == 2  # an approval by someone else backs no one
+    assert reviewed(repo, "forecaster-a-gh", "Forecaster-B") == []  # GitHub logins ignore case
+
+
+def test_an_approver_who_is_no_author_is_refused(repo: Path) -> None:
+    """Attack: `approved_by: [nobody-at-all]`, a handle that authors.yaml does not list."""
+    resolve(repo, "forecaster-a", "approved_by: [nobody-at-all]")
+    found = reviewed(repo, "forecaster-a-gh", "nobody-at-all")
+    assert "approved_by: `nobody-at-all` is no author in authors.yaml" in found
+    assert reviewed(repo, None) == ["approved_by: `nobody-at-all` is no author in authors.yaml"]  # no actor needed
+
+
+def test_the_pull_requests_author_is_no_approver_of_it(repo: Path) -> None:
+    resolve(repo, "forecaster-b", "approved_by: [forecaster-b]")
+    assert reviewed(repo, "forecaster-b", "forecaster-b") == [
+        "approved_by: `forecaster-b` is `forecaster-b`, who opened the pull request: nobody approves their own change"
+    ]
+
+
+def test_a_forecaster_of_the_question_is_no_approver(repo: Path) -> None:
+    on_main(repo, {"authors.yaml": (DATA / "minimal" / "authors.yaml").read_text() + "  forecaster-c: {name: C}\n"})
+    resolve(repo, "forecaster-c", "approved_by: [forecaster-a]")
+    assert reviewed(repo, "forecaster-c", "forecaster-a-gh") == [
+        "approved_by: `forecaster-a` forecasts this question (on-shared), so cannot approve its resolution"
+    ]
+
+
+def test_a_forecaster_given_the_question_is_no_approver(repo: Path) -> None:
+    """A forecast `given: Q` is annulled or scored by Q's outcome: its author has a stake in Q."""
+    conditional = PREDICTION.format(id="b-given", author="forecaster-b", registered=TODAY)
+    conditional = conditional.replace("shared-question", "other-question") + "given: shared-question\n"
+    on_main(
+        repo, {"questions/other-question.yaml": OTHER_QUESTION, "predictions/forecaster-b/b-given.yaml": conditional}
+    )
+    resolve(repo, "forecaster-a", "approved_by: [forecaster-b]")
+    found = reviewed(repo, "forecaster-a-gh", "forecaster-b")
+    assert (
+        "approved_by: `forecaster-b` forecasts given this question (b-given), so cannot approve its resolution" in found
+    )
+
+
+def test_resolving_the_condition_of_ones_own_forecast_needs_an_approver(repo: Path) -> None:
+    """Attack: forecaster-b resolves `no` the condition of their losing forecast, which annuls it, alone."""
+    conditional = PREDICTION.format(id="b-given", author="forecaster-b", registered=TODAY)
+    conditional = conditional.replace("shared-question", "other-question") + "given: shared-question\n"
+    on_main(
+        repo, {"questions/other-question.yaml": OTHER_QUESTION, "predictions/forecaster-b/b-given.yaml": conditional}
+    )
+    resolve(repo, "forecaster-b")
+    [message] = reviewed(repo, "forecaster-b")
+    assert message.startswith(
+        "approved_by: `forecaster-b` (forecaster-b) forecast given this question and resolves it without a second"
+    )
+
+
+def test_dropping_ones_login_from_authors_yaml_does_not_hide_ones_forecast(repo: Path) -> None:
+    """Attack: forecaster-a lists another login in the same pull request, so forecaster-a-gh looks like no one."""
+    authors = repo / "registry" / "authors.yaml"
+    authors.write_text(authors.read_text().replace("github: [forecaster-a-gh]", "github: [someone-new]"))
+    resolve(repo, "forecaster-b")
+    [message] = reviewed(repo, "forecaster-a-gh")
+    assert message.startswith("approved_by: `forecaster-a-gh` (forecaster-a) forecast this question")
+
+
+def test_an_approver_who_joins_authors_yaml_in_the_same_pull_request_is_refused(repo: Path) -> None:
+    """Attack: a second account of the forecaster is added as a new author, then approves."""
+    authors = repo / "registry" / "authors.yaml"
+    authors.write_text(authors.read_text() + "  sock: {name: Sock, github: [sock-gh]}\n")
+    resolve(repo, "forecaster-a", "approved_by: [sock]")
+    found = reviewed(repo, "forecaster-a-gh", "sock-gh")
+    assert "approved_by: `sock` joins authors.yaml in this pull request, so cannot approve it" in found
+
+
+def test_a_resolution_backdated_before_another_authors_forecast_is_refused(repo: Path) -> None:
+    """Attack: `resolved_at` the day before b's forecast, so that b's forecast counts as made after the outcome."""
+    on_main(
+        repo,
+        {
+            "predictions/forecaster-b/b-on-shared.yaml": PREDICTION.format(
+                id="b-on-shared", author="forecaster-b", registered=TODAY
+            )
+        },
+    )
+    resolve(repo, "forecaster-b", "approved_by: [forecaster-b]", resolved_at=TODAY - dt.timedelta(days=1))
+    found = reviewed(repo, "forecaster-a-gh", "forecaster-b")
+    assert (
+        "resolved_at: 2026-11-22 is before forecaster-b's forecast b-on-shared was registered (2026-11-23),"
+        " which would then go unscored"
+    ) in found
+
+
+def test_a_resolution_backdated_before_a_reveal_is_refused(repo: Path) -> None:
+    """Attack: `resolved_at` before b's reveal, so that b's hidden forecast scores as never revealed (the worst)."""
+    from predreg import commitment
+
+    salt = "ab" * 16
+    hidden = commitment.commitment("b-hidden", "forecaster-b", {"probability": 0.9}, salt)
+    text = PREDICTION.format(id="b-hidden", author="forecaster-b", registered=TODAY - dt.timedelta(days=3))
+    reveal = f"prediction: b-hidden\nrevealed: {TODAY}\nsalt: {salt}\nprobability: 0.9\n"
+    on_main(
+        repo,
+        {
+            "predictions/forecaster-b/b-hidden.yaml": text.replace("probability: 0.4", f"commitment: '{hidden}'"),
+            "reveals/b-hidden.yaml": reveal,
+        },
+    )
+    resolve(repo, "forecaster-b", "approved_by: [forecaster-b]", resolved_at=TODAY - dt.timedelta(days=1))
+    found = reviewed(repo, "forecaster-a-gh", "forecaster-b")
+    assert (
+        "resolved_at: 2026-11-22 is before b-hidden was revealed (2026-11-23), which would then count as never revealed"
+    ) in found
+
+
+def test_a_hand_written_automatic_record_is_refused_from_anyone_but_the_resolve_job(repo: Path) -> None:
+    """Attack: `resolved_by: predreg-resolve`, written by a person, which the offline audit used to skip."""
+    resolve(repo, "predreg-resolve")
+    assert reviewed(repo, "forecaster-b") == [
+        "resolved_by: `predreg-resolve` is the resolve job's name, and `forecaster-b` opened this pull request"
+    ]
+    assert reviewed(repo, trust.RESOLVE_JOB_LOGIN) == []
+
+
+def test_the_resolve_jobs_pull_request_holds_only_its_own_records(repo: Path) -> None:
+    """A person's resolution pushed onto the resolve job's branch would be judged as the job's, with no approver."""
+    resolve(repo, "forecaster-a")
+    assert reviewed(repo, trust.RESOLVE_JOB_LOGIN) == [
+        "resolved_by: is `forecaster-a`, but the resolve job's pull requests hold only its own records"
+    ]
+
+
+def test_the_resolve_jobs_record_keeps_the_time_its_evidence_gives(repo: Path) -> None:
+    """The resolve job dates a record when its evidence says it happened, which may be long before the check."""
+    resolve(repo, "predreg-resolve", resolved_at=TODAY - dt.timedelta(days=30))
+    assert reviewed(repo, trust.RESOLVE_JOB_LOGIN) == []
+
+
+def test_the_cli_takes_each_approving_review_as_approved_by(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resolve(repo, "forecaster-a", "approved_by: [forecaster-b]")
+    monkeypatch.chdir(repo)
+    args = ["check", "registry", "--base", "main", "--actor", "forecaster-a-gh", "--today", str(TODAY), "-q"]
+    assert main(args) == 1
+    assert "has no approving review" in capsys.readouterr().out
+    assert main([*args, "--approved-by", "mallory", "--approved-by", "forecaster-b"]) == 0

@@ -358,3 +358,34 @@ def test_excerpts_are_found_in_order_with_gaps_and_spacing_aside() -> None:
     assert quoted_in('"I expected companies not to deploy obviously reward hacky ... This was wrong."', text)
     assert not quoted_in("This was wrong ... I expected companies", text)  # parts out of order
     assert not quoted_in("companies to deploy", text)
+
+
+def test_offline_audit_fails_an_automatic_record_without_evidence(
+    evidenced: Path, server: EvidenceServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Attack: a hand-written `resolved_by: predreg-resolve` with no evidence, which the audit used to skip."""
+    resolve_registry(evidenced, session=session(server), now=NOW)
+    (evidenced / "resolutions" / "card-reward-hacking.yaml").write_text(
+        "question: card-reward-hacking\noutcome: yes\nresolved_at: 2026-11-23\nresolver: http\n"
+        "resolved_by: predreg-resolve\n"
+    )
+    assert main(["resolve", str(evidenced), "--offline"]) == 1
+    out = capsys.readouterr().out
+    assert "card-reward-hacking: mismatch" in out and "predreg-resolve wrote it with no stored evidence" in out
+    assert "mismatched 1, of 4" in out
+
+
+def test_offline_audit_re_resolves_an_automatic_record_that_names_the_manual_resolver(
+    evidenced: Path, server: EvidenceServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Attack: `resolved_by: predreg-resolve` with `resolver: manual` and any page: it was verified, never re-run."""
+    resolve_registry(evidenced, session=session(server), now=NOW)
+    record = check_registry(str(evidenced), today=NOW.date()).resolution("card-sandbagging")
+    assert record is not None and record.evidence[0].sha256
+    (evidenced / "resolutions" / "manual-overdue.yaml").write_text(
+        "question: manual-overdue\noutcome: yes\nresolved_at: 2026-11-23\nresolver: manual\n"
+        "resolved_by: predreg-resolve\n"
+        f"evidence:\n  - url: {record.evidence[0].url}\n    sha256: {record.evidence[0].sha256}\n"
+    )
+    assert main(["resolve", str(evidenced), "--offline"]) == 1
+    assert "names resolver manual" in capsys.readouterr().out

@@ -1,0 +1,248 @@
+"""Who stands behind a pull request's records, and on which day: the pull-request rules on people and dates.
+
+``predreg check --base`` is told three things it cannot find in git: who opened the pull
+request (``--actor``), whose approving reviews it has on GitHub (``--approved-by``), and
+the day it is checked (``--today``). Each rule here is one function of a record and
+those facts; :mod:`predreg.pr` finds the records and what they refer to.
+
+- An author is known by the logins that authors.yaml lists for them, on the base side
+  as well as in the pull request, so editing one's own entry hides nothing.
+- ``approved_by`` is a claim that the pull request checks: each handle needs an
+  approving review from one of its logins, and is neither the pull request's author
+  nor someone with a stake in the outcome (a forecast of the question, or one given it).
+- ``resolved_by: predreg-resolve`` is the resolve job's signature: only the job's own
+  pull requests (opened as :data:`RESOLVE_JOB_LOGIN`) carry it, and they carry nothing
+  else.
+- A resolution is never dated before a forecast or a reveal that its date would then
+  leave out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import attrs
+
+from .checks import normalised
+from .defaults import JOB
+from .load import Loaded
+from .model import Author, Prediction, Resolution, Reveal
+from .problems import Problem
+
+RESOLVE_JOB_LOGIN = "github-actions[bot]"
+"""The login that opens the resolve job's pull requests: GitHub's own, for the workflow's GITHUB_TOKEN.
+
+Nobody can open a pull request as this account but a workflow of the repository
+itself, which is why it, and not a flag, tells the check that a record is the job's:
+a flag would be passed by whoever dispatches the check. The brackets make it no valid
+login in authors.yaml, so it is never an author or an approver.
+"""
+
+
+def at(item: Loaded, field: str, message: str, hint: str) -> Problem:
+    """A problem located at ``field`` of the record ``item``."""
+    line, col = item.at(field)
+    return Problem(item.path, line, col, field, message, hint)
+
+
+def logins_of(handle: str, author: Author | None) -> set[str]:
+    """The GitHub logins (lower case) that act as the author ``handle``: those listed, else the handle itself.
+
+    Once logins are listed, only they count: the account that happens to be named like
+    the handle is someone else's.
+    """
+    listed = {login.lower() for login in (author.github if author else ())}
+    return listed or {handle.lower()}
+
+
+@attrs.frozen
+class People:
+    """The pull request's author and approvers, and the authors.yaml each side of it lists."""
+
+    actor: str | None
+    """The login that opened the pull request; None when not known (a local check)."""
+    approvals: frozenset[str]
+    """Lower-case logins whose latest review of the pull request approves it."""
+    authors: Mapping[str, Author]
+    """authors.yaml with the pull request applied."""
+    before: Mapping[str, Author] | None
+    """authors.yaml at the merge base; None if the base has none (a registry's first pull request)."""
+
+    @classmethod
+    def of(
+        cls,
+        actor: str | None,
+        approved_by: Iterable[str],
+        authors: Mapping[str, Author],
+        before: Mapping[str, Author] | None,
+    ) -> People:
+        # the job's account approves nothing: it cannot be listed, and must not become a way to be
+        approvals = frozenset(login.lower() for login in approved_by if login.lower() != RESOLVE_JOB_LOGIN)
+        return cls(actor, approvals, authors, before)
+
+    @property
+    def is_resolve_job(self) -> bool:
+        return self.actor is not None and self.actor.lower() == RESOLVE_JOB_LOGIN
+
+    def actors_handles(self) -> set[str]:
+        """Every handle the actor is, by either side's authors.yaml (editing one's own entry hides nothing)."""
+        if self.actor is None:
+            return set()
+        login = self.actor.lower()
+        sides = [self.authors, *([self.before] if self.before is not None else [])]
+        return {handle for side in sides for handle, author in side.items() if login in logins_of(handle, author)}
+
+    def logins(self, handle: str) -> set[str]:
+        """The logins of ``handle`` as the base lists them (an approver cannot change them here), else the PR's."""
+        side = self.before if self.before is not None and handle in self.before else self.authors
+        return logins_of(handle, side.get(handle))
+
+
+@attrs.frozen
+class Stake:
+    """The forecasts a resolution decides: those of its question, and those given it; with their reveals."""
+
+    question: str
+    forecasts: tuple[Prediction, ...]
+    reveals: Mapping[str, Reveal]
+
+    def of(self, handle: str) -> list[Prediction]:
+        return [forecast for forecast in self.forecasts if forecast.author == handle]
+
+    def is_on(self, forecast: Prediction) -> bool:
+        return normalised(forecast.question_id) == normalised(self.question)
+
+
+def _stake_words(stake: Stake, forecasts: list[Prediction]) -> str:
+    """`forecasts this question (a, b)` or `forecasts given this question (c)`."""
+    direct = [f.id for f in forecasts if stake.is_on(f)]
+    given = [f.id for f in forecasts if not stake.is_on(f)]
+    return (
+        f"forecasts this question ({', '.join(direct)})"
+        if direct
+        else f"forecasts given this question ({', '.join(given)})"
+    )
+
+
+def approvals(item: Loaded, people: People, stake: Stake) -> list[Problem]:
+    """Rule: each handle in ``approved_by`` is a listed author who approved the pull request and has no stake in it."""
+    resolution: Resolution = item.record
+    problems = []
+    actors = people.actors_handles()
+    for handle in resolution.approved_by:
+        why = _no_approver(handle, people, actors, stake)
+        if why is not None:
+            problems.append(at(item, "approved_by", f"`{handle}` {why[0]}", why[1]))
+    return problems
+
+
+def _no_approver(handle: str, people: People, actors: set[str], stake: Stake) -> tuple[str, str] | None:
+    """Why ``handle`` does not approve this pull request (message, hint), or None if it does."""
+    another = "ask an author who forecasts neither the question nor anything given it to approve the pull request"
+    if handle not in people.authors:
+        return "is no author in authors.yaml", "name an author listed in authors.yaml who approved the pull request"
+    if people.actor is None:
+        return None  # who approved is known only to the pull request's check
+    if people.before is not None and handle not in people.before:
+        return (
+            "joins authors.yaml in this pull request, so cannot approve it",
+            "an approver is an author listed before it",
+        )
+    if handle in actors:
+        return f"is `{people.actor}`, who opened the pull request: nobody approves their own change", another
+    if stake.of(handle):
+        return f"{_stake_words(stake, stake.of(handle))}, so cannot approve its resolution", another
+    logins = people.logins(handle)
+    if not logins & people.approvals:
+        listed = ", ".join(sorted(logins))
+        hint = (
+            f"ask {handle} to approve the pull request on GitHub; only approving reviews count"
+            " (the check reads them as `--approved-by LOGIN`)"
+        )
+        return f"has no approving review of this pull request (GitHub: {listed})", hint
+    return None
+
+
+def self_resolution(item: Loaded, people: People, stake: Stake) -> list[Problem]:
+    """Rule: a resolution by someone with a stake in it (a forecast of the question, or given it) needs an approver."""
+    if people.actor is None or people.is_resolve_job:
+        return []
+    actors = people.actors_handles()
+    mine = [forecast for handle in sorted(actors) for forecast in stake.of(handle)]
+    if not mine:
+        return []
+    resolution: Resolution = item.record
+    if any(_no_approver(handle, people, actors, stake) is None for handle in resolution.approved_by):
+        return []
+    handles = ", ".join(sorted({forecast.author for forecast in mine}))
+    verb = "forecast this question" if any(stake.is_on(f) for f in mine) else "forecast given this question"
+    return [
+        at(
+            item,
+            "approved_by",
+            f"`{people.actor}` ({handles}) {verb} and resolves it without a second approver",
+            "ask an author with no forecast on it, nor given it, to approve the pull request on GitHub, and write"
+            " `approved_by: [their-handle]`",
+        )
+    ]
+
+
+def automatic_record(item: Loaded, people: People) -> list[Problem]:
+    """Rule: `resolved_by: predreg-resolve` comes only from the resolve job, whose pull requests hold nothing else.
+
+    The offline audit re-resolves the job's records from their evidence, so a person's
+    record signed as the job's would pass for audited; and a person's record in the
+    job's pull request would be judged as the job's, approved by no one.
+    """
+    if people.actor is None:
+        return []
+    resolution: Resolution = item.record
+    if resolution.resolved_by == JOB and not people.is_resolve_job:
+        return [
+            at(
+                item,
+                "resolved_by",
+                f"`{JOB}` is the resolve job's name, and `{people.actor}` opened this pull request",
+                f"write your own handle and `resolver: manual`; only the resolve job ({RESOLVE_JOB_LOGIN}) signs"
+                f" `{JOB}`",
+            )
+        ]
+    if resolution.resolved_by != JOB and people.is_resolve_job:
+        return [
+            at(
+                item,
+                "resolved_by",
+                f"is `{resolution.resolved_by}`, but the resolve job's pull requests hold only its own records",
+                "add a person's resolution in a pull request of its own",
+            )
+        ]
+    return []
+
+
+def backdated(item: Loaded, stake: Stake) -> list[Problem]:
+    """Rule: a resolution is not dated before a forecast of its question was registered, nor before a reveal.
+
+    Scoring leaves out a forecast registered after its question's resolution and counts
+    a commitment as never revealed when its reveal came after it (leaderboard), so an
+    earlier ``resolved_at`` would take other authors' forecasts out of the scores.
+    Forecasts given the question are decided by its outcome, not its date.
+    """
+    resolution: Resolution = item.record
+    day = resolution.resolved_at.date()
+    problems = []
+    hint = "date the resolution the day it is made; a forecast already registered stays in the scores"
+    for forecast in sorted(stake.forecasts, key=lambda f: (f.registered, f.id)):
+        if stake.is_on(forecast) and forecast.registered > day:
+            message = (
+                f"{day} is before {forecast.author}'s forecast {forecast.id} was registered ({forecast.registered}),"
+                " which would then go unscored"
+            )
+            problems.append(at(item, "resolved_at", message, hint))
+        reveal = stake.reveals.get(forecast.id)
+        if stake.is_on(forecast) and reveal is not None and reveal.revealed > day:
+            message = (
+                f"{day} is before {forecast.id} was revealed ({reveal.revealed}), which would then count as never"
+                " revealed"
+            )
+            problems.append(at(item, "resolved_at", message, hint))
+    return problems
