@@ -143,7 +143,8 @@ def _parser() -> argparse.ArgumentParser:
         "--tolerance-days",
         type=_count,
         default=1,
-        help="with --base: how far `registered` may be from today (default 1)",
+        help="with --base: how far `registered`, `revealed`, `withdrawn` and `resolved_at` may be from today"
+        " (default 1)",
     )
     check.add_argument("--quiet", "-q", action="store_true", help="print problems only")
 

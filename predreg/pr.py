@@ -21,7 +21,9 @@ What it refuses, beyond everything ``predreg check`` refuses in those files:
   listed author, has no approving review (``--approved-by``, the GitHub logins whose
   latest review approves), or is the actor or has a stake; ``resolved_by:
   predreg-resolve`` from anyone but the resolve job (:mod:`predreg.trust`);
-- a resolution dated before a forecast or reveal it would then leave out;
+- a new reveal, withdrawal or resolution not dated the day of the check, a
+  resolution dated before a forecast or reveal it would then leave out, a new
+  forecast on a question already resolved;
 - a change to registry data together with code or configuration that runs
   (``predreg/``, any ``conftest.py``, workflows, ``pyproject.toml``,
   ``requirements.txt`` ...);
@@ -324,6 +326,7 @@ def review(
                     f"register your own predictions; {prediction.author}'s GitHub logins in authors.yaml: {listed}",
                 )
             )
+        problems.extend(trust.after_resolution(item, checked))
     people = trust.People.of(actor, approved_by, checked.authors, _authors_at(top, merge_base, prefix, registered))
     for item in loaded:
         if item.path in mine and item.record is not None:
@@ -523,6 +526,8 @@ def _people_and_dates(
     tolerance: int,
 ) -> list[Problem]:
     """The rules of :mod:`predreg.trust` that apply to the added record ``item``."""
+    if item.kind in ("reveal", "withdrawal"):
+        return trust.dated_today(item, today, tolerance)
     if item.kind != "resolution":
         return []
     resolution: Resolution = item.record
@@ -533,6 +538,12 @@ def _people_and_dates(
     handles = people.actors_handles() | set(resolution.approved_by)
     stake = _stake(registry, resolution.question, handles, present)
     problems += trust.approvals(item, people, stake) + trust.self_resolution(item, people, stake)
+    corrected = [
+        other.record
+        for other in loaded
+        if other.kind == "resolution" and other.stem == resolution.corrects and other.record is not None
+    ]
+    problems += trust.dated_today(item, today, tolerance, corrected[0] if corrected else None)
     return problems + trust.backdated(item, stake)
 
 

@@ -13,20 +13,22 @@ those facts; :mod:`predreg.pr` finds the records and what they refer to.
 - ``resolved_by: predreg-resolve`` is the resolve job's signature: only the job's own
   pull requests (opened as :data:`RESOLVE_JOB_LOGIN`) carry it, and they carry nothing
   else.
-- A resolution is never dated before a forecast or a reveal that its date would then
-  leave out.
+- Dates that scoring reads (``revealed``, ``withdrawn``, ``resolved_at``) are the day
+  of the check, as ``registered`` is, and a resolution is never dated before a forecast
+  or a reveal that its date would then leave out.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 
 import attrs
 
-from .checks import normalised
+from .checks import Registry, normalised
 from .defaults import JOB
 from .load import Loaded
-from .model import Author, Prediction, Resolution, Reveal
+from .model import Author, Prediction, Resolution, Reveal, Withdrawal
 from .problems import Problem
 
 RESOLVE_JOB_LOGIN = "github-actions[bot]"
@@ -246,3 +248,57 @@ def backdated(item: Loaded, stake: Stake) -> list[Problem]:
             )
             problems.append(at(item, "resolved_at", message, hint))
     return problems
+
+
+DATED = {"reveal": "revealed", "withdrawal": "withdrawn", "resolution": "resolved_at"}
+"""The date each kind of new record carries, which scoring reads, and so the check holds to its day."""
+
+
+def dated_today(item: Loaded, today: dt.date, tolerance: int, corrected: Resolution | None = None) -> list[Problem]:
+    """Rule: a new reveal, withdrawal or resolution is dated the day the pull request is checked (± ``tolerance``).
+
+    As with ``registered``, a date that could be anything would let a record claim the
+    day that scores best: a reveal before the resolution it followed, a resolution the
+    day before others forecast. A correction may instead keep the date of the record it
+    corrects: dated today, it would stretch every forecast's scored span to today.
+    """
+    record: Reveal | Withdrawal | Resolution = item.record
+    field = DATED[item.kind]
+    value = getattr(record, field)
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if abs((day - today).days) <= tolerance:
+        return []
+    if corrected is not None and corrected.resolved_at.date() == day:
+        return []
+    return [
+        at(
+            item,
+            field,
+            f"is {day}, but the pull request is checked on {today} (UTC)",
+            f"date a new {item.kind} the day it is made, `{field}: {today}` (within {tolerance} day(s)); the check"
+            " judges a date on the day it runs, and runs again when the pull request merges",
+        )
+    ]
+
+
+def after_resolution(item: Loaded, registry: Registry) -> list[Problem]:
+    """Rule: a new forecast is not on a question that is already resolved.
+
+    Opened before the resolution and merged after it, a forecast is dated before the
+    outcome yet written or kept open with it known; the check the default branch runs
+    after each merge, on the merge day, refuses it there.
+    """
+    prediction: Prediction = item.record
+    resolution = registry.resolution(prediction.question_id)
+    if resolution is None:
+        return []
+    field = "question" if prediction.question else "id"
+    return [
+        at(
+            item,
+            field,
+            f"`{prediction.question_id}` is already resolved ({resolution.resolved_at.date()}): a forecast merged"
+            " after the resolution is not judged by the day it was written",
+            "forecast an open question; remove this file",
+        )
+    ]

@@ -486,6 +486,73 @@ def test_the_resolve_jobs_record_keeps_the_time_its_evidence_gives(repo: Path) -
     assert reviewed(repo, trust.RESOLVE_JOB_LOGIN) == []
 
 
+@pytest.mark.parametrize(
+    ("relative", "text", "field"),
+    [
+        ("reveals/on-shared.yaml", "prediction: on-shared\nrevealed: {day}\nsalt: " + "ab" * 16 + "\n", "revealed"),
+        ("withdrawals/on-shared.yaml", "prediction: on-shared\nwithdrawn: {day}\nreason: no.\n", "withdrawn"),
+        (
+            "resolutions/shared-question.yaml",
+            RESOLUTION.replace("2026-11-23", "{day}").format(day="{day}", by="forecaster-b"),
+            "resolved_at",
+        ),
+    ],
+)
+def test_a_record_dated_away_from_the_day_of_the_check_is_refused(
+    repo: Path, relative: str, text: str, field: str
+) -> None:
+    """Attack: a reveal, withdrawal or resolution dated as if written on another day (the scores read these dates)."""
+    path = repo / "registry" / relative
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text.format(day=TODAY - dt.timedelta(days=5)))
+    commit(repo)
+    found = reviewed(repo, "forecaster-a-gh" if field != "resolved_at" else "forecaster-b")
+    assert f"{field}: is 2026-11-18, but the pull request is checked on 2026-11-23 (UTC)" in found
+    path.write_text(text.format(day=TODAY - dt.timedelta(days=1)))
+    commit(repo)
+    assert not any(
+        m.startswith(f"{field}: is ")
+        for m in reviewed(repo, "forecaster-a-gh" if field != "resolved_at" else "forecaster-b")
+    )
+
+
+def test_a_correction_may_keep_the_date_of_the_resolution_it_corrects(repo: Path) -> None:
+    """A correction dated today would move the end of every forecast's scored span; keeping the date moves nothing."""
+    on_main(repo, {"resolutions/shared-question.yaml": RESOLUTION.format(by="forecaster-b")})
+    correction = repo / "registry" / "resolutions" / "shared-question.2.yaml"
+    correction.write_text(RESOLUTION.format(by="forecaster-b").replace("yes", "no") + "corrects: shared-question\n")
+    commit(repo)
+    weeks_later = TODAY + dt.timedelta(days=20)
+    assert reviewed(repo, "forecaster-b", today=weeks_later) == []
+    correction.write_text(correction.read_text().replace(str(TODAY), str(TODAY + dt.timedelta(days=3))))
+    commit(repo)
+    assert reviewed(repo, "forecaster-b", today=weeks_later) == [
+        "resolved_at: is 2026-11-26, but the pull request is checked on 2026-12-13 (UTC)"
+    ]
+
+
+def test_a_forecast_opened_before_a_resolution_and_merged_after_it_is_refused_after_the_merge(repo: Path) -> None:
+    """Attack: a forecast waits in an open pull request until the outcome is known, then is merged; its date is old."""
+    add_prediction(repo, "waited", author="forecaster-b")
+    commit(repo)
+    assert reviewed(repo, "forecaster-b") == []  # as the pull request was checked when it was opened
+    git(repo, "checkout", "-q", "main")
+    (repo / "registry" / "resolutions").mkdir()
+    (repo / "registry" / "resolutions" / "shared-question.yaml").write_text(RESOLUTION.format(by="forecaster-b"))
+    commit(repo, "resolved")
+    before = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "merge", "-q", "--no-ff", "-m", "merge the waiting forecast", "pr")
+    # the check the default branch runs on push: what the merge brought, judged on the day of the merge
+    merged_on = TODAY
+    result = pr.review(str(repo / "registry"), before, actor="forecaster-b", today=merged_on)
+    assert [f"{p.field}: {p.message}" for p in result.problems] == [
+        "question: `shared-question` is already resolved (2026-11-23): a forecast merged after the resolution is not"
+        " judged by the day it was written"
+    ]
+    later = pr.review(str(repo / "registry"), before, actor="forecaster-b", today=TODAY + dt.timedelta(days=4))
+    assert any(p.field == "registered" for p in later.problems)
+
+
 def test_the_cli_takes_each_approving_review_as_approved_by(
     repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
