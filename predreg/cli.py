@@ -109,6 +109,23 @@ def _no_index(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _workflow_options(check: argparse.ArgumentParser) -> None:
+    """The options of ``check --base`` that the pull-request workflow passes."""
+    check.add_argument(
+        "--registry-only",
+        action="store_true",
+        help="with --base: any change outside the registry folder, or of code inside it, is a problem",
+    )
+    check.add_argument(
+        "--approved-by",
+        action="append",
+        default=[],
+        metavar="LOGIN",
+        help="with --base: a GitHub login whose latest review of the pull request approves it (repeat for each);"
+        " only these back the handles in a resolution's approved_by",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import authoring_cli  # it imports this module's exit codes
 
@@ -129,14 +146,7 @@ def _parser() -> argparse.ArgumentParser:
         help="pull-request mode: check only what changed since the merge base with REF, and what may change",
     )
     check.add_argument("--actor", metavar="LOGIN", help="with --base: the GitHub login that opened the pull request")
-    check.add_argument(
-        "--approved-by",
-        action="append",
-        default=[],
-        metavar="LOGIN",
-        help="with --base: a GitHub login whose latest review of the pull request approves it (repeat for each);"
-        " only these back the handles in a resolution's approved_by",
-    )
+    _workflow_options(check)
     check.add_argument("--shard", type=_shard, metavar="I/N", help="check only the files of shard I of N")
     check.add_argument("--output", "-o", help="with --shard: write the shard's records as JSON lines, for the merge")
     check.add_argument(
@@ -385,6 +395,8 @@ def _check_pull_request(args: argparse.Namespace) -> int:
             tolerance=args.tolerance_days,
             approved_by=args.approved_by,
         )
+        if args.registry_only:
+            result = pr.confined_to_registry(args.registry, result)
     except pr.GitError as error:  # git's own message can run to several lines: its first says what
         first = str(error).splitlines()[0]
         if "Not a valid object name" in first:  # e.g. the pre-push hook on the first push to an empty remote

@@ -28,7 +28,9 @@ What it refuses, beyond everything ``predreg check`` refuses in those files:
   (``predreg/``, any ``conftest.py``, workflows, ``pyproject.toml``,
   ``requirements.txt`` ...);
 - a file under a ``.predreg/`` folder (predreg's local state: the index, the HTTP
-  cache, the last run), committed or merely not ignored (:func:`local_state`).
+  cache, the last run), committed or merely not ignored (:func:`local_state`);
+- with ``--registry-only`` (the pull-request workflow), any change outside the registry
+  folder, or of code and configuration inside it (:func:`confined_to_registry`).
 """
 
 from __future__ import annotations
@@ -227,7 +229,7 @@ def review(
     irregular = not_regular(top, [c for c in changed if c.path.startswith(prefix) and not _is_local_state(c.path)])
     problems += irregular.values()
     # the rules above have said all about these: never read them
-    judged = [c for c in changed if not _is_local_state(c.path) and c.path not in irregular]
+    judged = _split_crossing([c for c in changed if not _is_local_state(c.path) and c.path not in irregular], prefix)
 
     def refuse(path: str, field: str, message: str, hint: str) -> None:
         problems.append(Problem(os.path.join(registry, path), 1, 1, field, message, hint))
@@ -343,6 +345,21 @@ def review(
     return Review(base, changed, sorted(set(problems)), new, checked)
 
 
+def _split_crossing(changed: list[Change], prefix: str) -> list[Change]:
+    """Renames across the registry's edge as a deletion and an addition.
+
+    A file renamed into the registry is a new file there and meets every rule for one; a
+    registered file renamed out of it is a deleted record.
+    """
+    split: list[Change] = []
+    for change in changed:
+        if change.status == "R" and change.old and change.old.startswith(prefix) != change.path.startswith(prefix):
+            split += [Change("D", change.old), Change("A", change.path)]
+        else:
+            split.append(change)
+    return split
+
+
 def _is_code(path: str) -> bool:
     return any(fnmatch.fnmatch(path, pattern) for pattern in CODE)
 
@@ -401,6 +418,39 @@ def local_state(top: str, changed: Sequence[Change], untracked: set[str]) -> lis
             hint = f"remove it from git with `git rm --cached {change.path}` and add `.predreg/` to .gitignore"
         problems.append(Problem(where, 1, 1, "file", message, hint))
     return problems
+
+
+def confined_to_registry(registry: str, result: Review) -> Review:
+    """Rule (``--registry-only``): the pull request changes registry data and nothing else.
+
+    The pull-request workflow asks for it. There a path outside the registry folder (a
+    ``pytest.py`` at the top, a workflow, a README) or code and configuration inside it
+    (a ``registry/conftest.py``, a ``registry/.gitattributes``) has no business in the
+    pull request, whether or not it also changes data: code reaches the default branch
+    through its maintainers, never through the check that judges data. Each such path
+    (both sides of a rename) is one problem naming it; git tells which paths changed
+    from its objects, so a sparse checkout of the registry alone still shows them.
+    """
+    top = git(registry, "rev-parse", "--show-toplevel").strip()
+    inside = PurePosixPath(os.path.relpath(os.path.realpath(registry), os.path.realpath(top))).as_posix()
+    prefix = "" if inside == "." else inside + "/"
+    named = {problem.path for problem in result.problems}
+    found = []
+    for change in result.changes:
+        for path in dict.fromkeys(p for p in (change.path, change.old) if p and not _is_local_state(p)):
+            where = os.path.relpath(os.path.join(top, path))
+            if where in named:
+                continue  # another rule has already refused this path
+            if not path.startswith(prefix):
+                message = f"is outside the registry ({inside}/), and this check takes registry data only"
+                hint = "leave it out: open a pull request of registry files alone (code goes in one of its own)"
+            elif _is_code(path):
+                message = "is code or configuration inside the registry, and this check takes registry data only"
+                hint = "remove it: a registry holds YAML records and evidence/<sha256> only"
+            else:
+                continue
+            found.append(Problem(where, 1, 1, "file", message, hint))
+    return attrs.evolve(result, problems=sorted(set(result.problems) | set(found)))
 
 
 class Stems:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +97,7 @@ def test_a_dispatched_number_that_is_not_a_number_stops_the_job(tmp_path: Path) 
 
 def test_the_pr_workflow_sets_the_status_branch_protection_requires() -> None:
     document = rendered("predreg-pr.yml")
-    assert document["permissions"]["statuses"] == "write"
+    assert document["jobs"]["check"]["permissions"]["statuses"] == "write"
     status = step(document, "check", "Set the commit status `predreg` on the pull request")
     assert status["if"].startswith("always()") and "context=predreg" in status["run"]
     assert status["env"]["HEAD_SHA"] == "${{ steps.pr.outputs.head }}"
@@ -104,7 +106,7 @@ def test_the_pr_workflow_sets_the_status_branch_protection_requires() -> None:
 
 def test_the_resolve_workflow_dispatches_the_check_on_its_own_pull_request() -> None:
     document = rendered("predreg-resolve.yml", "trunk")
-    assert document["permissions"]["actions"] == "write"
+    assert document["jobs"]["resolve"]["permissions"]["actions"] == "write"
     propose = step(document, "resolve", "Propose the new resolutions as a pull request")
     assert propose["env"]["DEFAULT_BRANCH"] == "trunk"
     assert 'gh workflow run predreg-pr.yml --ref "$DEFAULT_BRANCH" -f pr="${url##*/}"' in propose["run"]
@@ -123,3 +125,23 @@ def test_the_pre_push_hook_hard_codes_no_branch() -> None:
     [repo] = yaml.safe_load(config)["repos"]
     assert {h["id"] for h in repo["hooks"]} == set(hooks)
     assert [h.get("args") for h in repo["hooks"]] == [None, ["--base", "origin/trunk"]]
+
+
+def test_the_pr_workflow_rechecks_what_is_pushed_to_the_default_branch() -> None:
+    document = rendered("predreg-pr.yml", "trunk")
+    assert document["on"]["push"]["branches"] == ["trunk"]
+    assert document["jobs"]["merged"]["if"] == "github.event_name == 'push'"
+    # a review of a pull request to another branch starts no check (that trigger takes no branch filter)
+    assert "github.event.pull_request.base.ref == 'trunk'" in document["jobs"]["check"]["if"]
+
+
+def test_zizmor_finds_nothing_above_low_in_the_workflows_init_writes(tmp_path: Path) -> None:
+    zizmor = shutil.which("zizmor", path=str(Path(sys.executable).parent)) or shutil.which("zizmor")
+    if zizmor is None:
+        pytest.skip("zizmor is not installed (pip install zizmor; .ci/run runs it)")
+    for name in init.WORKFLOWS:
+        text = init.render(init.template("github", "workflows", name), branch="trunk", source=init.PREDREG_SOURCE)
+        (tmp_path / name).write_text(text)
+    written = sorted(str(path) for path in tmp_path.iterdir())
+    done = subprocess.run([zizmor, "--offline", "--min-severity", "medium", *written], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

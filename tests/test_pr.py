@@ -562,3 +562,33 @@ def test_the_cli_takes_each_approving_review_as_approved_by(
     assert main(args) == 1
     assert "has no approving review" in capsys.readouterr().out
     assert main([*args, "--approved-by", "mallory", "--approved-by", "forecaster-b"]) == 0
+
+
+def test_a_backdated_forecast_renamed_into_the_registry_from_outside_meets_the_rules_for_a_new_one(
+    repo: Path,
+) -> None:
+    # attack: commit the forecast outside the registry first, then move it in; git reports
+    # a rename, which the rules for added files never saw
+    (repo / "docs").mkdir()
+    (repo / "docs" / "notes.yaml").write_text(
+        PREDICTION.format(id="moved-in", author="forecaster-b", registered=dt.date(2026, 1, 1))
+    )
+    commit(repo, "notes")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "pr")
+    git(repo, "checkout", "-q", "pr")
+    folder = repo / "registry" / "predictions" / "forecaster-b"
+    folder.mkdir(parents=True, exist_ok=True)
+    git(repo, "mv", "docs/notes.yaml", "registry/predictions/forecaster-b/moved-in.yaml")
+    commit(repo, "move in")
+    found = problems(repo)
+    assert any(p.startswith("registered: is 2026-01-01") for p in found), found
+    assert any("forecaster-b" in p for p in found if not p.startswith("registered")), found
+
+
+def test_a_registered_forecast_renamed_out_of_the_registry_is_a_deleted_record(repo: Path) -> None:
+    registered = next((repo / "registry" / "predictions").rglob("*.yaml"))
+    (repo / "docs").mkdir()
+    git(repo, "mv", str(registered.relative_to(repo)), "docs/gone.yaml")
+    commit(repo, "move out")
+    assert any("deleted" in p for p in problems(repo)), problems(repo)
