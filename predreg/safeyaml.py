@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from .files import read_regular
 from .problems import Problems
 
 try:  # libyaml's C parser when present: about 10x faster than pure Python
@@ -86,10 +87,11 @@ class _Refused(Exception):
 
 
 def read_text(path: str | os.PathLike[str], problems: Problems) -> str | None:
-    """Read a registry file as UTF-8 text, refusing big and non-UTF-8 files."""
-    with open(path, "rb") as stream:
-        data = stream.read(MAX_BYTES + 1)
-    return decode(data, problems)
+    """Read a registry file as UTF-8 text, refusing big and non-UTF-8 files.
+
+    Raises :class:`predreg.files.NotRegular` for a link, a folder, a FIFO ..., unread.
+    """
+    return decode(read_regular(path, MAX_BYTES + 1)[0], problems)
 
 
 def decode(data: bytes, problems: Problems) -> str | None:
