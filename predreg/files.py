@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import os
 import secrets
 import stat
@@ -78,8 +79,9 @@ READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 """No link is followed, and a FIFO put there after the lstat cannot block the open."""
 
 
-def read_regular(path: str | os.PathLike[str], limit: int) -> tuple[bytes, os.stat_result]:
-    """Up to ``limit`` bytes of the regular file at ``path``, and its stat; :class:`NotRegular` for anything else.
+@contextmanager
+def _opened_regular(path: str | os.PathLike[str]) -> Iterator[tuple[int, os.stat_result]]:
+    """The regular file at ``path``, opened for reading, and its stat; :class:`NotRegular` for anything else.
 
     Anything else is refused by ``lstat`` before it is opened (opening some devices
     does something), and the open itself follows no link and never waits, in case the
@@ -100,17 +102,36 @@ def read_regular(path: str | os.PathLike[str], limit: int) -> tuple[bytes, os.st
         what = what_is(status.st_mode)
         if what is not None:
             raise NotRegular(what)
-        chunks = []
-        left = limit
-        while left > 0:
-            chunk = os.read(handle, left)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks), status
+        yield handle, status
     finally:
         os.close(handle)
+
+
+def _chunks(handle: int, limit: int | None = None) -> Iterator[bytes]:
+    """The bytes of an open file, a MiB at a time, up to ``limit`` bytes in all (None: to its end)."""
+    left = limit
+    while left is None or left > 0:
+        chunk = os.read(handle, 1 << 20 if left is None else min(left, 1 << 20))
+        if not chunk:
+            return
+        yield chunk
+        if left is not None:
+            left -= len(chunk)
+
+
+def read_regular(path: str | os.PathLike[str], limit: int) -> tuple[bytes, os.stat_result]:
+    """Up to ``limit`` bytes of the regular file at ``path``, and its stat (see :func:`_opened_regular`)."""
+    with _opened_regular(path) as (handle, status):
+        return b"".join(_chunks(handle, limit)), status
+
+
+def sha256_of_regular(path: str | os.PathLike[str]) -> str:
+    """The sha256 of the regular file at ``path``, read a MiB at a time (see :func:`_opened_regular`)."""
+    digest = hashlib.sha256()
+    with _opened_regular(path) as (handle, _):
+        for chunk in _chunks(handle):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def on_disk(path: str | Path) -> Path:

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import hashlib
 import os
 import stat
 import subprocess
@@ -41,6 +40,7 @@ from typing import Any
 import attrs
 
 from .checks import Registry, check_registry, normalised
+from .files import NotRegular, sha256_of_regular
 from .load import AUTHORS_FILE, Layout, Loaded, load_file, load_text
 from .model import Author, Prediction, Question, Resolution, Reveal, Withdrawal
 from .problems import Problem
@@ -256,8 +256,7 @@ def review(
                     "registries hold YAML records and evidence/<sha256> only",
                 )
             elif kind == "evidence":
-                body = (Path(registry) / relative).read_bytes()
-                if hashlib.sha256(body).hexdigest() != PurePosixPath(relative).name:
+                if _evidence_hash(os.path.join(registry, relative)) != PurePosixPath(relative).name:
                     refuse(
                         relative,
                         "file",
@@ -337,6 +336,14 @@ def _is_code(path: str) -> bool:
 
 def _is_local_state(path: str) -> bool:
     return LOCAL_STATE in PurePosixPath(path).parts
+
+
+def _evidence_hash(path: str) -> str | None:
+    """The sha256 of a stored evidence body; None if it is gone or not a regular file (never followed, nor read)."""
+    try:
+        return sha256_of_regular(path)
+    except (NotRegular, OSError):
+        return None
 
 
 def not_regular(top: str, changed: Sequence[Change]) -> dict[str, Problem]:

@@ -369,3 +369,25 @@ def test_an_authors_file_that_is_a_link_is_refused_not_missing(minimal_registry:
     authors.unlink()
     authors.symlink_to("../people.yaml")
     assert f"registry/authors.yaml:1:1: {LINK}; {REGULAR}" in problems(minimal_registry)
+
+
+def _index_path(registry: Path) -> Path:
+    (registry / ".predreg").mkdir()
+    return registry / ".predreg" / "index.sqlite"
+
+
+LOCAL_STATE_IN_THE_WAY: dict[str, Callable[[Path], object]] = {
+    "predreg-folder-is-a-file": lambda registry: (registry / ".predreg").write_text("not a folder\n"),
+    "index-is-a-folder": lambda registry: _index_path(registry).mkdir(),
+    "index-is-a-fifo": lambda registry: os.mkfifo(_index_path(registry)),
+    "index-links-to-dev-zero": lambda registry: _index_path(registry).symlink_to("/dev/zero"),
+}
+
+
+@pytest.mark.parametrize("command", ["check", "score"])
+@pytest.mark.parametrize("attack", LOCAL_STATE_IN_THE_WAY)
+def test_local_state_in_the_way_only_costs_the_index(minimal_registry: Path, attack: str, command: str) -> None:
+    """Attack: `registry/.predreg` is a file, or its index is a folder, a FIFO or a link to an endless device."""
+    LOCAL_STATE_IN_THE_WAY[attack](minimal_registry)
+    ran = run_cli(command, "registry", "--today", TODAY.isoformat())
+    assert (ran.returncode, ran.stderr) == (0, "")
