@@ -474,7 +474,8 @@ def load_closure(registry: str, first: list[str], stems: Stems, present: set[str
     queue = list(first)
     while queue:
         relative = queue.pop()
-        if relative in loaded or not (Path(registry) / relative).is_file():
+        # lexists, not is_file: a FIFO, a folder or a dangling link there is loaded, to be refused by name
+        if relative in loaded or not os.path.lexists(os.path.join(registry, relative)):
             continue
         kind = kind_of(relative)
         if kind is None or kind == "evidence":

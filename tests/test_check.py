@@ -391,3 +391,11 @@ def test_local_state_in_the_way_only_costs_the_index(minimal_registry: Path, att
     LOCAL_STATE_IN_THE_WAY[attack](minimal_registry)
     ran = run_cli(command, "registry", "--today", TODAY.isoformat())
     assert (ran.returncode, ran.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("attack", ["fifo", "dangling-link", "folder-named-like-a-record"])
+def test_a_shard_refuses_a_record_that_is_not_a_regular_file(minimal_registry: Path, attack: str) -> None:
+    """Attack: what is not a file (once links are followed) was skipped by a shard's check, which then passed."""
+    expected = plant(minimal_registry, attack)
+    ran = run_cli("check", "registry", "--shard", "1/1", "--today", TODAY.isoformat(), "-q")
+    assert (ran.returncode, ran.stdout.splitlines()) == (1, [expected])

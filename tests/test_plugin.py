@@ -184,3 +184,11 @@ def test_records_behind_a_linked_folder_are_not_items(minimal: pytest.Pytester) 
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines(["*registry/predictions/forecaster-b:1:1: folder: is a symbolic link*"])
     result.stdout.no_fnmatch_line("*secret*")
+
+
+def test_a_shard_fails_on_a_record_that_is_not_a_regular_file(minimal: pytest.Pytester) -> None:
+    """Attack: a dangling link named like a record was skipped by a shard's check, and the run passed."""
+    expected = plant(minimal.path / "registry", "dangling-link")
+    result = minimal.runpytest("registry", f"--predreg-today={TODAY}", "--predreg-shard=1/1", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([f"*{expected}"])
