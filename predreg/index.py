@@ -22,10 +22,12 @@ import os
 import sqlite3
 import time
 from collections.abc import Sequence
+from stat import S_ISREG
 from typing import Any
 
 from . import plain, safeyaml
-from .load import CLASSES, Loaded, in_pieces, is_utf8, load_text
+from .files import NotRegular, read_regular
+from .load import CLASSES, Loaded, in_pieces, is_utf8, load_file, load_text
 from .parallel import collector_paused
 from .problems import Problem, Problems
 
@@ -79,9 +81,12 @@ class Index:
         now = time.time_ns()
         for path, kind in files:
             try:
-                stat = os.stat(path)
+                stat = os.lstat(path)  # a link's own stat: what it points to is never believed, nor read
             except OSError:
                 result.append(load_text(path, kind, None, _unreadable(path)))
+                continue
+            if not S_ISREG(stat.st_mode):
+                result.append(load_file(path, kind))  # refuses it, unread, as without the index
                 continue
             row = known.get(path)
             fingerprint = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
@@ -94,9 +99,11 @@ class Index:
                 result.append(_thaw(path, kind, row[7]))
                 continue
             try:
-                with open(path, "rb") as stream:
-                    data = stream.read(safeyaml.MAX_BYTES + 1)
-            except OSError:  # no read permission, or a folder named like a file
+                data = read_regular(path, safeyaml.MAX_BYTES + 1)[0]
+            except NotRegular:  # swapped since the lstat
+                result.append(load_file(path, kind))
+                continue
+            except OSError:  # no read permission
                 result.append(load_text(path, kind, None, _unreadable(path)))
                 continue
             blob = blob_hash(data)

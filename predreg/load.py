@@ -24,6 +24,7 @@ import attrs
 
 from . import parallel, safeyaml
 from .fields import structure
+from .files import NotRegular
 from .model import Authors, Prediction, Question, Resolution, Reveal, Withdrawal
 from .problems import Problem, Problems
 
@@ -69,6 +70,9 @@ def load_file(path: str, kind: str) -> Loaded:
     problems = Problems(path)
     try:
         text = safeyaml.read_text(path, problems)
+    except NotRegular as refusal:
+        problems.add((1, 1), "file", refusal.message, refusal.hint)
+        text = None
     except OSError as error:
         problems.add((1, 1), "file", f"cannot be read ({error.strerror})", "check its permissions")
         text = None
@@ -150,11 +154,17 @@ def is_utf8(text: str) -> bool:
 
 
 def discover(root: str) -> Layout:
-    """List a registry's files without reading them, reporting misplaced ones."""
+    """List a registry's files without reading them, reporting misplaced ones.
+
+    Nothing behind a symbolic link is listed: a linked folder is reported and not
+    walked into (its records would live outside the registry, and change with no
+    registry file changing). A linked, special or folder-shaped entry named like a
+    record is listed, so that loading it refuses it by name, unread.
+    """
     files: list[tuple[str, str]] = []
     problems: list[Problem] = []
     authors = os.path.join(root, AUTHORS_FILE)
-    if os.path.isfile(authors):
+    if os.path.lexists(authors):
         files.append((authors, "authors"))
     else:
         problems.append(
@@ -162,20 +172,45 @@ def discover(root: str) -> Layout:
         )
     for folder, kind in FOLDERS.items():
         base = os.path.join(root, folder)
-        for directory, subdirs, names in os.walk(base):
-            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
-            depth = 0 if directory == base else directory[len(base) + 1 :].count(os.sep) + 1
-            for name in names:
-                path = os.path.join(directory, name)
-                if name.startswith("."):
-                    continue
-                misplaced = _misplaced(name, kind, depth)
-                if misplaced:
-                    problems.append(Problem(path, 1, 1, "file", *misplaced))
-                elif name.endswith(".yaml"):
-                    files.append((path, kind))
+        if os.path.islink(base):
+            problems.append(_linked_folder(base))
+        elif os.path.isdir(base):
+            _walk(base, kind, 0, files, problems)
     files.sort()
     return Layout(root, files, problems)
+
+
+def _walk(folder: str, kind: str, depth: int, files: list[tuple[str, str]], problems: list[Problem]) -> None:
+    """Add the records under ``folder`` (``depth`` levels below its kind's folder) to ``files``."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:  # unreadable, or swapped for something else since it was listed
+        problems.append(Problem(folder, 1, 1, "folder", "cannot be read", "check its permissions"))
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.name.endswith(".yaml") or not entry.is_dir(follow_symlinks=True):
+            misplaced = _misplaced(entry.name, kind, depth)
+            if misplaced:
+                problems.append(Problem(entry.path, 1, 1, "file", *misplaced))
+            elif entry.name.endswith(".yaml"):
+                files.append((entry.path, kind))
+        elif entry.is_symlink():
+            problems.append(_linked_folder(entry.path))
+        else:
+            _walk(entry.path, kind, depth + 1, files, problems)
+
+
+def _linked_folder(path: str) -> Problem:
+    return Problem(
+        path,
+        1,
+        1,
+        "folder",
+        "is a symbolic link, which is not followed",
+        "make it a folder of the registry itself, holding the records",
+    )
 
 
 def _misplaced(name: str, kind: str, depth: int) -> tuple[str, str] | None:

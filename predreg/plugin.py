@@ -116,12 +116,20 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
     roots = parent.config.stash[_roots_key]
     if root not in roots:  # a registry has a predictions folder; other YAML is not ours
         roots[root] = (root / "predictions").is_dir()
-    if not roots[root]:
+    if not roots[root] or _behind_a_link(file_path, root):
         return None
     shard = _shard(parent.config)
     if shard is not None and shard_of(os.path.relpath(file_path, root), shard[1]) != shard[0]:
         return None
     return RegistryFile.from_parent(parent, path=file_path, root=root, kind=kind)
+
+
+def _behind_a_link(path: Path, root: Path) -> bool:
+    """Whether a folder between ``root`` and ``path`` is a symbolic link: pytest walks into one, predreg does not.
+
+    The files behind it live outside the registry; ``predreg check`` reports the link, on the run's first item.
+    """
+    return any(folder.is_symlink() for folder in path.parents[: len(path.relative_to(root).parts) - 1])
 
 
 def _shard(config: pytest.Config) -> tuple[int, int] | None:
@@ -199,13 +207,15 @@ class RegistryItem(pytest.Item):
 def _problems_by_file(config: pytest.Config, root: Path) -> dict[Path, list[str]]:
     """Check a registry once per process; its problems as lines, per file.
 
-    Problems of files that are not items (a missing authors.yaml, a stray ``.yml``)
-    go to the registry's first file, so that pytest fails whenever ``predreg check`` does.
+    Problems of files that are not items (a missing authors.yaml, a stray ``.yml``, a
+    FIFO or a dangling link named like a record) go to the registry's first item,
+    so that pytest fails whenever ``predreg check`` does.
     """
     cache = config.stash[_problems_key]
     if root not in cache:
         registry = _checked(config, root)
-        files = [Path(path) for path in registry.paths]
+        # pytest collects what is a file once links are followed: not a FIFO, a folder or a dangling link
+        files = [path for path in map(Path, registry.paths) if path.is_file()]
         items = set(files)
         by_file: dict[Path, list[str]] = {}
         for problem in registry.problems:

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import hashlib
 import os
 import stat
 import subprocess
@@ -50,6 +49,7 @@ import attrs
 
 from . import trust
 from .checks import Registry, check_registry, normalised
+from .files import NotRegular, sha256_of_regular
 from .load import AUTHORS_FILE, Layout, Loaded, load_file, load_text
 from .model import Author, Prediction, Question, Resolution, Reveal, Withdrawal
 from .problems import Problem
@@ -268,8 +268,7 @@ def review(
                     "registries hold YAML records and evidence/<sha256> only",
                 )
             elif kind == "evidence":
-                body = (Path(registry) / relative).read_bytes()
-                if hashlib.sha256(body).hexdigest() != PurePosixPath(relative).name:
+                if _evidence_hash(os.path.join(registry, relative)) != PurePosixPath(relative).name:
                     refuse(
                         relative,
                         "file",
@@ -366,6 +365,14 @@ def _is_code(path: str) -> bool:
 
 def _is_local_state(path: str) -> bool:
     return LOCAL_STATE in PurePosixPath(path).parts
+
+
+def _evidence_hash(path: str) -> str | None:
+    """The sha256 of a stored evidence body; None if it is gone or not a regular file (never followed, nor read)."""
+    try:
+        return sha256_of_regular(path)
+    except (NotRegular, OSError):
+        return None
 
 
 def not_regular(top: str, changed: Sequence[Change]) -> dict[str, Problem]:
@@ -529,7 +536,8 @@ def load_closure(registry: str, first: list[str], stems: Stems, present: set[str
     queue = list(first)
     while queue:
         relative = queue.pop()
-        if relative in loaded or not (Path(registry) / relative).is_file():
+        # lexists, not is_file: a FIFO, a folder or a dangling link there is loaded, to be refused by name
+        if relative in loaded or not os.path.lexists(os.path.join(registry, relative)):
             continue
         kind = kind_of(relative)
         if kind is None or kind == "evidence":

@@ -10,11 +10,14 @@ what ``yes``, ``0.7`` or ``"0.7"`` mean for each field instead of YAML 1.1 guess
 
 from __future__ import annotations
 
+import bisect
 import os
+import re
 from typing import Any
 
 import yaml
 
+from .files import read_regular
 from .problems import Problems
 
 try:  # libyaml's C parser when present: about 10x faster than pure Python
@@ -81,15 +84,70 @@ class Sequence(list["Node"]):
 Node = Scalar | Mapping | Sequence
 
 
+_PARSER_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+"""Where YAML 1.1 parsers (libyaml and PyYAML alike) start a new line."""
+_EDITOR_BREAKS = re.compile("\r\n|[\r\n]")
+"""Where an editor (and YAML 1.2) starts one: U+0085, U+2028 and U+2029 stay inside a line."""
+
+
+class _Places:
+    """Turns a parser's marks into ``(line, column)`` as an editor shows the text, both from 1.
+
+    The parsers count U+0085, U+2028 and U+2029 as line breaks, so after one their
+    line numbers run ahead of the editor's. Columns are characters in both. Text
+    without those three characters (nearly every file) needs no tables.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.same = "\x85" not in text and "\u2028" not in text and "\u2029" not in text
+        self._parser_starts: list[int] | None = None
+        self._editor_starts: list[int] | None = None
+
+    def of_mark(self, mark: Any) -> Position:
+        if self.same:
+            return _as_marked(mark)
+        return self.of_offset(self.offset_of(mark))
+
+    def offset_of(self, mark: Any) -> int:
+        """The index in the text of a parser's mark (its line and column, which libyaml counts in characters)."""
+        if self._parser_starts is None:
+            self._parser_starts = _line_starts(_PARSER_BREAKS, self.text)
+        starts = self._parser_starts
+        return (starts[mark.line] if mark.line < len(starts) else len(self.text)) + mark.column
+
+    def of_offset(self, offset: int) -> Position:
+        """The editor's line and column of the character at index ``offset``."""
+        if self._editor_starts is None:
+            self._editor_starts = _line_starts(_EDITOR_BREAKS, self.text)
+        line = bisect.bisect_right(self._editor_starts, offset)
+        return (line, offset - self._editor_starts[line - 1] + 1)
+
+
+def _as_marked(mark: Any) -> Position:
+    """A mark's own line and column, from 1: right for text without U+0085, U+2028 or U+2029."""
+    return (mark.line + 1, mark.column + 1)
+
+
+def _line_starts(breaks: re.Pattern[str], text: str) -> list[int]:
+    return [0, *(found.end() for found in breaks.finditer(text))]
+
+
+def _characters_before(text: str, byte_offset: int) -> int:
+    """How many characters of ``text`` its first ``byte_offset`` UTF-8 bytes hold (libyaml counts bytes there)."""
+    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", "ignore"))
+
+
 class _Refused(Exception):
     """Stops reading a file: the problem has been recorded already."""
 
 
 def read_text(path: str | os.PathLike[str], problems: Problems) -> str | None:
-    """Read a registry file as UTF-8 text, refusing big and non-UTF-8 files."""
-    with open(path, "rb") as stream:
-        data = stream.read(MAX_BYTES + 1)
-    return decode(data, problems)
+    """Read a registry file as UTF-8 text, refusing big and non-UTF-8 files.
+
+    Raises :class:`predreg.files.NotRegular` for a link, a folder, a FIFO ..., unread.
+    """
+    return decode(read_regular(path, MAX_BYTES + 1)[0], problems)
 
 
 def decode(data: bytes, problems: Problems) -> str | None:
@@ -107,11 +165,9 @@ def decode(data: bytes, problems: Problems) -> str | None:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        before = data[: error.start]
-        line = before.count(b"\n") + 1
-        col = error.start - (before.rfind(b"\n") + 1) + 1
+        before = data[: error.start].decode("utf-8")  # valid up to there
         problems.add(
-            (line, col),
+            _Places(before).of_offset(len(before)),
             "file",
             f"is not UTF-8 (byte 0x{data[error.start]:02x})",
             "save the file as UTF-8",
@@ -135,7 +191,7 @@ def parse(text: str, problems: Problems) -> Node | None:
     if error is None:
         problems.items.extend(first.items)
         return node
-    prefix = _before_nesting_limit(text, error)
+    prefix = _before_nesting_limit(_Places(text), error)
     if prefix is not None:
         # The pure-Python scanner takes a quarter of a second on a line of 1,000 open
         # brackets (benchmarks/malformed_speed.py). The text before libyaml's limit
@@ -148,41 +204,36 @@ def parse(text: str, problems: Problems) -> Node | None:
     return _parse_with(yaml.SafeLoader, text, problems)[0]
 
 
-def _before_nesting_limit(text: str, error: yaml.YAMLError) -> str | None:
+def _before_nesting_limit(places: _Places, error: yaml.YAMLError) -> str | None:
     """The text before where libyaml stopped at its own nesting limit (PyYAML 6.0.4: 1,000); None for other errors."""
     if not isinstance(error, yaml.MarkedYAMLError) or "nesting depth" not in (error.problem or ""):
         return None
     mark = error.problem_mark
-    return None if mark is None else text[: _offset_of(text, mark.line, mark.column)]
-
-
-def _offset_of(text: str, line: int, column: int) -> int:
-    """The index in ``text`` of a 0-based line and column."""
-    start = 0
-    for _ in range(line):
-        start = text.index("\n", start) + 1
-    return start + column
+    return None if mark is None else places.text[: places.offset_of(mark)]
 
 
 def _parse_with(loader_class: Any, text: str, problems: Problems) -> tuple[Node | None, yaml.YAMLError | None]:
     """The document's nodes (None if refused), and the parser's error if it found the text malformed."""
     loader = None
+    places = _Places(text)
     try:
         loader = loader_class(text)  # the pure-Python reader checks characters right here
-        return _build(loader, problems), None
+        return _build(loader, problems, places), None
     except _Refused:
         return None, None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        where = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        where = places.of_mark(mark) if mark else (1, 1)
         message = " ".join(filter(None, [error.context, error.problem]))
         problems.add(where, "yaml", message, "check the indentation and quoting near here")
         return None, error
     except yaml.reader.ReaderError as error:
-        character = error.character  # an int from libyaml, a str from pure Python
+        character = error.character  # an int, or a str from some pure-Python paths
         code = character if isinstance(character, int) else ord(character)
+        # libyaml's position counts the bytes of the text in UTF-8, pure Python's its characters
+        offset = _characters_before(text, error.position) if _is_libyaml(loader_class) else error.position
         problems.add(
-            _position_of(text, error.position),
+            places.of_offset(offset),
             "yaml",
             f"contains the control character U+{code:04X}",
             "remove it",
@@ -196,20 +247,22 @@ def _parse_with(loader_class: Any, text: str, problems: Problems) -> tuple[Node 
             loader.dispose()
 
 
-def _position_of(text: str, offset: int) -> Position:
-    before = text[:offset]
-    return (before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1)
+def _is_libyaml(loader_class: Any) -> bool:
+    """Whether ``loader_class`` reads through libyaml's C parser (every class of it derives from ``CParser``)."""
+    return any(base.__name__ == "CParser" and base.__module__ == "yaml._yaml" for base in loader_class.__mro__)
 
 
-def _build(loader: Any, problems: Problems) -> Node | None:
+def _build(loader: Any, problems: Problems, places: _Places) -> Node | None:
     root: Node | None = None
     containers: list[Mapping | Sequence] = []
     # for each open mapping: the key waiting for its value (None while reading a key)
     keys: list[str | None] = []
     documents = 0
 
+    place = _as_marked if places.same else places.of_mark  # once per event: the common case is called directly
+
     def refuse(event: Any, message: str, hint: str) -> None:
-        _refuse(problems, event, message, hint)
+        _refuse(problems, places.of_mark(event.start_mark), message, hint)
 
     def attach(node: Node, event: Any) -> None:
         nonlocal root
@@ -245,23 +298,21 @@ def _build(loader: Any, problems: Problems) -> Node | None:
         event: Any = loader.get_event()
         kind = event.__class__
         if kind is yaml.ScalarEvent:
-            _refuse_anchor_or_tag(problems, event)
-            mark = event.start_mark
-            attach(Scalar(event.value, event.implicit[0], mark.line + 1, mark.column + 1), event)
+            _refuse_anchor_or_tag(problems, places, event)
+            attach(Scalar(event.value, event.implicit[0], *place(event.start_mark)), event)
         elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            _refuse_anchor_or_tag(problems, event)
+            _refuse_anchor_or_tag(problems, places, event)
             if len(containers) >= MAX_DEPTH:
                 refuse(
                     event,
                     f"nests deeper than {MAX_DEPTH} levels",
                     "a prediction needs two or three levels; flatten the file",
                 )
-            mark = event.start_mark
             container: Mapping | Sequence
             if kind is yaml.MappingStartEvent:
-                container = Mapping(mark.line + 1, mark.column + 1)
+                container = Mapping(*place(event.start_mark))
             else:
-                container = Sequence(mark.line + 1, mark.column + 1)
+                container = Sequence(*place(event.start_mark))
             attach(container, event)
             containers.append(container)
             keys.append(None)
@@ -286,17 +337,16 @@ def _build(loader: Any, problems: Problems) -> Node | None:
             return root
 
 
-def _refuse(problems: Problems, event: Any, message: str, hint: str) -> None:
-    mark = event.start_mark
-    problems.add((mark.line + 1, mark.column + 1), "yaml", message, hint)
+def _refuse(problems: Problems, at: Position, message: str, hint: str) -> None:
+    problems.add(at, "yaml", message, hint)
     raise _Refused
 
 
-def _refuse_anchor_or_tag(problems: Problems, event: Any) -> None:
+def _refuse_anchor_or_tag(problems: Problems, places: _Places, event: Any) -> None:
     if event.anchor is not None:
         _refuse(
             problems,
-            event,
+            places.of_mark(event.start_mark),
             f"uses the anchor &{event.anchor}",
             "anchors and aliases are not allowed in a registry; write each value out",
         )
@@ -304,7 +354,7 @@ def _refuse_anchor_or_tag(problems: Problems, event: Any) -> None:
         tag = event.tag.replace("tag:yaml.org,2002:", "!!")
         _refuse(
             problems,
-            event,
+            places.of_mark(event.start_mark),
             f"uses the tag {tag}",
             "tags are not allowed in a registry; remove the tag and write a plain value",
         )

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -256,3 +261,141 @@ def test_every_problem_in_every_file_is_reported(minimal_registry: Path, capsys:
     lines = out.splitlines()
     assert sum("one.yaml" in line for line in lines) == 3  # probability, registered, author missing
     assert sum("two.yaml" in line for line in lines) == 3  # typo, author and registered missing
+
+
+# Registry files that are not regular files. Each attack puts something other than a
+# regular file where a record's name is, as a pull request or a checkout can: git keeps
+# symbolic links, and a FIFO or socket can be made in the working tree of the machine
+# that runs the check. None of them is read (a FIFO would hang the open), and no
+# error shows what a target holds.
+
+NAMED = "predictions/forecaster-a/x.yaml"
+LINK = "file: is a symbolic link: the file it points to could change without this one changing"
+REGULAR = "commit the record itself, a regular file"
+
+
+def _link_to(target: str) -> Callable[[Path], None]:
+    def make(path: Path) -> None:
+        path.symlink_to(target)
+
+    return make
+
+
+def _socket(path: Path) -> None:
+    here = os.getcwd()
+    os.chdir(path.parent)  # an AF_UNIX name is at most 107 bytes: bind the short relative one
+    try:
+        with socket.socket(socket.AF_UNIX) as server:
+            server.bind(path.name)
+    finally:
+        os.chdir(here)
+
+
+def _folder(path: Path) -> None:
+    path.mkdir()
+    (path / "inner.yaml").write_text(BINARY.format(id="inner", author="forecaster-a"), encoding="utf-8")
+
+
+NOT_REGULAR: dict[str, tuple[Callable[[Path], None], str]] = {
+    "link-to-etc-passwd": (_link_to("/etc/passwd"), f"{LINK}; {REGULAR}"),
+    "link-to-dev-zero": (_link_to("/dev/zero"), f"{LINK}; {REGULAR}"),
+    "dangling-link": (_link_to("no-such-file.yaml"), f"{LINK}; {REGULAR}"),
+    "link-to-a-file-inside-the-registry": (_link_to("../../questions/shared-question.yaml"), f"{LINK}; {REGULAR}"),
+    "fifo": (os.mkfifo, f"file: is a named pipe (FIFO), not a regular file; {REGULAR}"),
+    "socket": (_socket, f"file: is a socket, not a regular file; {REGULAR}"),
+    "folder-named-like-a-record": (_folder, f"file: is a folder, not a regular file; {REGULAR}"),
+}
+"""attack -> (how it is made at a record's path, the problem after `path:1:1: `)."""
+
+
+def plant(registry: Path, attack: str) -> str:
+    """Make ``attack`` at ``registry/predictions/forecaster-a/x.yaml``; the one line it must give."""
+    make, problem = NOT_REGULAR[attack]
+    make(registry / NAMED)
+    return f"registry/{NAMED}:1:1: {problem}"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """``predreg`` in a process of its own, so that a hang fails the test instead of stopping the suite."""
+    command = [sys.executable, "-m", "predreg.cli", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.parametrize("attack", NOT_REGULAR)
+@pytest.mark.parametrize("command", [["check"], ["check", "--no-index"], ["score"], ["summary"]], ids=" ".join)
+def test_a_record_that_is_not_a_regular_file_is_refused_unread(
+    minimal_registry: Path, attack: str, command: list[str]
+) -> None:
+    """Attack: a link (to a secret, an endless device, nothing, another record), a FIFO, a socket, a folder."""
+    expected = plant(minimal_registry, attack)
+    ran = run_cli(*command, "registry", "--today", TODAY.isoformat())
+    assert ran.returncode == 1
+    shown = ran.stdout if command[0] == "check" else ran.stderr
+    assert [line for line in shown.splitlines() if line.startswith("registry/")] == [expected]
+    assert "root:" not in ran.stdout + ran.stderr
+    assert "Traceback" not in ran.stderr
+
+
+def test_a_record_that_is_a_link_is_refused_by_the_index_after_it_held_the_file(minimal_registry: Path) -> None:
+    """Attack: a record indexed as a regular file is replaced by a link; the index's row is not believed."""
+    path = add_binary(minimal_registry, "forecaster-a", "x")
+    assert run_cli("check", "registry", "--today", TODAY.isoformat()).returncode == 0
+    (minimal_registry / "elsewhere.txt").write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to("../../elsewhere.txt")
+    ran = run_cli("check", "registry", "--today", TODAY.isoformat(), "-q")
+    assert ran.stdout.splitlines() == [f"registry/{NAMED}:1:1: {LINK}; {REGULAR}"]
+
+
+@pytest.mark.parametrize("folder", ["predictions/forecaster-b", "resolutions"])
+def test_a_folder_that_is_a_link_is_not_walked_into(minimal_registry: Path, tmp_path: Path, folder: str) -> None:
+    """Attack: `predictions/forecaster-b -> /somewhere` brings in records that live outside the registry."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.yaml").write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    (minimal_registry / folder).symlink_to(outside)
+    ran = run_cli("check", "registry", "--today", TODAY.isoformat(), "-q")
+    assert ran.returncode == 1
+    assert ran.stdout.splitlines() == [
+        f"registry/{folder}:1:1: folder: is a symbolic link, which is not followed;"
+        " make it a folder of the registry itself, holding the records"
+    ]
+
+
+def test_an_authors_file_that_is_a_link_is_refused_not_missing(minimal_registry: Path) -> None:
+    """Attack: authors.yaml links to a file outside the registry, which a later change edits unseen."""
+    authors = minimal_registry / "authors.yaml"
+    (minimal_registry.parent / "people.yaml").write_bytes(authors.read_bytes())
+    authors.unlink()
+    authors.symlink_to("../people.yaml")
+    assert f"registry/authors.yaml:1:1: {LINK}; {REGULAR}" in problems(minimal_registry)
+
+
+def _index_path(registry: Path) -> Path:
+    (registry / ".predreg").mkdir()
+    return registry / ".predreg" / "index.sqlite"
+
+
+LOCAL_STATE_IN_THE_WAY: dict[str, Callable[[Path], object]] = {
+    "predreg-folder-is-a-file": lambda registry: (registry / ".predreg").write_text("not a folder\n"),
+    "index-is-a-folder": lambda registry: _index_path(registry).mkdir(),
+    "index-is-a-fifo": lambda registry: os.mkfifo(_index_path(registry)),
+    "index-links-to-dev-zero": lambda registry: _index_path(registry).symlink_to("/dev/zero"),
+}
+
+
+@pytest.mark.parametrize("command", ["check", "score"])
+@pytest.mark.parametrize("attack", LOCAL_STATE_IN_THE_WAY)
+def test_local_state_in_the_way_only_costs_the_index(minimal_registry: Path, attack: str, command: str) -> None:
+    """Attack: `registry/.predreg` is a file, or its index is a folder, a FIFO or a link to an endless device."""
+    LOCAL_STATE_IN_THE_WAY[attack](minimal_registry)
+    ran = run_cli(command, "registry", "--today", TODAY.isoformat())
+    assert (ran.returncode, ran.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("attack", ["fifo", "dangling-link", "folder-named-like-a-record"])
+def test_a_shard_refuses_a_record_that_is_not_a_regular_file(minimal_registry: Path, attack: str) -> None:
+    """Attack: what is not a file (once links are followed) was skipped by a shard's check, which then passed."""
+    expected = plant(minimal_registry, attack)
+    ran = run_cli("check", "registry", "--shard", "1/1", "--today", TODAY.isoformat(), "-q")
+    assert (ran.returncode, ran.stdout.splitlines()) == (1, [expected])

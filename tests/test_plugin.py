@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 
 import pytest
 
 from .conftest import DATA, EXAMPLE_REGISTRY, TODAY
 from .evidence_server import EvidenceServer
+from .test_check import NOT_REGULAR, plant
 
 pytest_plugins = ["pytester"]
 
@@ -150,3 +152,43 @@ def test_predreg_resolve_reports_statuses_and_writes_each_record_once(
     assert 1 <= server.hits["/card"] <= (2 if workers else 1)  # at most once per process
     again = pytester.runpytest_subprocess("registry", "--predreg-resolve", "-v", "-p", "no:cacheprovider")
     assert any("card-sandbagging" in line and "RESOLVED-YES" in line for line in again.outlines)
+
+
+@pytest.fixture
+def minimal(pytester: pytest.Pytester) -> pytest.Pytester:
+    shutil.copytree(DATA / "minimal", pytester.path / "registry")
+    return pytester
+
+
+@pytest.mark.parametrize("attack", NOT_REGULAR)
+def test_a_record_that_is_not_a_regular_file_fails_the_run_unread(minimal: pytest.Pytester, attack: str) -> None:
+    """Attack: a link (to a secret, an endless device, nothing, another record), a FIFO, a socket, a folder."""
+    expected = plant(minimal.path / "registry", attack)
+    arguments = ("registry", f"--predreg-today={TODAY}", "-p", "no:cacheprovider")
+    # a FIFO in a process of its own: a hang then fails this test instead of stopping the suite
+    run = functools.partial(minimal.runpytest_subprocess, timeout=60) if attack == "fifo" else minimal.runpytest
+    result = run(*arguments)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([f"*{expected}"])
+    assert "root:" not in result.stdout.str()
+    result.stdout.no_fnmatch_line("*Traceback*")
+
+
+def test_records_behind_a_linked_folder_are_not_items(minimal: pytest.Pytester) -> None:
+    """Attack: `predictions/forecaster-b -> /somewhere`: its files would be items that pass, read from outside."""
+    outside = minimal.path / "outside"
+    outside.mkdir()
+    (outside / "secret.yaml").write_text("root:x:0:0:root:/root:/bin/bash\n", encoding="utf-8")
+    (minimal.path / "registry" / "predictions" / "forecaster-b").symlink_to(outside)
+    result = minimal.runpytest("registry", f"--predreg-today={TODAY}", "-p", "no:cacheprovider", "-v")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*registry/predictions/forecaster-b:1:1: folder: is a symbolic link*"])
+    result.stdout.no_fnmatch_line("*secret*")
+
+
+def test_a_shard_fails_on_a_record_that_is_not_a_regular_file(minimal: pytest.Pytester) -> None:
+    """Attack: a dangling link named like a record was skipped by a shard's check, and the run passed."""
+    expected = plant(minimal.path / "registry", "dangling-link")
+    result = minimal.runpytest("registry", f"--predreg-today={TODAY}", "--predreg-shard=1/1", "-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([f"*{expected}"])

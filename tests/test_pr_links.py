@@ -95,3 +95,23 @@ def test_a_registry_that_is_a_link_is_not_judged_through_it(repo: Path, tmp_path
     (repo / "registry").symlink_to(tmp_path / "elsewhere")
     with pytest.raises(pr.GitError, match="is a symbolic link"):
         pr.review(str(repo / "registry"), "main", actor="forecaster-a-gh", today=TODAY)
+
+
+HEX = "ab" * 32
+
+
+def test_a_submodule_as_stored_evidence_is_one_located_problem(repo: Path) -> None:  # noqa: F811
+    """Attack: a gitlink at `evidence/<sha256>`, which checks out as a folder where the body is read."""
+    commit_id = git(repo, "rev-parse", "HEAD").strip()
+    target = f"registry/evidence/{HEX}"
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{commit_id},{target}")
+    (repo / target).mkdir(parents=True)  # as a checkout makes it
+    git(repo, "commit", "-q", "-m", "a submodule as evidence")
+    assert problems(repo) == [f"{target}:1:1: file: is a folder where git records a file (a submodule); {REGULAR}"]
+
+
+def test_a_dangling_link_as_stored_evidence_is_one_located_problem(repo: Path) -> None:  # noqa: F811
+    """Attack: `evidence/<sha256>` is a link to nothing (or to anything: it is never read)."""
+    link(repo, f"evidence/{HEX}", "../no-such-body")
+    commit(repo)
+    assert problems(repo) == [f"registry/evidence/{HEX}:1:1: {LINK}; {REGULAR}"]

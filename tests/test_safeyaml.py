@@ -200,3 +200,56 @@ class _LimitedLibyaml(yaml.CSafeLoader):  # type: ignore[misc]
                     "while increasing flow level", mark, "exceeded maximum nesting depth", mark
                 )
         return super().get_event()
+
+
+# Positions are where an editor shows them: lines end at \n, \r\n or \r only, and a
+# column counts characters, not bytes. YAML 1.1 parsers (libyaml, PyYAML) also end a
+# line at U+0085, U+2028 and U+2029, which an editor shows inside a line; libyaml
+# gives the place of a bad character as a byte offset.
+
+
+def test_a_control_character_after_non_ascii_text_is_placed_by_characters(parser: str) -> None:
+    _, problems = parse("é: 1\nclaim: café 😀\x07\n")
+    assert problems == ["f.yaml:2:14: yaml: contains the control character U+0007; remove it"]
+
+
+def test_a_control_character_in_a_file_of_carriage_returns_is_on_its_line(parser: str) -> None:
+    _, problems = parse("a: 1\rb: x\x07y\r")
+    assert problems == ["f.yaml:2:5: yaml: contains the control character U+0007; remove it"]
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"], ids=["U+2028", "U+2029", "U+0085"])
+def test_a_unicode_line_separator_does_not_shift_the_lines_after_it(parser: str, separator: str) -> None:
+    node, problems = parse(f"a: 'x{separator}y'\nb: \"x{separator}y\"\np: 1\np: 2\n")
+    assert problems == ["f.yaml:4:1: p: duplicate key (first written on line 3); keep one of the two"]
+    assert isinstance(node, safeyaml.Mapping) and node.key_at == {"a": (1, 1), "b": (2, 1), "p": (3, 1)}
+    assert node["b"].at == (2, 4)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\x85"], ids=["U+2028", "U+0085"])
+def test_a_syntax_error_after_a_unicode_line_separator_is_placed_as_an_editor_shows_it(
+    parser: str, separator: str
+) -> None:
+    _, problems = parse(f"a: 'x{separator}y'\nb: 1\n  c: 2\n")
+    assert len(problems) == 1 and problems[0].startswith("f.yaml:3:4: yaml: mapping values are not allowed")
+
+
+def test_carriage_returns_end_lines_as_newlines_do(parser: str) -> None:
+    _, problems = parse("a: 1\r\np: 1\rp: 2\r")
+    assert problems == ["f.yaml:3:1: p: duplicate key (first written on line 2); keep one of the two"]
+
+
+def test_a_byte_that_is_not_utf8_after_non_ascii_text_is_placed_by_characters(tmp_path: Path) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_bytes("a: 1\rclaim: café 😀 ".encode() + b"\xff")
+    _, problems = read(path)
+    assert problems == [f"{path}:2:15: file: is not UTF-8 (byte 0xff); save the file as UTF-8"]
+
+
+def test_deep_nesting_after_unicode_line_separators_is_refused_not_a_crash(parser: str) -> None:
+    """libyaml stops at its own nesting limit on a line it numbers past the text's last newline."""
+    _, problems = parse("a: '\u2028\u2028\u2028'\nb: " + "[" * 1100)
+    assert problems == [
+        "f.yaml:2:" + str(4 + safeyaml.MAX_DEPTH - 1) + ": yaml: nests deeper than 32 levels;"
+        " a prediction needs two or three levels; flatten the file"
+    ]
