@@ -358,3 +358,18 @@ def test_excerpts_are_found_in_order_with_gaps_and_spacing_aside() -> None:
     assert quoted_in('"I expected companies not to deploy obviously reward hacky ... This was wrong."', text)
     assert not quoted_in("This was wrong ... I expected companies", text)  # parts out of order
     assert not quoted_in("companies to deploy", text)
+
+
+def test_a_resolve_by_at_the_end_of_the_calendar_is_simply_not_due(server: EvidenceServer, tmp_path: Path) -> None:
+    server.routes["/page"] = body("<p>passed</p>")
+    root = write_registry(
+        tmp_path / "registry",
+        {
+            "far-open": {"name": "http", "url": server.url("/page"), "contains": "failed", "resolve_by": "9999-12-31"},
+            "far-done": {"name": "http", "url": server.url("/page"), "contains": "passed", "resolve_by": "9999-12-31"},
+        },
+    )
+    run = resolve_registry(root, session=session(server), now=NOW)
+    assert {r.question: r.status for r in run.results} == {"far-done": "resolved", "far-open": "pending"}
+    record = check_registry(str(root), today=NOW.date()).resolution("far-done")
+    assert record is not None and record.outcome == "yes" and record.resolved_at == NOW
