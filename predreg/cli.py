@@ -2,7 +2,7 @@
 
 Exit codes (a contract): 0 all fine, 1 the registry has problems, 2 usage error
 (a bad option, no such registry, an output that cannot be written, a missing extra
-or git), 3 busy. Every failure a user can cause is one line on stderr,
+or git), 3 busy, 4 an internal error (a bug of predreg's own), 130 interrupted. Every failure a user can cause is one line on stderr,
 ``predreg: <what>: <why>; <what to do>``, never a traceback.
 """
 
@@ -41,6 +41,8 @@ EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_BUSY = 3
 """predreg resolve: another run holds the registry's lock."""
+EXIT_INTERNAL = 4
+"""A bug of predreg's own: a code no other outcome has, so a job that accepts 1 still fails on a crash."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -249,7 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130  # the shell's code for a command ended by Ctrl-C
     except Exception as error:
         failures.internal_error(error, argv)
-        return EXIT_PROBLEMS  # as for any Python program that crashes
+        return EXIT_INTERNAL
     finally:
         sys.stdout = stdout
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import errno
+import json
 import os
 import shutil
 import subprocess
@@ -552,7 +553,7 @@ def test_an_internal_error_is_one_line_and_a_traceback_in_a_file(
     monkeypatch.setattr(cli, "check_registry", broken)
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     monkeypatch.chdir(DATA)
-    assert cli.main(["check", "minimal"]) == cli.EXIT_PROBLEMS
+    assert cli.main(["check", "minimal"]) == 4  # its own code: not "problems found" (1)
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("predreg: internal error: RuntimeError: a bug; please report it with this command")
     [log] = tmp_path.glob("predreg-crash-*.txt")
@@ -674,3 +675,55 @@ def test_a_keep_folder_under_a_file_is_one_line(world: Path) -> None:
     ran = run(Case([*args, "--keep", "not-a-registry/keep"]), world)
     assert ran.code == cli.EXIT_USAGE
     _one_line(ran)
+
+
+RESOLVE_WORKFLOW = Path(cli.__file__).parent / "templates" / "github" / "workflows" / "predreg-resolve.yml"
+
+
+def _resolve_step() -> str:
+    """The resolve workflow's step that runs `predreg resolve`, as the template has it."""
+    import yaml
+
+    document = yaml.safe_load(RESOLVE_WORKFLOW.read_text(encoding="utf-8"))
+    steps = [s for job in document["jobs"].values() for s in job["steps"] if "predreg resolve" in s.get("run", "")]
+    [step] = steps
+    return str(step["run"])
+
+
+def _predreg_on_path(folder: Path, crash: bool) -> dict[str, str]:
+    """An environment whose `predreg` is the real command line, or one with a bug of predreg's own in resolve."""
+    folder.mkdir()
+    bug = (
+        "from predreg import resolve\n"
+        "def broken(*args, **kwargs):\n"
+        "    raise RuntimeError('a bug of predreg own')\n"
+        "resolve.resolve_registry = broken\n"
+    )
+    script = folder / "predreg"
+    script.write_text(f"#!{sys.executable}\nimport sys\n{bug if crash else ''}from predreg import cli\nsys.exit(cli.main())\n")
+    script.chmod(0o755)
+    env = {key: value for key, value in os.environ.items() if key != "PREDREG_DEBUG"}
+    return {**env, "PATH": f"{folder}{os.pathsep}{env.get('PATH', '')}"}
+
+
+@pytest.mark.parametrize(("crash", "green"), [(True, False), (False, True)], ids=["crash", "resolver-error"])
+def test_the_resolve_workflow_step_fails_on_a_crash_and_not_on_a_resolver_error(
+    tmp_path: Path, crash: bool, green: bool
+) -> None:
+    # a loopback URL without --allow-loopback: refused before connecting, an ordinary resolver error (exit 1)
+    write_registry(tmp_path / "registry", {"q": {"name": "http", "url": "http://127.0.0.1:9/", "contains": "x"}})
+    env = _predreg_on_path(tmp_path / "bin", crash)
+    step = subprocess.run(  # as GitHub runs a step's script: bash --noprofile --norc -eo pipefail
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", _resolve_step()],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (step.returncode == 0) == green, (step.returncode, step.stderr)
+    assert "Traceback" not in step.stderr
+    if crash:
+        assert "predreg: internal error: RuntimeError" in step.stderr
+    else:
+        assert json.loads((tmp_path / "resolve.json").read_text())["results"][0]["status"] == "error"
