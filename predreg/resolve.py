@@ -383,9 +383,17 @@ def _version_of(name: str) -> str:
     return f"{info.version}" if info else __version__
 
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def one_line(text: str) -> str:
-    """``text`` on one line, white space collapsed, cut to an excerpt's length."""
-    return " ".join(text.split())[:EXCERPT]
+    """``text`` on one line, white space collapsed, cut to an excerpt's length.
+
+    A lone surrogate (a plugin's string decoded with ``surrogateescape``) has no UTF-8
+    form and no YAML escape: it becomes U+FFFD, as a page's undecodable bytes do.
+    Every other character is kept; the YAML writer escapes what it cannot hold raw.
+    """
+    return " ".join(LONE_SURROGATE.sub("\ufffd", text).split())[:EXCERPT]
 
 
 def dumped(path: str | Path, record: Resolution) -> str:

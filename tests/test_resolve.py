@@ -373,3 +373,63 @@ def test_a_resolve_by_at_the_end_of_the_calendar_is_simply_not_due(server: Evide
     assert {r.question: r.status for r in run.results} == {"far-done": "resolved", "far-open": "pending"}
     record = check_registry(str(root), today=NOW.date()).resolution("far-done")
     assert record is not None and record.outcome == "yes" and record.resolved_at == NOW
+
+
+CODE_POINTS = {
+    "c0": "\x01\x08\x0e\x1b",
+    "c0-whitespace": "\t\x0b\x0c\x1c\x1f",
+    "c1": "\x80\x9f",
+    "double-encoded-apostrophe": "\u00e2\u0080\u0099",
+    "del": "\x7f",
+    "nel": "\x85",
+    "line-separator": "\u2028",
+    "paragraph-separator": "\u2029",
+    "bom": "\ufeff",
+    "nonchars": "\ufffe\uffff\U0001fffe",
+    "private-use": "\ue000\U000f0000",
+    "unassigned": "\u0378\U0002fffd",
+    "astral": "\U0001f600\U00010348",
+    "combining": "e\u0301\u20dd",
+    "nul": "\x00",
+    "quote-and-backslash": '"\\',
+}
+
+
+@pytest.mark.parametrize("characters", CODE_POINTS.values(), ids=CODE_POINTS.keys())
+def test_an_excerpt_of_any_code_point_reads_back_and_is_quoted_in_its_page(characters: str) -> None:
+    import datetime as dt
+
+    from predreg.load import load_text
+    from predreg.model import Resolution, Snapshot
+    from predreg.resolve import dump_resolution, one_line, quoted_in
+
+    text = f"<p>The lab{characters}s card says: passed {characters}</p>"
+    excerpt = one_line(text)
+    when = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+    snapshot = Snapshot(url="https://example.org/card", fetched_at=when, sha256="a" * 64, status=200, excerpt=excerpt)
+    record = Resolution(
+        question="q", outcome="yes", resolved_at=when, resolver="http", evidence=(snapshot,), note=f"n{characters}n"
+    )
+    loaded = load_text("resolutions/q.yaml", "resolution", dump_resolution(record))
+    assert [str(p) for p in loaded.problems] == []
+    assert loaded.record == record
+    [read] = loaded.record.evidence
+    assert read.excerpt is not None and quoted_in(read.excerpt, text)
+
+
+def test_a_lone_surrogate_from_a_plugin_becomes_a_replacement_character() -> None:
+    from predreg.resolve import one_line
+
+    assert one_line("it\udce2s") == "it\ufffds"
+
+
+def test_a_mojibake_page_resolves_and_its_record_loads_and_audits(
+    server: EvidenceServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.routes["/card"] = body("<p>It\u00e2\u0080\u0099s done: passed</p>".encode())
+    root = write_registry(tmp_path / "registry", {"q": {"name": "http", "url": server.url("/card"), "contains": "passed"}})
+    [result] = resolve_registry(root, session=session(server), now=NOW).results
+    assert result.status == "resolved", result.verdict.reason
+    assert check_registry(str(root), today=NOW.date()).problems == []
+    assert main(["resolve", str(root), "--offline"]) == 0
+    assert "reproduced 1" in capsys.readouterr().out
