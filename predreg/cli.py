@@ -24,7 +24,7 @@ import attrs
 
 from . import __version__, failures, reports
 from .checks import Registry, check_registry
-from .defaults import GROUPINGS, MIN_N
+from .defaults import GROUPINGS, MIN_N, QUESTION_DEADLINE
 from .extras import MissingExtra
 from .failures import UsageError
 from .files import WriteError, write_atomic, write_output
@@ -187,6 +187,14 @@ def _parser() -> argparse.ArgumentParser:
     resolve.add_argument("--format", choices=["text", "json"], default="text", help="how to print the summary")
     resolve.add_argument(
         "--deadline", type=_seconds, default=90.0, metavar="SECONDS", help="most time one fetch may take (default 90)"
+    )
+    resolve.add_argument(
+        "--question-deadline",
+        type=_seconds,
+        default=QUESTION_DEADLINE,
+        metavar="SECONDS",
+        help=f"most time one question may take, its fetches included, before it is given up on as an error"
+        f" (default {QUESTION_DEADLINE:g})",
     )
     authoring_cli.add_manual_flags(resolve)
     resolve.add_argument(
@@ -415,6 +423,7 @@ def _resolve(args: argparse.Namespace) -> int:
                     shard=args.shard,
                     jobs=args.jobs,
                     index=not args.no_index,
+                    question_deadline=args.question_deadline,
                 )
             finally:
                 session.close()

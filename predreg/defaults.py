@@ -7,3 +7,6 @@ MIN_N = 5
 
 GROUPINGS = ("tag", "year", "horizon")
 """How the leaderboard can be split (`score --by`)."""
+
+QUESTION_DEADLINE = 600.0
+"""Seconds `predreg resolve` gives one question, its fetches included, before it gives up on it."""

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -433,3 +434,99 @@ def test_a_mojibake_page_resolves_and_its_record_loads_and_audits(
     assert check_registry(str(root), today=NOW.date()).problems == []
     assert main(["resolve", str(root), "--offline"]) == 0
     assert "reproduced 1" in capsys.readouterr().out
+
+
+def _with_faulty_plugin() -> Any:
+    from predreg import plugins
+
+    from . import faulty_plugin
+
+    manager = plugins.make_manager(entry_points=False)
+    manager.register(faulty_plugin, name="faulty")
+    return plugins.using(manager)
+
+
+CONTAINED_FAULTS = ["raise", "recursion", "memory", "timeout", "exit", "unusual", "bad-verdict"]
+
+
+def test_a_resolver_raising_anything_errs_its_own_question_and_the_others_resolve(
+    server: EvidenceServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.routes["/page"] = body("<p>passed</p>")
+    questions: dict[str, dict[str, object]] = {f"f-{fault}": {"name": "faulty", "fault": fault} for fault in CONTAINED_FAULTS}
+    questions |= {"ok-faulty": {"name": "faulty"}, "ok-page": {"name": "http", "url": server.url("/page"), "contains": "passed"}}
+    root = write_registry(tmp_path / "registry", questions)
+    with _with_faulty_plugin():
+        code = main(["resolve", str(root), "--now", NOW_ARG, "--allow-loopback", server.origin, "--format", "json"])
+    assert code == 1, capsys.readouterr().err
+    last = {r["question"]: r for r in json.loads((root / ".predreg" / "last-run.json").read_text())["results"]}
+    assert sorted(last) == sorted(questions)
+    assert {q: r["status"] for q, r in last.items() if q.startswith("ok-")} == {"ok-faulty": "resolved", "ok-page": "resolved"}
+    for fault in CONTAINED_FAULTS:
+        entry = last[f"f-{fault}"]
+        assert entry["status"] == "error" and "\n" not in entry["reason"], entry
+    assert "RecursionError" in last["f-recursion"]["reason"] and "SystemExit" in last["f-exit"]["reason"]
+    assert "TimeoutError: regex matching ran past its deadline" in last["f-timeout"]["reason"]
+    assert sorted(p.name for p in (root / "resolutions").iterdir()) == ["ok-faulty.yaml", "ok-page.yaml"]
+
+
+def _faulty_site(tmp_path: Path) -> dict[str, str]:
+    """An environment in which a real `predreg` finds the faulty plugin, installed as pip would."""
+    import shutil
+
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(Path(__file__).parent / "faulty_plugin.py", site / "predreg_faulty.py")
+    info = site / "predreg_faulty-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: predreg-faulty\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text("[predreg]\nfaulty = predreg_faulty\n")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+
+
+def test_a_resolver_that_loops_forever_is_given_up_on_at_the_question_deadline(
+    server: EvidenceServer, tmp_path: Path
+) -> None:
+    server.routes["/page"] = body("<p>passed</p>")
+    questions: dict[str, dict[str, object]] = {"a-loops": {"name": "faulty", "fault": "loop"}}
+    questions |= {f"b-page-{k}": {"name": "http", "url": server.url("/page"), "contains": "passed"} for k in range(3)}
+    root = write_registry(tmp_path / "registry", questions)
+    command = [*_command(root, server.origin), "--question-deadline", "1", "--jobs", "1"]
+    started = time.monotonic()
+    ran = subprocess.run(command, env=_faulty_site(tmp_path), capture_output=True, text=True, timeout=60)
+    assert time.monotonic() - started < 30  # it loops forever; the deadline is 1 s
+    assert ran.returncode == 1, ran.stderr
+    last = {r["question"]: r for r in json.loads((root / ".predreg" / "last-run.json").read_text())["results"]}
+    assert last["a-loops"]["status"] == "error" and "still resolving after 1 s" in last["a-loops"]["reason"]
+    assert sorted(p.name for p in (root / "resolutions").iterdir()) == [f"b-page-{k}.yaml" for k in range(3)]
+
+
+def test_one_stuck_question_holds_up_no_other_questions_record(server: EvidenceServer, tmp_path: Path) -> None:
+    import threading
+
+    release = threading.Event()
+
+    def never_answers(handler: Any, _: int) -> None:
+        release.wait(60)
+
+    server.routes["/stuck"] = never_answers
+    server.routes["/page"] = body("<p>passed</p>")
+    questions: dict[str, dict[str, object]] = {"a-stuck": {"name": "http", "url": server.url("/stuck"), "contains": "x"}}
+    questions |= {f"b-page-{k}": {"name": "http", "url": server.url("/page"), "contains": "passed"} for k in range(3)}
+    root = write_registry(tmp_path / "registry", questions)
+    command = [*_command(root, server.origin)[:-1], "60"]  # a fetch may take a minute
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        written = [root / "resolutions" / f"b-page-{k}.yaml" for k in range(3)]
+        end = time.monotonic() + 20
+        while not all(path.exists() for path in written) and time.monotonic() < end:
+            time.sleep(0.05)
+        assert all(path.exists() for path in written)
+        assert process.poll() is None  # still waiting on the stuck question
+        assert process.stderr is not None
+        reported = [process.stderr.readline() for _ in written]
+        assert sorted(line.split(" ")[1] for line in reported) == ["b-page-0:", "b-page-1:", "b-page-2:"]
+    finally:
+        release.set()
+        process.kill()
+        process.wait()
