@@ -82,6 +82,17 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+class HelperDied(Exception):
+    """The helper process ended before it answered: the call's work may be undone, or half done.
+
+    Not an OSError: a broken pipe to the helper is not standard output closing.
+    """
+
+    def __init__(self, how: str) -> None:
+        super().__init__(f"the helper process {how}")
+        self.how = how
+
+
 class Helper(Generic[T, R]):
     """``function`` called in a forked process of its own, one call at a time (a context manager).
 
@@ -90,7 +101,8 @@ class Helper(Generic[T, R]):
     thousands of files while eight others run Python spends most of its time waiting.
     The helper makes those calls without a GIL to share; each call costs this process
     one pickled message each way. Where forking is not safe, ``function`` runs here.
-    An exception raised by ``function`` is raised again here. The helper dies with
+    An exception raised by ``function`` is raised again here; a helper that died (the
+    OOM killer, a SIGKILL) raises :class:`HelperDied`, at that call and every later one. The helper dies with
     this process (Linux's parent-death signal), so a killed caller leaves none behind.
     """
 
@@ -113,14 +125,29 @@ class Helper(Generic[T, R]):
         return self._call
 
     def _call(self, argument: T) -> R:
-        self.connection.send(argument)
         try:
+            self.connection.send(argument)
             failed, value = self.connection.recv()
-        except EOFError:
-            raise RuntimeError("the helper process ended unexpectedly") from None
+        except (EOFError, OSError):  # its end of the pipe closed: BrokenPipeError sending, EOF receiving
+            raise HelperDied(self._death()) from None
         if failed:
             raise value
         return value
+
+    def _death(self) -> str:
+        """How the helper ended, e.g. "was killed by SIGKILL" (the OOM killer's signal)."""
+        self.process.join(5)  # it is gone, or going: its exit status is a moment away
+        code = self.process.exitcode
+        if code is None:
+            return "stopped answering"
+        if code < 0:
+            import signal
+
+            try:
+                return f"was killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"was killed by signal {-code}"
+        return f"exited with status {code}"
 
     def __exit__(self, *exc: object) -> None:
         if self.process is not None:

@@ -29,10 +29,10 @@ from .defaults import QUESTION_DEADLINE
 from .emit import scalar
 from .fetch import Fetched, Session
 from .fields import settings_of
-from .files import create_many, locked
+from .files import create_many, locked, on_disk
 from .load import load_text
 from .model import Question, Resolution, Resolver, Snapshot
-from .parallel import Helper, Overran, side_by_side
+from .parallel import Helper, HelperDied, Overran, side_by_side
 from .problems import Problem
 from .resolvers import deadline
 from .verdict import Verdict, failed, resolved
@@ -151,10 +151,19 @@ def _resolve_all(
     results: list[Result] = []
     batch: list[tuple[Result, Pending | None]] = []
     flushed = time.monotonic()
+    died: HelperDied | None = None  # the writer, once it is gone: nothing more can be written
 
     def flush() -> None:
-        nonlocal flushed
-        for result in [r for r, _ in batch] if write is None else write_resolved(batch, write):
+        nonlocal flushed, died
+        if write is None:
+            done = [result for result, _ in batch]
+        else:
+            try:
+                done = unwritten(batch, died) if died else write_resolved(batch, write)
+            except HelperDied as death:
+                died = death
+                done = unwritten(batch, died)
+        for result in done:
             results.append(result)
             if progress:
                 progress(len(results), len(questions), result)
@@ -395,6 +404,31 @@ def write_resolved(
             why = f"{pending.record} appeared during the run; left as it is"
             written.append(Result(result.question, result.resolver, "error", failed(why)))
     return written
+
+
+def unwritten(batch: Sequence[tuple[Result, Pending | None]], died: HelperDied) -> list[Result]:
+    """The batch's results after its writer died: each record it had linked, whole, stays; the rest are errors.
+
+    The writer links a record only once its file and its evidence are complete, so a
+    record found on disk with the text meant is written; any other is not, and says so.
+    """
+    done = []
+    for result, pending in batch:
+        if pending is None:
+            done.append(result)
+        elif _holds(pending.record, pending.text):
+            done.append(attrs.evolve(result, record=pending.record))
+        else:
+            why = f"resolved {result.verdict.outcome}, but not written: the writer process {died.how}; run again"
+            done.append(Result(result.question, result.resolver, "error", failed(why)))
+    return done
+
+
+def _holds(path: Path, text: str) -> bool:
+    try:
+        return on_disk(path).read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False
 
 
 def resolution_record(question: Question, verdict: Verdict, used: list[Fetched], now: dt.datetime) -> Resolution:

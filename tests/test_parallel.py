@@ -167,3 +167,22 @@ def test_side_by_side_raises_what_the_function_raised_even_systemexit() -> None:
 
     with pytest.raises(SystemExit):
         list(parallel.side_by_side(leave, [1], workers=1))
+
+
+def test_a_helper_killed_during_a_call_is_told_apart_from_a_closed_pipe() -> None:
+    if not parallel.fork_safe():
+        pytest.skip("forking is not safe here")
+    import signal
+
+    with parallel.Helper(lambda pause: time.sleep(pause) or os.getpid()) as call:
+        helper = call(0)
+        killer = threading.Timer(0.3, os.kill, (helper, signal.SIGKILL))
+        killer.start()
+        try:
+            with pytest.raises(parallel.HelperDied, match="killed by SIGKILL"):
+                call(30)  # busy in this call when it is killed: no answer will come
+        finally:
+            killer.join()
+        with pytest.raises(parallel.HelperDied, match="killed by SIGKILL"):  # the next call: a broken pipe
+            call(0)
+    assert not issubclass(parallel.HelperDied, BrokenPipeError)  # the CLI reads that as `| head`

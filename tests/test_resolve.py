@@ -530,3 +530,64 @@ def test_one_stuck_question_holds_up_no_other_questions_record(server: EvidenceS
         release.set()
         process.kill()
         process.wait()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``, read from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_killed_writer_is_an_error_naming_what_was_not_written(server: EvidenceServer, tmp_path: Path) -> None:
+    import threading
+
+    release = threading.Event()
+
+    def after_the_kill(handler: Any, seen: int) -> None:
+        release.wait(30)
+        body("<p>passed</p>")(handler, seen)
+
+    server.routes["/page"] = after_the_kill
+    questions = {f"q{k}": {"name": "http", "url": server.url("/page"), "contains": "passed"} for k in range(3)}
+    root = write_registry(tmp_path / "registry", questions)
+    process = subprocess.Popen(_command(root, server.origin), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        end = time.monotonic() + 20
+        while not (helpers := _children(process.pid)) and time.monotonic() < end:
+            time.sleep(0.02)
+        [helper] = helpers  # the forked writer: no resolved question has reached it yet
+        os.kill(helper, signal.SIGKILL)
+    finally:
+        release.set()
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1, (out, err)
+    assert "Traceback" not in err
+    last = json.loads((root / ".predreg" / "last-run.json").read_text())["results"]
+    assert [r["status"] for r in last] == ["error"] * 3
+    assert all("not written" in r["reason"] and "SIGKILL" in r["reason"] for r in last), last
+    assert "errored 3" in out
+    assert not (root / "resolutions").exists() or list((root / "resolutions").iterdir()) == []
+
+
+def test_after_the_writer_died_a_record_it_had_linked_counts_and_the_rest_are_errors(tmp_path: Path) -> None:
+    from predreg.parallel import HelperDied
+    from predreg.resolve import Pending, Result, unwritten
+    from predreg.verdict import resolved
+
+    linked, lost = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    linked.write_text("question: a\n")
+    batch = [
+        (Result(q, "http", "resolved", resolved("yes", "seen")), Pending(path, f"question: {q}\n", ()))
+        for q, path in (("a", linked), ("b", lost))
+    ]
+    kept, failed = unwritten(batch, HelperDied("was killed by SIGKILL"))
+    assert kept.status == "resolved" and kept.record == linked
+    assert failed.status == "error" and failed.record is None
+    assert failed.verdict.reason == "resolved yes, but not written: the writer process was killed by SIGKILL; run again"
