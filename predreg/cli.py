@@ -438,10 +438,16 @@ def _resolve(args: argparse.Namespace) -> int:
     finally:
         progress.done()
     summary = reports.resolve_json(run)
+    unsaved = None
     if not (args.dry_run or args.offline):  # the errors stay on record until the next run
-        write_atomic(Path(args.registry) / ".predreg" / "last-run.json", summary + "\n")
+        try:
+            write_atomic(Path(args.registry) / ".predreg" / "last-run.json", summary + "\n")
+        except WriteError as error:  # (a full disk): the run's results are still told, then this
+            unsaved = error
     # in a log (not a terminal) the progress lines already named each question
     print(summary if args.format == "json" else reports.resolve_text(run, details=progress.terminal))
+    if unsaved is not None:
+        raise unsaved
     return EXIT_PROBLEMS if run.failed else EXIT_OK
 
 
