@@ -2,8 +2,9 @@
 
 Exit codes (a contract): 0 all fine, 1 the registry has problems, 2 usage error
 (a bad option, no such registry, an output that cannot be written, a missing extra
-or git), 3 busy, 4 an internal error (a bug of predreg's own), 130 interrupted. Every failure a user can cause is one line on stderr,
-``predreg: <what>: <why>; <what to do>``, never a traceback.
+or git), 3 busy, 4 an internal error (a bug of predreg's own), 130 interrupted.
+Every failure a user can cause is one line on stderr, ``predreg: <what>: <why>;
+<what to do>``, never a traceback.
 """
 
 from __future__ import annotations

@@ -219,6 +219,7 @@ class _Lanes(Generic[T, R]):
                     return
                 index = self.waiting.popleft()
                 self.running[index] = time.monotonic()
+            value: Any
             try:
                 value, ok = self.function(self.items[index]), True
             except BaseException as error:  # SystemExit too: in a thread it would end the lane without a word

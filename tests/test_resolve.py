@@ -428,7 +428,9 @@ def test_a_mojibake_page_resolves_and_its_record_loads_and_audits(
     server: EvidenceServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     server.routes["/card"] = body("<p>It\u00e2\u0080\u0099s done: passed</p>".encode())
-    root = write_registry(tmp_path / "registry", {"q": {"name": "http", "url": server.url("/card"), "contains": "passed"}})
+    root = write_registry(
+        tmp_path / "registry", {"q": {"name": "http", "url": server.url("/card"), "contains": "passed"}}
+    )
     [result] = resolve_registry(root, session=session(server), now=NOW).results
     assert result.status == "resolved", result.verdict.reason
     assert check_registry(str(root), today=NOW.date()).problems == []
@@ -453,15 +455,23 @@ def test_a_resolver_raising_anything_errs_its_own_question_and_the_others_resolv
     server: EvidenceServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     server.routes["/page"] = body("<p>passed</p>")
-    questions: dict[str, dict[str, object]] = {f"f-{fault}": {"name": "faulty", "fault": fault} for fault in CONTAINED_FAULTS}
-    questions |= {"ok-faulty": {"name": "faulty"}, "ok-page": {"name": "http", "url": server.url("/page"), "contains": "passed"}}
+    questions: dict[str, dict[str, object]] = {
+        f"f-{fault}": {"name": "faulty", "fault": fault} for fault in CONTAINED_FAULTS
+    }
+    questions |= {
+        "ok-faulty": {"name": "faulty"},
+        "ok-page": {"name": "http", "url": server.url("/page"), "contains": "passed"},
+    }
     root = write_registry(tmp_path / "registry", questions)
     with _with_faulty_plugin():
         code = main(["resolve", str(root), "--now", NOW_ARG, "--allow-loopback", server.origin, "--format", "json"])
     assert code == 1, capsys.readouterr().err
     last = {r["question"]: r for r in json.loads((root / ".predreg" / "last-run.json").read_text())["results"]}
     assert sorted(last) == sorted(questions)
-    assert {q: r["status"] for q, r in last.items() if q.startswith("ok-")} == {"ok-faulty": "resolved", "ok-page": "resolved"}
+    assert {q: r["status"] for q, r in last.items() if q.startswith("ok-")} == {
+        "ok-faulty": "resolved",
+        "ok-page": "resolved",
+    }
     for fault in CONTAINED_FAULTS:
         entry = last[f"f-{fault}"]
         assert entry["status"] == "error" and "\n" not in entry["reason"], entry
@@ -511,7 +521,9 @@ def test_one_stuck_question_holds_up_no_other_questions_record(server: EvidenceS
 
     server.routes["/stuck"] = never_answers
     server.routes["/page"] = body("<p>passed</p>")
-    questions: dict[str, dict[str, object]] = {"a-stuck": {"name": "http", "url": server.url("/stuck"), "contains": "x"}}
+    questions: dict[str, dict[str, object]] = {
+        "a-stuck": {"name": "http", "url": server.url("/stuck"), "contains": "x"}
+    }
     questions |= {f"b-page-{k}": {"name": "http", "url": server.url("/page"), "contains": "passed"} for k in range(3)}
     root = write_registry(tmp_path / "registry", questions)
     command = [*_command(root, server.origin)[:-1], "60"]  # a fetch may take a minute
