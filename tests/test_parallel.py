@@ -148,17 +148,29 @@ def _alive(pid: int) -> bool:
     return "\nState:\tZ" not in status  # a zombie has already died
 
 
-def _sleep_then_return(seconds: float) -> float:
-    time.sleep(seconds)
-    return seconds
-
-
 def test_side_by_side_yields_as_items_finish_and_gives_up_on_one_past_its_deadline() -> None:
-    events = list(parallel.side_by_side(_sleep_then_return, [6.0, 0.3, 0.0], workers=3, deadline=2, tick=0.1))
+    release = threading.Event()
+    threads = threading.active_count()
+
+    def wait(seconds: float | None) -> float | None:
+        if seconds is None:
+            release.wait(30)  # never ends within the deadline: released at the end, not to outlive the test
+        else:
+            time.sleep(seconds)
+        return seconds
+
+    try:
+        events = list(parallel.side_by_side(wait, [None, 0.3, 0.0], workers=3, deadline=2, tick=0.1))
+    finally:
+        release.set()
     finished = [event for event in events if event is not None]
     assert finished[:2] == [(2, 0.0), (1, 0.3)]  # the order they finished in, not the order given
     assert finished[2] == (0, parallel.Overran(2))
     assert None in events  # ticks while the slow one ran
+    end = time.monotonic() + 10
+    while threading.active_count() > threads and time.monotonic() < end:  # the given-up lane ends too
+        time.sleep(0.01)
+    assert threading.active_count() == threads
 
 
 def test_side_by_side_raises_what_the_function_raised_even_systemexit() -> None:
