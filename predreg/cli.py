@@ -2,8 +2,9 @@
 
 Exit codes (a contract): 0 all fine, 1 the registry has problems, 2 usage error
 (a bad option, no such registry, an output that cannot be written, a missing extra
-or git), 3 busy. Every failure a user can cause is one line on stderr,
-``predreg: <what>: <why>; <what to do>``, never a traceback.
+or git), 3 busy, 4 an internal error (a bug of predreg's own), 130 interrupted.
+Every failure a user can cause is one line on stderr, ``predreg: <what>: <why>;
+<what to do>``, never a traceback.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import attrs
 
 from . import __version__, failures, reports
 from .checks import Registry, check_registry
-from .defaults import GROUPINGS, MIN_N
+from .defaults import GROUPINGS, MIN_N, QUESTION_DEADLINE
 from .extras import MissingExtra
 from .failures import UsageError
 from .files import WriteError, write_atomic, write_output
@@ -41,6 +42,8 @@ EXIT_PROBLEMS = 1
 EXIT_USAGE = 2
 EXIT_BUSY = 3
 """predreg resolve: another run holds the registry's lock."""
+EXIT_INTERNAL = 4
+"""A bug of predreg's own: a code no other outcome has, so a job that accepts 1 still fails on a crash."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -205,6 +208,14 @@ def _parser() -> argparse.ArgumentParser:
     resolve.add_argument(
         "--deadline", type=_seconds, default=90.0, metavar="SECONDS", help="most time one fetch may take (default 90)"
     )
+    resolve.add_argument(
+        "--question-deadline",
+        type=_seconds,
+        default=QUESTION_DEADLINE,
+        metavar="SECONDS",
+        help=f"most time one question may take, its fetches included, before it is given up on as an error"
+        f" (default {QUESTION_DEADLINE:g})",
+    )
     authoring_cli.add_manual_flags(resolve)
     resolve.add_argument(
         "--allow-loopback",
@@ -268,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130  # the shell's code for a command ended by Ctrl-C
     except Exception as error:
         failures.internal_error(error, argv)
-        return EXIT_PROBLEMS  # as for any Python program that crashes
+        return EXIT_INTERNAL
     finally:
         sys.stdout = stdout
 
@@ -441,6 +452,7 @@ def _resolve(args: argparse.Namespace) -> int:
                     shard=args.shard,
                     jobs=args.jobs,
                     index=not args.no_index,
+                    question_deadline=args.question_deadline,
                 )
             finally:
                 session.close()
@@ -455,10 +467,16 @@ def _resolve(args: argparse.Namespace) -> int:
     finally:
         progress.done()
     summary = reports.resolve_json(run)
+    unsaved = None
     if not (args.dry_run or args.offline):  # the errors stay on record until the next run
-        write_atomic(Path(args.registry) / ".predreg" / "last-run.json", summary + "\n")
+        try:
+            write_atomic(Path(args.registry) / ".predreg" / "last-run.json", summary + "\n")
+        except WriteError as error:  # (a full disk): the run's results are still told, then this
+            unsaved = error
     # in a log (not a terminal) the progress lines already named each question
     print(summary if args.format == "json" else reports.resolve_text(run, details=progress.terminal))
+    if unsaved is not None:
+        raise unsaved
     return EXIT_PROBLEMS if run.failed else EXIT_OK
 
 

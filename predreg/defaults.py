@@ -10,3 +10,6 @@ GROUPINGS = ("tag", "year", "horizon")
 
 JOB = "predreg-resolve"
 """``resolved_by`` of the records the resolve job writes; the pull-request check knows it without importing the job."""
+
+QUESTION_DEADLINE = 600.0
+"""Seconds `predreg resolve` gives one question, its fetches included, before it gives up on it."""

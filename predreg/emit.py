@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
+
+UNWRITABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+"""What a YAML stream may not hold as it is, or would read back as something else (a line break).
+
+DEL, the C1 controls (a double-encoded apostrophe holds two) and U+FFFE/U+FFFF are
+not printable in YAML, so the loader refuses a record that holds them; NEL and the
+line and paragraph separators are YAML 1.1 line breaks, which a quoted scalar folds
+into a space; a BOM inside a stream is refused by some parsers.
+"""
 
 
 def scalar(value: Any) -> str:
@@ -20,7 +30,16 @@ def scalar(value: Any) -> str:
     text = str(value)
     if text.replace("-", "").replace("_", "").replace(".", "").isalnum() and not text[:1].isdigit():
         return text
-    return json.dumps(text, ensure_ascii=False)
+    return _escaped(json.dumps(text, ensure_ascii=False))
+
+
+def _escaped(quoted: str) -> str:
+    """A JSON string (also a YAML double-quoted scalar) with every character YAML cannot carry raw escaped."""
+    return UNWRITABLE.sub(_escape, quoted)
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
 
 
 def flow(value: Any) -> str:

@@ -95,6 +95,8 @@ def write_hint(error: WriteError) -> str:
         return "free some space and run again"
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return "check the permissions of its folder, or choose another path"
+    if error.errno == errno.EISDIR:  # e.g. registry/.predreg/resolve.lock made a folder
+        return "remove it or move it away (predreg keeps a file there), and run again"
     return "check the path and run again"
 
 

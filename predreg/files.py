@@ -316,8 +316,11 @@ def locked(path: Path) -> Iterator[None]:
             if error.errno in (errno.EAGAIN, errno.EACCES):
                 raise Busy(f"{path} is held by another run") from None
             raise
-        os.ftruncate(handle, 0)
-        os.write(handle, f"{os.getpid()}\n".encode())
+        try:  # the holder's pid, for a person wondering who holds it
+            os.ftruncate(handle, 0)
+            os.write(handle, f"{os.getpid()}\n".encode())
+        except OSError as error:  # a full disk
+            raise WriteError.of(path, error) from error
         yield
     finally:
         os.close(handle)

@@ -2,18 +2,25 @@
 
 Cores are used where the work is CPU-bound Python and large enough to pay for the
 fork: parsing many registry files, and the bootstrap refits of the difficulty fit.
+Work that waits (resolvers on the network) runs side by side on threads, each item
+with a deadline (:func:`side_by_side`).
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
 import itertools
 import os
+import queue
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
+
+import attrs
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -75,6 +82,17 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+class HelperDied(Exception):
+    """The helper process ended before it answered: the call's work may be undone, or half done.
+
+    Not an OSError: a broken pipe to the helper is not standard output closing.
+    """
+
+    def __init__(self, how: str) -> None:
+        super().__init__(f"the helper process {how}")
+        self.how = how
+
+
 class Helper(Generic[T, R]):
     """``function`` called in a forked process of its own, one call at a time (a context manager).
 
@@ -83,7 +101,8 @@ class Helper(Generic[T, R]):
     thousands of files while eight others run Python spends most of its time waiting.
     The helper makes those calls without a GIL to share; each call costs this process
     one pickled message each way. Where forking is not safe, ``function`` runs here.
-    An exception raised by ``function`` is raised again here. The helper dies with
+    An exception raised by ``function`` is raised again here; a helper that died (the
+    OOM killer, a SIGKILL) raises :class:`HelperDied`, at that call and every later one. The helper dies with
     this process (Linux's parent-death signal), so a killed caller leaves none behind.
     """
 
@@ -106,14 +125,29 @@ class Helper(Generic[T, R]):
         return self._call
 
     def _call(self, argument: T) -> R:
-        self.connection.send(argument)
         try:
+            self.connection.send(argument)
             failed, value = self.connection.recv()
-        except EOFError:
-            raise RuntimeError("the helper process ended unexpectedly") from None
+        except (EOFError, OSError):  # its end of the pipe closed: BrokenPipeError sending, EOF receiving
+            raise HelperDied(self._death()) from None
         if failed:
             raise value
         return value
+
+    def _death(self) -> str:
+        """How the helper ended, e.g. "was killed by SIGKILL" (the OOM killer's signal)."""
+        self.process.join(5)  # it is gone, or going: its exit status is a moment away
+        code = self.process.exitcode
+        if code is None:
+            return "stopped answering"
+        if code < 0:
+            import signal
+
+            try:
+                return f"was killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"was killed by signal {-code}"
+        return f"exited with status {code}"
 
     def __exit__(self, *exc: object) -> None:
         if self.process is not None:
@@ -151,3 +185,106 @@ def _die_with(caller: int) -> None:
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     if os.getppid() != caller:  # it died before that took effect
         os._exit(1)
+
+
+@attrs.frozen
+class Overran:
+    """An item given up on: it ran longer than ``seconds`` (its thread is left to end, its result unused)."""
+
+    seconds: float
+
+
+class _Lanes(Generic[T, R]):
+    """Daemon threads taking items in turn; results go to one queue as they finish."""
+
+    def __init__(self, function: Callable[[T], R], items: Sequence[T], workers: int) -> None:
+        self.function = function
+        self.items = items
+        self.waiting = collections.deque(range(len(items)))
+        self.running: dict[int, float] = {}  # item -> when it started
+        self.abandoned: set[int] = set()
+        self.finished: queue.SimpleQueue[tuple[int, bool, Any]] = queue.SimpleQueue()
+        self.lock = threading.Lock()
+        for _ in range(min(workers, len(items))):
+            self.open_lane()
+
+    def open_lane(self) -> None:
+        # daemon: a lane stuck for good (a resolver looping forever) must not keep the process alive
+        threading.Thread(target=self._lane, name="predreg-lane", daemon=True).start()
+
+    def _lane(self) -> None:
+        while True:
+            with self.lock:
+                if not self.waiting:
+                    return
+                index = self.waiting.popleft()
+                self.running[index] = time.monotonic()
+            value: Any
+            try:
+                value, ok = self.function(self.items[index]), True
+            except BaseException as error:  # SystemExit too: in a thread it would end the lane without a word
+                value, ok = error, False
+            with self.lock:
+                self.running.pop(index, None)  # (already gone if it was given up on)
+                if index in self.abandoned:  # given up on: another lane has taken this one's place
+                    return
+            self.finished.put((index, ok, value))
+
+    def give_up(self, deadline: float | None) -> list[tuple[int, Overran]]:
+        """The items running longer than ``deadline`` seconds, now given up on (a fresh lane for each)."""
+        if deadline is None:
+            return []
+        now = time.monotonic()
+        with self.lock:
+            late = [index for index, started in self.running.items() if now - started >= deadline]
+            self.abandoned.update(late)
+            for index in late:
+                del self.running[index]
+        for _ in late:
+            self.open_lane()
+        return [(index, Overran(deadline)) for index in late]
+
+    def wait(self, tick: float | None, deadline: float | None) -> float | None:
+        """How long to wait for the next result: until the next tick, or the first deadline to pass."""
+        waits = [] if tick is None else [tick]
+        if deadline is not None:
+            with self.lock:
+                first = min(self.running.values(), default=None)
+            if first is not None:
+                waits.append(max(0.0, first + deadline - time.monotonic()) + 0.01)
+        return min(waits, default=None)
+
+
+def side_by_side(
+    function: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    workers: int,
+    deadline: float | None = None,
+    tick: float | None = None,
+) -> Iterator[tuple[int, R | Overran] | None]:
+    """``function`` of each item on ``workers`` threads; ``(index, result)`` as each finishes, in no set order.
+
+    An item still running after ``deadline`` seconds is given up on: ``(index, Overran)``,
+    and a fresh thread takes its place, so one item that never ends stops nothing else.
+    (Python cannot stop a thread; one that holds the interpreter's lock in C code for
+    good, e.g. in a backtracking ``re`` match, is beyond any deadline here.) ``None``
+    comes after ``tick`` seconds without a result, so the caller may act on time.
+    An exception ``function`` raises is raised here.
+    """
+    lanes = _Lanes(function, items, workers)
+    left = len(items)
+    while left:
+        try:
+            index, ok, value = lanes.finished.get(timeout=lanes.wait(tick, deadline))
+        except queue.Empty:
+            late = lanes.give_up(deadline)
+            left -= len(late)
+            yield from late
+            if not late:
+                yield None
+            continue
+        if not ok:
+            raise value
+        left -= 1
+        yield index, value

@@ -14,27 +14,25 @@ alone and compares outcomes: how anyone audits the registry without a network.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import re
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import attrs
 
 from . import __version__, plugins
 from .checks import Registry, check_registry
-from .defaults import JOB
+from .defaults import JOB, QUESTION_DEADLINE
 from .emit import scalar
 from .fetch import Fetched, Session
 from .fields import settings_of
-from .files import create_many, locked
+from .files import create_many, locked, on_disk
 from .load import load_text
 from .model import Question, Resolution, Resolver, Snapshot
-from .parallel import Helper
+from .parallel import Helper, HelperDied, Overran, side_by_side
 from .problems import Problem
 from .resolvers import deadline
 from .verdict import Verdict, failed, resolved
@@ -92,8 +90,14 @@ def resolve_registry(
     shard: tuple[int, int] | None = None,
     jobs: int = 8,
     index: bool = False,
+    question_deadline: float | None = QUESTION_DEADLINE,
 ) -> Run:
-    """Resolve every unresolved question of the registry at ``root`` (or those in ``only``, or in ``shard``)."""
+    """Resolve every unresolved question of the registry at ``root`` (or those in ``only``, or in ``shard``).
+
+    A question whose resolver raises, of whatever type, is that question's error; one
+    still resolving after ``question_deadline`` seconds is given up on, as an error.
+    Either way every other question still resolves.
+    """
     root = Path(root)
     now = now or dt.datetime.now(dt.UTC)
     wanted = set(only) if only is not None else None
@@ -114,42 +118,73 @@ def resolve_registry(
         for qid, q in sorted(registry.questions.items())
         if registry.resolution(qid) is None and (wanted is None or qid in wanted)
     ]
-    results: list[Result] = []
-
-    def work() -> None:
-        # questions wait on the network, so they are resolved side by side (each URL is still
-        # fetched once); their files are written here, in batches that share one sync
-        batch: list[tuple[Result, Pending | None]] = []
-        flushed = time.monotonic()
-
-        def flush(write: Callable[[Files], list[bool]]) -> None:
-            nonlocal flushed
-            for result in [r for r, _ in batch] if dry_run else write_resolved(batch, write):
-                results.append(result)
-                if progress:
-                    progress(len(results), len(questions), result)
-            batch.clear()
-            flushed = time.monotonic()
-
-        # the writes go to a helper process, started before the threads, whose file-system
-        # calls then never queue for the GIL behind the resolvers
-        helper: contextlib.AbstractContextManager[Callable[[Files], list[bool]]]
-        helper = contextlib.nullcontext(write_files) if dry_run else Helper(write_files)
-        with helper as write, ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = [pool.submit(prepare_question, root, q, session, now) for q in questions]
-            for future in futures:
-                batch.append(future.result())
-                if len(batch) >= BATCH or time.monotonic() - flushed > BATCH_SECONDS:
-                    flush(write)
-            flush(write)
-
     if dry_run:
-        work()
+        results = _resolve_all(root, questions, session, now, None, progress, jobs, question_deadline)
     else:
         with locked(root / ".predreg" / "resolve.lock"):
             _sweep(root)
-            work()
-    return Run(results, dry_run=dry_run)
+            # the writes go to a helper process, started before the threads, whose file-system
+            # calls then never queue for the GIL behind the resolvers
+            with Helper(write_files) as write:
+                results = _resolve_all(root, questions, session, now, write, progress, jobs, question_deadline)
+    return Run(sorted(results, key=lambda result: result.question), dry_run=dry_run)
+
+
+def _resolve_all(
+    root: Path,
+    questions: Sequence[Question],
+    session: Session,
+    now: dt.datetime,
+    write: Callable[[Files], list[bool]] | None,
+    progress: Callable[[int, int, Result], None] | None,
+    jobs: int,
+    question_deadline: float | None,
+) -> list[Result]:
+    """Resolve ``questions`` side by side, writing (unless ``write`` is None) each batch as it completes.
+
+    Questions wait on the network, so they are resolved side by side (each URL is still
+    fetched once). Their files are written here, in the order they finish, in batches
+    that share one sync: a question that never finishes holds up no other's record.
+    """
+    results: list[Result] = []
+    batch: list[tuple[Result, Pending | None]] = []
+    flushed = time.monotonic()
+    died: HelperDied | None = None  # the writer, once it is gone: nothing more can be written
+
+    def flush() -> None:
+        nonlocal flushed, died
+        if write is None:
+            done = [result for result, _ in batch]
+        else:
+            try:
+                done = unwritten(batch, died) if died else write_resolved(batch, write)
+            except HelperDied as death:
+                died = death
+                done = unwritten(batch, died)
+        for result in done:
+            results.append(result)
+            if progress:
+                progress(len(results), len(questions), result)
+        batch.clear()
+        flushed = time.monotonic()
+
+    def prepare(question: Question) -> tuple[Result, Pending | None]:
+        return prepare_question(root, question, session, now)
+
+    lanes = side_by_side(prepare, questions, workers=max(1, jobs), deadline=question_deadline, tick=BATCH_SECONDS)
+    for finished in lanes:
+        if finished is not None:
+            index, outcome = finished
+            batch.append(_overran(questions[index], outcome) if isinstance(outcome, Overran) else outcome)
+        if len(batch) >= BATCH or (batch and time.monotonic() - flushed > BATCH_SECONDS):
+            flush()
+    flush()
+    return results
+
+
+def _overran(question: Question, overran: Overran) -> tuple[Result, None]:
+    why = f"still resolving after {overran.seconds:g} s (--question-deadline); left unresolved"
+    return Result(question.id, question.resolver.name, "error", failed(why)), None
 
 
 def _sweep(root: Path) -> None:
@@ -280,8 +315,10 @@ def ask(resolver: Resolver, question: Question, session: Session, now: dt.dateti
         verdict = plugins.manager().hook.predreg_resolve(
             name=resolver.name, question=question, settings=settings_of(resolver), session=session, now=now, resolve=sub
         )
-    except Exception as error:  # a plugin's bug must not stop the run, nor resolve anything
-        return failed(f"resolver {resolver.name} raised {type(error).__name__}: {error}")
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # a plugin's bug must not stop the run, nor resolve anything
+        return failed(f"resolver {resolver.name} raised {raised(error)}")
     if verdict is None:
         return failed(f"no installed plugin resolves `{resolver.name}`")
     return verdict
@@ -302,10 +339,28 @@ def resolve_question(root: Path, question: Question, session: Session, now: dt.d
     return result if dry_run else write_resolved([(result, pending)])[0]
 
 
+def raised(error: BaseException) -> str:
+    """An exception in one line: its type and message (which may run to several lines)."""
+    return one_line(f"{type(error).__name__}: {error}")
+
+
 def prepare_question(
     root: Path, question: Question, session: Session, now: dt.datetime
 ) -> tuple[Result, Pending | None]:
-    """Ask the question's resolver; if it resolved, also the files to write (checked, not yet written)."""
+    """Ask the question's resolver; if it resolved, also the files to write (checked, not yet written).
+
+    Whatever goes wrong, of any type (a verdict whose date is not a date, a recursion
+    too deep), is this question's error: no other question is stopped by it.
+    """
+    try:
+        return _prepare(root, question, session, now)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:
+        return Result(question.id, question.resolver.name, "error", failed(f"resolving raised {raised(error)}")), None
+
+
+def _prepare(root: Path, question: Question, session: Session, now: dt.datetime) -> tuple[Result, Pending | None]:
     with session.recording() as used:
         verdict = ask(question.resolver, question, session, now)
     name = question.resolver.name
@@ -371,6 +426,31 @@ def write_resolved(
     return written
 
 
+def unwritten(batch: Sequence[tuple[Result, Pending | None]], died: HelperDied) -> list[Result]:
+    """The batch's results after its writer died: each record it had linked, whole, stays; the rest are errors.
+
+    The writer links a record only once its file and its evidence are complete, so a
+    record found on disk with the text meant is written; any other is not, and says so.
+    """
+    done = []
+    for result, pending in batch:
+        if pending is None:
+            done.append(result)
+        elif _holds(pending.record, pending.text):
+            done.append(attrs.evolve(result, record=pending.record))
+        else:
+            why = f"resolved {result.verdict.outcome}, but not written: the writer process {died.how}; run again"
+            done.append(Result(result.question, result.resolver, "error", failed(why)))
+    return done
+
+
+def _holds(path: Path, text: str) -> bool:
+    try:
+        return on_disk(path).read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False
+
+
 def resolution_record(question: Question, verdict: Verdict, used: list[Fetched], now: dt.datetime) -> Resolution:
     """The record of a resolved verdict: when, by what, with a snapshot of each fetch it used."""
     end = deadline(question) - dt.timedelta(seconds=1)
@@ -404,9 +484,17 @@ def _version_of(name: str) -> str:
     return f"{info.version}" if info else __version__
 
 
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def one_line(text: str) -> str:
-    """``text`` on one line, white space collapsed, cut to an excerpt's length."""
-    return " ".join(text.split())[:EXCERPT]
+    """``text`` on one line, white space collapsed, cut to an excerpt's length.
+
+    A lone surrogate (a plugin's string decoded with ``surrogateescape``) has no UTF-8
+    form and no YAML escape: it becomes U+FFFD, as a page's undecodable bytes do.
+    Every other character is kept; the YAML writer escapes what it cannot hold raw.
+    """
+    return " ".join(LONE_SURROGATE.sub("\ufffd", text).split())[:EXCERPT]
 
 
 def dumped(path: str | Path, record: Resolution) -> str:

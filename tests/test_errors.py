@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import ctypes
 import errno
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -552,7 +554,7 @@ def test_an_internal_error_is_one_line_and_a_traceback_in_a_file(
     monkeypatch.setattr(cli, "check_registry", broken)
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     monkeypatch.chdir(DATA)
-    assert cli.main(["check", "minimal"]) == cli.EXIT_PROBLEMS
+    assert cli.main(["check", "minimal"]) == 4  # its own code: not "problems found" (1)
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("predreg: internal error: RuntimeError: a bug; please report it with this command")
     [log] = tmp_path.glob("predreg-crash-*.txt")
@@ -674,3 +676,171 @@ def test_a_keep_folder_under_a_file_is_one_line(world: Path) -> None:
     ran = run(Case([*args, "--keep", "not-a-registry/keep"]), world)
     assert ran.code == cli.EXIT_USAGE
     _one_line(ran)
+
+
+RESOLVE_WORKFLOW = Path(cli.__file__).parent / "templates" / "github" / "workflows" / "predreg-resolve.yml"
+
+
+def _resolve_step() -> str:
+    """The resolve workflow's step that runs `predreg resolve`, as the template has it."""
+    import yaml
+
+    document = yaml.safe_load(RESOLVE_WORKFLOW.read_text(encoding="utf-8"))
+    steps = [s for job in document["jobs"].values() for s in job["steps"] if "predreg resolve" in s.get("run", "")]
+    [step] = steps
+    return str(step["run"])
+
+
+def _predreg_on_path(folder: Path, crash: bool) -> dict[str, str]:
+    """An environment whose `predreg` is the real command line, or one with a bug of predreg's own in resolve."""
+    folder.mkdir()
+    bug = (
+        "from predreg import resolve\n"
+        "def broken(*args, **kwargs):\n"
+        "    raise RuntimeError('a bug of predreg own')\n"
+        "resolve.resolve_registry = broken\n"
+    )
+    script = folder / "predreg"
+    script.write_text(
+        f"#!{sys.executable}\nimport sys\n{bug if crash else ''}from predreg import cli\nsys.exit(cli.main())\n"
+    )
+    script.chmod(0o755)
+    env = {key: value for key, value in os.environ.items() if key != "PREDREG_DEBUG"}
+    return {**env, "PATH": f"{folder}{os.pathsep}{env.get('PATH', '')}"}
+
+
+@pytest.mark.parametrize(("crash", "green"), [(True, False), (False, True)], ids=["crash", "resolver-error"])
+def test_the_resolve_workflow_step_fails_on_a_crash_and_not_on_a_resolver_error(
+    tmp_path: Path, crash: bool, green: bool
+) -> None:
+    # a loopback URL without --allow-loopback: refused before connecting, an ordinary resolver error (exit 1)
+    write_registry(tmp_path / "registry", {"q": {"name": "http", "url": "http://127.0.0.1:9/", "contains": "x"}})
+    env = _predreg_on_path(tmp_path / "bin", crash)
+    step = subprocess.run(  # as GitHub runs a step's script: bash --noprofile --norc -eo pipefail
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", _resolve_step()],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (step.returncode == 0) == green, (step.returncode, step.stderr)
+    assert "Traceback" not in step.stderr
+    if crash:
+        assert "predreg: internal error: RuntimeError" in step.stderr
+    else:
+        assert json.loads((tmp_path / "resolve.json").read_text())["results"][0]["status"] == "error"
+
+
+# the local state folder and a full disk, for resolve
+
+
+@pytest.mark.parametrize("command", ["check", "score", "summary"])
+def test_a_local_state_folder_that_is_a_file_leaves_the_readers_working(world: Path, command: str) -> None:
+    ran = run(Case([command, "state-is-a-file"]), world)  # the index is a cache: it is skipped, not needed
+    assert ran.code == cli.EXIT_OK, ran.err
+    _no_traceback(ran)
+    assert (world / "state-is-a-file" / ".predreg").read_text() == "where the local state folder belongs\n"
+
+
+def _registry_files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_a_lock_that_is_a_folder_is_one_line_naming_it(tmp_path: Path) -> None:
+    _make_world(tmp_path)
+    (tmp_path / "registry" / ".predreg" / "resolve.lock").mkdir(parents=True)
+    before = _registered(tmp_path / "registry")
+    ran = run(Case(["resolve", "registry"]), tmp_path)
+    assert ran.code == cli.EXIT_USAGE
+    _one_line(ran)
+    assert ran.lines[0].startswith("predreg: registry/.predreg/resolve.lock: cannot write: is a directory;")
+    assert "remove it" in ran.lines[0]
+    assert _registered(tmp_path / "registry") == before
+
+
+def _can_mount_in_a_namespace() -> bool:
+    if shutil.which("unshare") is None:
+        return False
+    probe = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", "mount -t tmpfs tmpfs /mnt"]
+    return subprocess.run(probe, capture_output=True).returncode == 0
+
+
+MOUNTED = (
+    'mkdir "$SAVED" && cp -a "$1/." "$SAVED/" && mount -t tmpfs -o "size=$2" tmpfs "$1" && cp -a "$SAVED/." "$1/" '
+    "|| exit 99; "
+    'folder=$1; shift 2; "$@"; code=$?; '
+    '(cd "$folder" && find . -type f -exec sha256sum {} + | sort -k 2) > "$LISTING"; '
+    "exit $code"
+)
+"""The folder copied onto a tmpfs just big enough for it (the full disk), the command, then what the tmpfs holds."""
+
+
+def _registered(root: Path) -> dict[str, bytes]:
+    return {name: data for name, data in _registry_files(root).items() if not name.startswith(".predreg")}
+
+
+def _pages(folder: Path, spare: int) -> int:
+    """The bytes of a tmpfs that holds ``folder``'s files and ``spare`` pages more."""
+    page = 4096
+    used = sum(-(-p.stat().st_size // page) or 1 for p in folder.rglob("*") if p.is_file())
+    return (used + len([p for p in folder.rglob("*") if p.is_dir()]) + spare) * page
+
+
+def _listing(folder: Path) -> str:
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return "".join(f"{hashlib.sha256(p.read_bytes()).hexdigest()}  ./{p.relative_to(folder)}\n" for p in files)
+
+
+@pytest.mark.parametrize("full", ["evidence", "resolutions", ".predreg"])
+def test_a_full_disk_during_resolve_is_one_line_and_loses_nothing(
+    server: EvidenceServer, tmp_path: Path, full: str
+) -> None:
+    if not _can_mount_in_a_namespace():
+        pytest.skip("cannot mount a small tmpfs here (no user namespaces): it stands for the full disk")
+    from .evidence_server import body
+
+    server.routes["/small"] = body("<p>passed</p>")
+    server.routes["/big"] = body("<p>passed</p>" + "<!-- padding -->" * 1000)  # 16 KB: more than is left
+    done = {"a-done": {"name": "http", "url": server.url("/small"), "contains": "passed"}}
+    root = write_registry(tmp_path / "registry", done)
+    assert cli.main(["resolve", str(root), "--allow-loopback", server.origin]) == cli.EXIT_OK
+    write_registry(root, {**done, "b-new": {"name": "http", "url": server.url("/big"), "contains": "passed"}})
+    before = _registered(root)
+    held = _listing(root / full)
+    listing = tmp_path / "listing"
+    size = str(_pages(root / full, spare=0))
+    command = ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", MOUNTED, "sh", str(root / full), size]
+    command += [sys.executable, "-m", "predreg.cli", "resolve", str(root), "--allow-loopback", server.origin]
+    env = {key: value for key, value in os.environ.items() if key != "PREDREG_DEBUG"}
+    result = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        env={**env, "LISTING": str(listing), "SAVED": str(tmp_path / "saved")},
+        timeout=120,
+    )
+    ran = Ran(result.returncode, result.stdout, result.stderr)
+    assert ran.code == cli.EXIT_USAGE, ran.err
+    _no_traceback(ran)
+    assert ran.lines[-1].startswith("predreg: ") and "no space left on device; free some space" in ran.lines[-1]
+    after = listing.read_text()
+    assert ".tmp" not in after  # on the full disk: nothing half-written left behind
+    if full == ".predreg":  # local state: the lock and the index may change, but stay
+        assert {line.split()[1] for line in held.splitlines()} <= {line.split()[1] for line in after.splitlines()}
+    else:
+        assert sorted(after.splitlines()) == sorted(held.splitlines())  # nothing registered lost or changed
+    registered = _registered(root)
+    assert {name: registered.get(name) for name in before} == before  # nothing registered lost or changed
+    if full == ".predreg":  # the records were written; only the run's summary could not be kept
+        assert "resolutions/b-new.yaml" in registered and "last-run.json: cannot write" in ran.lines[-1]
+        assert "resolved 1" in ran.out
+
+
+def test_a_full_disk_taking_the_resolve_lock_is_a_write_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from predreg.files import locked
+
+    _full_after(0, monkeypatch)
+    with pytest.raises(WriteError) as raised, locked(tmp_path / ".predreg" / "resolve.lock"):
+        pass
+    assert str(raised.value) == f"{tmp_path / '.predreg' / 'resolve.lock'}: cannot write: no space left on device"

@@ -146,3 +146,55 @@ def _alive(pid: int) -> bool:
     except FileNotFoundError:
         return False
     return "\nState:\tZ" not in status  # a zombie has already died
+
+
+def test_side_by_side_yields_as_items_finish_and_gives_up_on_one_past_its_deadline() -> None:
+    release = threading.Event()
+    threads = threading.active_count()
+
+    def wait(seconds: float | None) -> float | None:
+        if seconds is None:
+            release.wait(30)  # never ends within the deadline: released at the end, not to outlive the test
+        else:
+            time.sleep(seconds)
+        return seconds
+
+    try:
+        events = list(parallel.side_by_side(wait, [None, 0.3, 0.0], workers=3, deadline=2, tick=0.1))
+    finally:
+        release.set()
+    finished = [event for event in events if event is not None]
+    assert finished[:2] == [(2, 0.0), (1, 0.3)]  # the order they finished in, not the order given
+    assert finished[2] == (0, parallel.Overran(2))
+    assert None in events  # ticks while the slow one ran
+    end = time.monotonic() + 10
+    while threading.active_count() > threads and time.monotonic() < end:  # the given-up lane ends too
+        time.sleep(0.01)
+    assert threading.active_count() == threads
+
+
+def test_side_by_side_raises_what_the_function_raised_even_systemexit() -> None:
+    def leave(_: int) -> None:
+        raise SystemExit(3)
+
+    with pytest.raises(SystemExit):
+        list(parallel.side_by_side(leave, [1], workers=1))
+
+
+def test_a_helper_killed_during_a_call_is_told_apart_from_a_closed_pipe() -> None:
+    if not parallel.fork_safe():
+        pytest.skip("forking is not safe here")
+    import signal
+
+    with parallel.Helper(lambda pause: time.sleep(pause) or os.getpid()) as call:
+        helper = call(0)
+        killer = threading.Timer(0.3, os.kill, (helper, signal.SIGKILL))
+        killer.start()
+        try:
+            with pytest.raises(parallel.HelperDied, match="killed by SIGKILL"):
+                call(30)  # busy in this call when it is killed: no answer will come
+        finally:
+            killer.join()
+        with pytest.raises(parallel.HelperDied, match="killed by SIGKILL"):  # the next call: a broken pipe
+            call(0)
+    assert not issubclass(parallel.HelperDied, BrokenPipeError)  # the CLI reads that as `| head`

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -389,3 +390,247 @@ def test_offline_audit_re_resolves_an_automatic_record_that_names_the_manual_res
     )
     assert main(["resolve", str(evidenced), "--offline"]) == 1
     assert "names resolver manual" in capsys.readouterr().out
+
+
+def test_a_resolve_by_at_the_end_of_the_calendar_is_simply_not_due(server: EvidenceServer, tmp_path: Path) -> None:
+    server.routes["/page"] = body("<p>passed</p>")
+    root = write_registry(
+        tmp_path / "registry",
+        {
+            "far-open": {"name": "http", "url": server.url("/page"), "contains": "failed", "resolve_by": "9999-12-31"},
+            "far-done": {"name": "http", "url": server.url("/page"), "contains": "passed", "resolve_by": "9999-12-31"},
+        },
+    )
+    run = resolve_registry(root, session=session(server), now=NOW)
+    assert {r.question: r.status for r in run.results} == {"far-done": "resolved", "far-open": "pending"}
+    record = check_registry(str(root), today=NOW.date()).resolution("far-done")
+    assert record is not None and record.outcome == "yes" and record.resolved_at == NOW
+
+
+CODE_POINTS = {
+    "c0": "\x01\x08\x0e\x1b",
+    "c0-whitespace": "\t\x0b\x0c\x1c\x1f",
+    "c1": "\x80\x9f",
+    "double-encoded-apostrophe": "\u00e2\u0080\u0099",
+    "del": "\x7f",
+    "nel": "\x85",
+    "line-separator": "\u2028",
+    "paragraph-separator": "\u2029",
+    "bom": "\ufeff",
+    "nonchars": "\ufffe\uffff\U0001fffe",
+    "private-use": "\ue000\U000f0000",
+    "unassigned": "\u0378\U0002fffd",
+    "astral": "\U0001f600\U00010348",
+    "combining": "e\u0301\u20dd",
+    "nul": "\x00",
+    "quote-and-backslash": '"\\',
+}
+
+
+@pytest.mark.parametrize("characters", CODE_POINTS.values(), ids=CODE_POINTS.keys())
+def test_an_excerpt_of_any_code_point_reads_back_and_is_quoted_in_its_page(characters: str) -> None:
+    import datetime as dt
+
+    from predreg.load import load_text
+    from predreg.model import Resolution, Snapshot
+    from predreg.resolve import dump_resolution, one_line, quoted_in
+
+    text = f"<p>The lab{characters}s card says: passed {characters}</p>"
+    excerpt = one_line(text)
+    when = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+    snapshot = Snapshot(url="https://example.org/card", fetched_at=when, sha256="a" * 64, status=200, excerpt=excerpt)
+    record = Resolution(
+        question="q", outcome="yes", resolved_at=when, resolver="http", evidence=(snapshot,), note=f"n{characters}n"
+    )
+    loaded = load_text("resolutions/q.yaml", "resolution", dump_resolution(record))
+    assert [str(p) for p in loaded.problems] == []
+    assert loaded.record == record
+    [read] = loaded.record.evidence
+    assert read.excerpt is not None and quoted_in(read.excerpt, text)
+
+
+def test_a_lone_surrogate_from_a_plugin_becomes_a_replacement_character() -> None:
+    from predreg.resolve import one_line
+
+    assert one_line("it\udce2s") == "it\ufffds"
+
+
+def test_a_mojibake_page_resolves_and_its_record_loads_and_audits(
+    server: EvidenceServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.routes["/card"] = body("<p>It\u00e2\u0080\u0099s done: passed</p>".encode())
+    root = write_registry(
+        tmp_path / "registry", {"q": {"name": "http", "url": server.url("/card"), "contains": "passed"}}
+    )
+    [result] = resolve_registry(root, session=session(server), now=NOW).results
+    assert result.status == "resolved", result.verdict.reason
+    assert check_registry(str(root), today=NOW.date()).problems == []
+    assert main(["resolve", str(root), "--offline"]) == 0
+    assert "reproduced 1" in capsys.readouterr().out
+
+
+def _with_faulty_plugin() -> Any:
+    from predreg import plugins
+
+    from . import faulty_plugin
+
+    manager = plugins.make_manager(entry_points=False)
+    manager.register(faulty_plugin, name="faulty")
+    return plugins.using(manager)
+
+
+CONTAINED_FAULTS = ["raise", "recursion", "memory", "timeout", "exit", "unusual", "bad-verdict"]
+
+
+def test_a_resolver_raising_anything_errs_its_own_question_and_the_others_resolve(
+    server: EvidenceServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.routes["/page"] = body("<p>passed</p>")
+    questions: dict[str, dict[str, object]] = {
+        f"f-{fault}": {"name": "faulty", "fault": fault} for fault in CONTAINED_FAULTS
+    }
+    questions |= {
+        "ok-faulty": {"name": "faulty"},
+        "ok-page": {"name": "http", "url": server.url("/page"), "contains": "passed"},
+    }
+    root = write_registry(tmp_path / "registry", questions)
+    with _with_faulty_plugin():
+        code = main(["resolve", str(root), "--now", NOW_ARG, "--allow-loopback", server.origin, "--format", "json"])
+    assert code == 1, capsys.readouterr().err
+    last = {r["question"]: r for r in json.loads((root / ".predreg" / "last-run.json").read_text())["results"]}
+    assert sorted(last) == sorted(questions)
+    assert {q: r["status"] for q, r in last.items() if q.startswith("ok-")} == {
+        "ok-faulty": "resolved",
+        "ok-page": "resolved",
+    }
+    for fault in CONTAINED_FAULTS:
+        entry = last[f"f-{fault}"]
+        assert entry["status"] == "error" and "\n" not in entry["reason"], entry
+    assert "RecursionError" in last["f-recursion"]["reason"] and "SystemExit" in last["f-exit"]["reason"]
+    assert "TimeoutError: regex matching ran past its deadline" in last["f-timeout"]["reason"]
+    assert sorted(p.name for p in (root / "resolutions").iterdir()) == ["ok-faulty.yaml", "ok-page.yaml"]
+
+
+def _faulty_site(tmp_path: Path) -> dict[str, str]:
+    """An environment in which a real `predreg` finds the faulty plugin, installed as pip would."""
+    import shutil
+
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(Path(__file__).parent / "faulty_plugin.py", site / "predreg_faulty.py")
+    info = site / "predreg_faulty-0.1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: predreg-faulty\nVersion: 0.1.0\n")
+    (info / "entry_points.txt").write_text("[predreg]\nfaulty = predreg_faulty\n")
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))}
+
+
+def test_a_resolver_that_loops_forever_is_given_up_on_at_the_question_deadline(
+    server: EvidenceServer, tmp_path: Path
+) -> None:
+    server.routes["/page"] = body("<p>passed</p>")
+    questions: dict[str, dict[str, object]] = {"a-loops": {"name": "faulty", "fault": "loop"}}
+    questions |= {f"b-page-{k}": {"name": "http", "url": server.url("/page"), "contains": "passed"} for k in range(3)}
+    root = write_registry(tmp_path / "registry", questions)
+    command = [*_command(root, server.origin), "--question-deadline", "1", "--jobs", "1"]
+    started = time.monotonic()
+    ran = subprocess.run(command, env=_faulty_site(tmp_path), capture_output=True, text=True, timeout=60)
+    assert time.monotonic() - started < 30  # it loops forever; the deadline is 1 s
+    assert ran.returncode == 1, ran.stderr
+    last = {r["question"]: r for r in json.loads((root / ".predreg" / "last-run.json").read_text())["results"]}
+    assert last["a-loops"]["status"] == "error" and "still resolving after 1 s" in last["a-loops"]["reason"]
+    assert sorted(p.name for p in (root / "resolutions").iterdir()) == [f"b-page-{k}.yaml" for k in range(3)]
+
+
+def test_one_stuck_question_holds_up_no_other_questions_record(server: EvidenceServer, tmp_path: Path) -> None:
+    import threading
+
+    release = threading.Event()
+
+    def never_answers(handler: Any, _: int) -> None:
+        release.wait(60)
+
+    server.routes["/stuck"] = never_answers
+    server.routes["/page"] = body("<p>passed</p>")
+    questions: dict[str, dict[str, object]] = {
+        "a-stuck": {"name": "http", "url": server.url("/stuck"), "contains": "x"}
+    }
+    questions |= {f"b-page-{k}": {"name": "http", "url": server.url("/page"), "contains": "passed"} for k in range(3)}
+    root = write_registry(tmp_path / "registry", questions)
+    command = [*_command(root, server.origin)[:-1], "60"]  # a fetch may take a minute
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        written = [root / "resolutions" / f"b-page-{k}.yaml" for k in range(3)]
+        end = time.monotonic() + 20
+        while not all(path.exists() for path in written) and time.monotonic() < end:
+            time.sleep(0.05)
+        assert all(path.exists() for path in written)
+        assert process.poll() is None  # still waiting on the stuck question
+        assert process.stderr is not None
+        reported = [process.stderr.readline() for _ in written]
+        assert sorted(line.split(" ")[1] for line in reported) == ["b-page-0:", "b-page-1:", "b-page-2:"]
+    finally:
+        release.set()
+        process.kill()
+        process.wait()
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid``, read from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_killed_writer_is_an_error_naming_what_was_not_written(server: EvidenceServer, tmp_path: Path) -> None:
+    import threading
+
+    release = threading.Event()
+
+    def after_the_kill(handler: Any, seen: int) -> None:
+        release.wait(30)
+        body("<p>passed</p>")(handler, seen)
+
+    server.routes["/page"] = after_the_kill
+    questions = {f"q{k}": {"name": "http", "url": server.url("/page"), "contains": "passed"} for k in range(3)}
+    root = write_registry(tmp_path / "registry", questions)
+    process = subprocess.Popen(_command(root, server.origin), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        end = time.monotonic() + 20
+        while not (helpers := _children(process.pid)) and time.monotonic() < end:
+            time.sleep(0.02)
+        [helper] = helpers  # the forked writer: no resolved question has reached it yet
+        os.kill(helper, signal.SIGKILL)
+    finally:
+        release.set()
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1, (out, err)
+    assert "Traceback" not in err
+    last = json.loads((root / ".predreg" / "last-run.json").read_text())["results"]
+    assert [r["status"] for r in last] == ["error"] * 3
+    assert all("not written" in r["reason"] and "SIGKILL" in r["reason"] for r in last), last
+    assert "errored 3" in out
+    assert not (root / "resolutions").exists() or list((root / "resolutions").iterdir()) == []
+
+
+def test_after_the_writer_died_a_record_it_had_linked_counts_and_the_rest_are_errors(tmp_path: Path) -> None:
+    from predreg.parallel import HelperDied
+    from predreg.resolve import Pending, Result, unwritten
+    from predreg.verdict import resolved
+
+    linked, lost = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    linked.write_text("question: a\n")
+    batch = [
+        (Result(q, "http", "resolved", resolved("yes", "seen")), Pending(path, f"question: {q}\n", ()))
+        for q, path in (("a", linked), ("b", lost))
+    ]
+    kept, failed = unwritten(batch, HelperDied("was killed by SIGKILL"))
+    assert kept.status == "resolved" and kept.record == linked
+    assert failed.status == "error" and failed.record is None
+    assert failed.verdict.reason == "resolved yes, but not written: the writer process was killed by SIGKILL; run again"

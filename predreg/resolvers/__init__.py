@@ -56,7 +56,13 @@ class Provider:
 
 
 def deadline(question: Question) -> dt.datetime:
-    """The end of the question's resolve-by day, UTC."""
+    """The end of the question's resolve-by day, UTC.
+
+    The calendar's last day (9999-12-31) has no next day to start at: its end is the
+    last moment there is, so such a question is never due.
+    """
+    if question.resolve_by == dt.date.max:
+        return dt.datetime.max.replace(tzinfo=dt.UTC)
     return dt.datetime.combine(question.resolve_by + dt.timedelta(days=1), dt.time(), dt.UTC)
 
 
