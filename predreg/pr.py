@@ -591,18 +591,7 @@ def forecast_text(prediction: Prediction) -> str:
 
 
 def markdown(result: Review) -> str:
-    """A pull-request comment: the new predictions, then every problem."""
-    verdict = "✅ ready to merge" if not result.problems else f"❌ {len(result.problems)} problem(s)"
-    lines = [f"### predreg: {len(result.added)} new prediction(s), {verdict}", ""]
-    if result.added:
-        lines += ["| author | prediction | claim | forecast | resolve by |", "|---|---|---|---|---|"]
-        for prediction, claim in result.added:
-            question = result.registry.questions.get(prediction.question_id)
-            resolve_by = question.resolve_by if question else prediction.resolve_by
-            cells = [prediction.author, f"`{prediction.id}`", claim, forecast_text(prediction), str(resolve_by)]
-            lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
-        lines.append("")
-    if result.problems:
-        lines += ["#### Problems", ""]
-        lines += [f"- `{p.path}:{p.line}:{p.col}` **{p.field}**: {p.message}; {p.hint}" for p in result.problems]
-    return "\n".join(lines)
+    """A pull-request comment: the new predictions, then every problem (:mod:`predreg.comment`)."""
+    from .comment import render
+
+    return render(result)
