@@ -62,38 +62,61 @@ def key(name: str) -> str:
 
 
 @functools.cache
-def _ascii_keys() -> dict[int, str]:
-    """The key of each ASCII character that has a key of its own (``0`` o, ``1`` l, ``m`` rn)."""
-    return {code: key(chr(code)) for code in range(128) if key(chr(code)) != chr(code).lower()}
+def _ascii_keys() -> tuple[dict[int, int], dict[str, str]]:
+    """The key of each ASCII character that has one of its own (``0`` o, ``1`` l, ``m`` rn).
+
+    Split in two, for speed: those keyed by one ASCII character, for ``str.translate`` at
+    C speed, and the rest, for ``str.replace`` (no key produced holds a character keyed).
+    """
+    keyed = {chr(code): key(chr(code)) for code in range(128) if key(chr(code)) != chr(code).lower()}
+    single = {ord(char): ord(value) for char, value in keyed.items() if len(value) == 1 and value.isascii()}
+    return single, {char: value for char, value in keyed.items() if ord(char) not in single}
+
+
+def _ascii_key(text: str) -> str:
+    """:func:`key` of ASCII text, at once for a whole listing of names."""
+    single, multiple = _ascii_keys()
+    text = text.lower().translate(single)
+    for char, value in multiple.items():
+        text = text.replace(char, value)
+    return text
 
 
 class Names:
     """The question and prediction ids of a listing of registry paths, found by their key.
 
     Mostly every name is ASCII, where a key is the name lower-cased with a few letters
-    replaced: the whole listing is then keyed at once, as one string, and searched; a
-    single non-ASCII name means keying them one by one.
+    replaced: the ASCII names are keyed at once, as one string, and searched; the few
+    others are keyed one by one.
     """
 
     def __init__(self, paths: Iterable[str]) -> None:
-        self.paths = [p for p in paths if p.endswith(".yaml") and p.startswith(("questions/", "predictions/"))]
-        listing = "\0" + "\0".join(self.paths) + "\0"
-        self.keyed = listing.lower().translate(_ascii_keys()) if listing.isascii() else None
+        self.paths = list(paths)
         self.filed: dict[str, list[str]] = defaultdict(list)
-        if self.keyed is None:
+        listing = "\0" + "\0".join(self.paths) + "\0"
+        if not listing.isascii():
             for path in self.paths:
-                self.filed[key(_stem(path))].append(path)
+                if not path.isascii() and _is_record(path):
+                    self.filed[key(_stem(path))].append(path)
+            self.paths = [path for path in self.paths if path.isascii()]
+            listing = "\0" + "\0".join(self.paths) + "\0"
+        self.keyed = _ascii_key(listing)
+        self.suffix = key(".yaml") + "\0"
 
     def like(self, name: str) -> list[str]:
-        """The paths whose id has the key of ``name``."""
+        """The question and prediction paths whose id has the key of ``name``."""
         wanted = key(name)
-        if self.keyed is None:
-            return list(self.filed.get(wanted, []))
-        found, needle, at = [], f"/{wanted}{key('.yaml')}\0", 0
+        found, needle, at = list(self.filed.get(wanted, [])), f"/{wanted}{self.suffix}", 0
         while (at := self.keyed.find(needle, at)) >= 0:
-            found.append(self.paths[self.keyed.count("\0", 0, at) - 1])
+            path = self.paths[self.keyed.count("\0", 0, at) - 1]
+            if _is_record(path):
+                found.append(path)
             at += len(needle) - 1
         return found
+
+
+def _is_record(path: str) -> bool:
+    return path.endswith(".yaml") and path.startswith(("questions/", "predictions/"))
 
 
 def _stem(path: str) -> str:
@@ -106,6 +129,8 @@ def new_ids(added: Sequence[Loaded], present: Iterable[str], registry: str) -> l
     ``present`` is every registry path once the pull request is merged. Ids equal but for
     case and Unicode form are the duplicate-id rule's; this one is for the rest.
     """
+    if not added:
+        return []
     names = Names(present)
     problems = []
     for item in added:

@@ -193,3 +193,14 @@ def test_the_table_is_what_the_script_makes_from_confusables_txt() -> None:
     shipped = lookalike.TABLE.read_text(encoding="ascii").splitlines()
     assert set(rows) <= set(shipped)
     assert any(line.startswith("# Version: ") for line in shipped)
+
+
+def test_a_listing_keyed_at_once_agrees_with_each_name_keyed_alone() -> None:
+    """The fast path (every ASCII name keyed as one string) finds what the key of each name finds."""
+    names = [f"x{chr(code)}m0" for code in range(1, 128) if chr(code) not in "/\0"]
+    paths = [f"questions/{name}.yaml" for name in names] + ["predictions/a/ünï.yaml", "evidence/abc"]
+    listing = lookalike.Names(paths)
+    for name in names:
+        expected = [f"questions/{other}.yaml" for other in names if lookalike.key(other) == lookalike.key(name)]
+        assert sorted(listing.like(name)) == sorted(expected), repr(name)
+    assert listing.like("ÜNÏ") == ["predictions/a/ünï.yaml"]
