@@ -21,8 +21,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-import attrs
-
 from . import __version__, failures, reports
 from .checks import Registry, check_registry
 from .defaults import GROUPINGS, MIN_N, QUESTION_DEADLINE
@@ -30,7 +28,7 @@ from .extras import MissingExtra
 from .failures import UsageError
 from .files import WriteError, write_atomic, write_output
 from .load import CLASSES
-from .problems import Problem
+from .problems import Problem, one_line
 from .reports import headline, summary
 from .schema import json_schema
 
@@ -266,10 +264,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())  # or the exit would try again, loudly
         return EXIT_USAGE
     except (UsageError, PluginError, MissingExtra) as error:
-        print(f"predreg: {error}", file=sys.stderr)
+        print(f"predreg: {_lines(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except WriteError as error:
-        print(f"predreg: {error}; {failures.write_hint(error)}", file=sys.stderr)
+        print(f"predreg: {one_line(str(error))}; {failures.write_hint(error)}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into `head` and cut short: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -282,6 +280,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
     finally:
         sys.stdout = stdout
+
+
+def _lines(text: str) -> str:
+    """An error's text, each of its own lines made one line (a file name can hold a newline)."""
+    return "\n".join(one_line(line) for line in text.split("\n"))
 
 
 def _preflight(args: argparse.Namespace) -> None:
@@ -372,7 +375,7 @@ def _merged(args: argparse.Namespace) -> Registry:
 def _report(args: argparse.Namespace, problems: list[Problem], what: str, scope: str = "") -> int:
     """The end of a check: every problem (text or JSON), then a verdict line unless quiet; the exit code."""
     if args.format == "json":
-        print(json.dumps([attrs.asdict(problem) for problem in problems], indent=2))
+        print(json.dumps([problem.shown() for problem in problems], indent=2))
     else:
         for problem in problems:
             print(problem)
@@ -415,10 +418,12 @@ def _check_pull_request(args: argparse.Namespace) -> int:
                 f"no such branch or commit here; `git fetch` it first, or, if the remote has no {args.base} yet"
                 " (a first push), there is nothing to compare with: push once with `git push --no-verify`"
             )
-        print(f"predreg: --base {args.base}: {first}", file=sys.stderr)
+        print(f"predreg: --base {args.base}: {one_line(first)}", file=sys.stderr)
         return EXIT_USAGE
     if args.format == "md":
         print(pr.markdown(result))
+        for problem in result.problems:  # the job log holds them all; a long comment is cut
+            print(problem, file=sys.stderr)
         return EXIT_PROBLEMS if result.problems else EXIT_OK
     changed = f"{len(result.changes)} changed file(s) since {args.base}, {len(result.added)} new prediction(s)"
     return _report(args, result.problems, changed)

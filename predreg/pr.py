@@ -226,6 +226,7 @@ def review(
     )
     changed = parse_changes(diff, untracked)
     problems = local_state(top, changed, {path for path in untracked.split("\0") if path})
+    problems += _registry_twins(top, changed, inside)
     irregular = not_regular(top, [c for c in changed if c.path.startswith(prefix) and not _is_local_state(c.path)])
     problems += irregular.values()
     # the rules above have said all about these: never read them
@@ -296,6 +297,7 @@ def review(
 
     checked, loaded, own = check_with_references(registry, to_load, stems, now_present, today)
     problems.extend(own)
+    problems += _lookalike_names(registry, top, merge_base, prefix, data, loaded, now_present)
     mine = {os.path.join(registry, path) for path in to_load}
 
     added = [item for item in loaded if item.kind == "prediction" and item.path in mine and item.record is not None]
@@ -402,6 +404,46 @@ def not_regular(top: str, changed: Sequence[Change]) -> dict[str, Problem]:
             continue
         hint = "commit the record itself, a regular file"
         problems[change.path] = Problem(os.path.relpath(where), 1, 1, "file", message, hint)
+    return problems
+
+
+def _registry_twins(top: str, changed: Sequence[Change], inside: str) -> list[Problem]:
+    """Rule: nothing is added in a folder that is the registry's but for case (predreg.lookalike)."""
+    from .lookalike import registry_twins
+
+    added = [change.path for change in changed if change.status != "D"]
+    message = f"is in a folder spelled like `{inside}/` but for case: on macOS or Windows it is the registry"
+    hint = f"predreg never checks it there; move it into {inside}/"
+    return [
+        Problem(os.path.relpath(os.path.join(top, p)), 1, 1, "file", message, hint)
+        for p in registry_twins(added, inside)
+    ]
+
+
+def _lookalike_names(
+    registry: str,
+    top: str,
+    merge_base: str,
+    prefix: str,
+    data: Sequence[Change],
+    loaded: Sequence[Loaded],
+    present: set[str],
+) -> list[Problem]:
+    """Rule: a handle or an id the pull request adds does not look like another one (predreg.lookalike)."""
+    from .lookalike import new_handles, new_ids
+
+    added = {os.path.join(registry, change.path[len(prefix) :]) for change in data if change.status == "A"}
+    records = [i for i in loaded if i.path in added and i.kind in ("question", "prediction") and i.record is not None]
+    problems = new_ids(records, present, registry)
+    authors = prefix + AUTHORS_FILE
+    after = next((i for i in loaded if i.kind == "authors" and i.record is not None), None)
+    if after is not None and any(c.path == authors and c.status in "AM" for c in data):
+        before: Any = None  # a new registry's authors are all new
+        if git(top, "ls-tree", "--name-only", merge_base, "--", authors).strip():
+            before = load_text(authors, "authors", git(top, "show", f"{merge_base}:{authors}")).record
+            if before is None:  # the base's own authors.yaml does not load: nothing to tell new handles by
+                return problems
+        problems += new_handles(after, before.authors if before is not None else ())
     return problems
 
 
@@ -696,18 +738,7 @@ def forecast_text(prediction: Prediction) -> str:
 
 
 def markdown(result: Review) -> str:
-    """A pull-request comment: the new predictions, then every problem."""
-    verdict = "✅ ready to merge" if not result.problems else f"❌ {len(result.problems)} problem(s)"
-    lines = [f"### predreg: {len(result.added)} new prediction(s), {verdict}", ""]
-    if result.added:
-        lines += ["| author | prediction | claim | forecast | resolve by |", "|---|---|---|---|---|"]
-        for prediction, claim in result.added:
-            question = result.registry.questions.get(prediction.question_id)
-            resolve_by = question.resolve_by if question else prediction.resolve_by
-            cells = [prediction.author, f"`{prediction.id}`", claim, forecast_text(prediction), str(resolve_by)]
-            lines.append("| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |")
-        lines.append("")
-    if result.problems:
-        lines += ["#### Problems", ""]
-        lines += [f"- `{p.path}:{p.line}:{p.col}` **{p.field}**: {p.message}; {p.hint}" for p in result.problems]
-    return "\n".join(lines)
+    """A pull-request comment: the new predictions, then every problem (:mod:`predreg.comment`)."""
+    from .comment import render
+
+    return render(result)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
+from .problems import one_line
+
 
 class Progress:
     def __init__(self, stream: TextIO, width: int = 30) -> None:
@@ -30,8 +32,8 @@ class Progress:
 
 
 def describe(result: Any) -> str:
-    """One result in a few words: its status, the outcome, why."""
+    """One result in a few words, on one line: its status, the outcome, why (the reason may quote a page)."""
     verdict = result.verdict
     if result.status == "resolved":
-        return f"resolved {verdict.outcome} ({result.resolver}): {verdict.reason}"
-    return f"{result.status} ({result.resolver}): {verdict.reason}"
+        return one_line(f"resolved {verdict.outcome} ({result.resolver}): {verdict.reason}")
+    return one_line(f"{result.status} ({result.resolver}): {verdict.reason}")
