@@ -16,6 +16,7 @@ that would reach out).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -174,14 +175,14 @@ def test_init_named_trunk_everywhere(story: Story) -> None:
 def test_the_check_script_passes_a_good_pull_request(story: Story) -> None:
     done, summary = check_step(story, "alice-forecast", "alice-gh")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "1 new prediction(s), ✅ ready to merge" in summary and "| alice | `shared-q-alice` |" in summary
+    assert "1 new prediction(s), ✅ ready to merge" in summary and re.search(r"^alice +shared-q-alice ", summary, re.M)
     assert "passed" in done.stdout  # the pytest line ran the registry's items
 
 
 def test_the_second_authors_pull_request_passes_too(story: Story) -> None:
     done, summary = check_step(story, "bob-forecast", "bob-gh")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "| bob | `shared-q-bob` |" in summary and "0.3" in summary
+    assert re.search(r"^bob +shared-q-bob ", summary, re.M) and "0.3" in summary
 
 
 def test_the_check_script_refuses_a_forecast_opened_by_someone_else(story: Story) -> None:
@@ -325,4 +326,4 @@ def test_the_check_script_runs_none_of_the_pull_requests_code(story: Story) -> N
     done, summary = check_step(story, "hostile", "alice-gh")
     assert sorted(path.name for path in ran.iterdir()) == [], done.stdout + done.stderr
     # --registry-only refuses every path of it before pytest; test_workflows runs the pytest line on them alone
-    assert done.returncode == 1 and all(f"`{name}:1:1` **file**" in summary for name in HOSTILE)
+    assert done.returncode == 1 and all(f"{name}:1:1: file: " in summary for name in HOSTILE)

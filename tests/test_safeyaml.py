@@ -52,13 +52,14 @@ def test_keys_stay_text_even_when_yaml_1_1_would_make_them_booleans(parser: str)
 
 
 @pytest.mark.parametrize("name", ["alias-bomb", "deep-nesting"])
-def test_hostile_files_are_refused_in_under_a_second(name: str, parser: str) -> None:
+def test_hostile_files_are_refused_before_they_are_expanded(name: str, parser: str) -> None:
+    # a guard against a hang, not a timing: expanded, the bomb would take minutes and gigabytes;
+    # refused at its first alias or 33rd level it takes milliseconds (benchmarks/ has the figures)
     start = time.perf_counter()
     node, problems = read(DATA / "invalid" / f"{name}.yaml")
-    elapsed = time.perf_counter() - start
+    assert time.perf_counter() - start < 20
     assert node is None
     assert len(problems) == 1 and "yaml:" in problems[0]
-    assert elapsed < 1.0
 
 
 def test_an_alias_is_refused_even_when_its_anchor_is_missing(parser: str) -> None:

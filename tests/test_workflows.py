@@ -337,7 +337,7 @@ def test_a_hostile_pr_checked_out_sparse_has_no_code_on_disk_and_is_refused(repo
     assert done.returncode == 1 and sorted(ran.iterdir()) == [], done.stdout + done.stderr
     summary = (checkout.parent / "predreg-summary.md").read_text()
     for name in HOSTILE_CODE:  # seen from git's objects, though not on disk
-        assert f"`{name}:1:1` **file**" in summary
+        assert f"{name}:1:1: file: " in summary
 
 
 def test_the_pytest_line_runs_none_of_a_full_checkouts_code(repo: Path, tmp_path: Path) -> None:  # noqa: F811
@@ -541,7 +541,7 @@ def test_a_forecast_merged_after_its_question_was_resolved_fails_the_push_and_op
     done = recheck(runner, repo, before, sha, "forecaster-a-gh")
     assert done.returncode == 1
     assert f"::error title=predreg::the push of {sha} breaks the registry's rules" in done.stdout
-    assert "late-forecast.yaml" in done.stdout and "**registered**" in done.stdout
+    assert "late-forecast.yaml:" in done.stdout and ": registered: " in done.stdout
     assert f"--today\n{today}" in "\n".join(runner.predreg_arguments())
     issue = merged_step("Open an issue about the push")
     assert issue["if"] == "failure() && steps.recheck.outcome == 'failure'"
@@ -552,7 +552,7 @@ def test_a_forecast_merged_after_its_question_was_resolved_fails_the_push_and_op
     assert call["args"][:2] == ["issue", "create"]
     assert call["args"][call["args"].index("--title") + 1] == f"predreg: the push of {sha} breaks the registry's rules"
     assert call["body"].startswith(f"The push of {sha} to main (from {before}) breaks predreg's rules")
-    assert "late-forecast.yaml" in call["body"] and "**registered**" in call["body"]
+    assert "late-forecast.yaml" in call["body"] and ": registered: " in call["body"]
 
 
 def test_a_forecast_merged_the_day_it_was_registered_passes_the_push_check(runner: Runner, repo: Path) -> None:  # noqa: F811

@@ -26,14 +26,6 @@ CASES = sorted(SUITE.glob("**/in.yaml")) if SUITE.is_dir() else []
 
 pytestmark = pytest.mark.skipif(not CASES, reason=f"the yaml-test-suite is not at {SUITE}")
 
-QUOTES_A_LINE_BREAK_OR_TAB = {
-    *("3RLN/00", "3RLN/01", "3RLN/03", "3RLN/04", "4Q9F", "5WE3", "6FWR", "6JQW", "6SLA", "6VJK"),
-    *("6WPF", "7A4E", "7T8X", "93WF", "96L6", "9TFX", "9YRD", "B3HG", "DE56/00", "DE56/01"),
-    *("DE56/02", "DE56/03", "DWX9", "EX5H", "G992", "HS5T", "K527", "KH5V/00", "KH5V/01", "KH5V/02"),
-    *("M9B4", "MJS9", "NP9H", "PRH3", "Q8AD", "T26H", "T4YY", "T5N4", "TL85", "TS54"),
-}
-"""Cases whose problem quotes a value or key holding a line break or a tab, verbatim (issue 14, item 9)."""
-
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 EDITOR_LINES = re.compile("\r\n|[\r\n]")
 
@@ -42,22 +34,13 @@ def case_id(path: Path) -> str:
     return path.parent.relative_to(SUITE).as_posix()
 
 
-PURE_PYTHON_REFUSES = {"HS5T"}
-"""Cases pure-Python PyYAML refuses as malformed (a tab) where libyaml reads a value: nothing is quoted then."""
-
-
 def cases() -> list[object]:
-    """Every case with each parser; those that quote a line break or a tab are expected to fail, for now."""
-    params = []
-    for parser in ("libyaml", "pure-python"):
-        for path in CASES:
-            name = case_id(path)
-            refused = parser == "pure-python" and name in PURE_PYTHON_REFUSES
-            reason = "a problem quotes user text with its line break or tab (issue 14, item 9)"
-            xfail = name in QUOTES_A_LINE_BREAK_OR_TAB and not refused
-            marks = [pytest.mark.xfail(reason=reason, strict=True)] if xfail else []
-            params.append(pytest.param(parser, path, id=f"{parser}-{name}", marks=marks))
-    return params
+    """Every case with each parser."""
+    return [
+        pytest.param(parser, path, id=f"{parser}-{case_id(path)}")
+        for parser in ("libyaml", "pure-python")
+        for path in CASES
+    ]
 
 
 def located_one_line(line: str, path: str, text: str | None) -> str | None:
