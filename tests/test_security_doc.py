@@ -16,7 +16,7 @@ def named_tests() -> list[tuple[str, str]]:
         if not line.startswith("|"):
             continue
         current = None
-        for file, name in re.findall(r"`(?:(test_\w+\.py))?(?:::(\w+))?`", line):
+        for file, name in re.findall(r"`(?:(test_\w+\.py))?(?:::(test_\w+))?`", line):
             if file:
                 current = file
             if name:
