@@ -1,0 +1,134 @@
+"""Numbers a hostile registry writes: only finite ones are read, scored or exported.
+
+A plain `1e400` parses to infinity and `1e-400` to 0, so a number can be silently
+changed from what was written, or make a score (and the JSON export) non-finite.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from predreg import check_registry, leaderboard
+
+from .conftest import TODAY
+from .resolving import write_registry
+from .test_check import problems, resolve, write
+
+NUMERIC_QUESTION = (
+    "id: speedup\nclaim: How much faster?\ncriteria: The first published estimate.\n"
+    "resolve_by: 2026-11-01\nresolver: {name: manual}\nkind: numeric\nunit: x\n"
+)
+HUGE_INTEGER = "1" + "0" * 400
+
+
+def _numeric(registry: Path, quantiles: str, outcome: str | None = None) -> None:
+    write(registry, "questions/speedup.yaml", NUMERIC_QUESTION)
+    write(
+        registry,
+        "predictions/forecaster-a/speedup-a.yaml",
+        f"id: speedup-a\nauthor: forecaster-a\nregistered: 2026-10-01\nquestion: speedup\nquantiles: {quantiles}\n",
+    )
+    if outcome is not None:
+        resolve(registry, outcome, question="speedup", resolved_at="2026-11-02")
+
+
+def _raise(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def strict_json(text: str) -> Any:
+    """``text`` parsed as JSON proper: NaN, Infinity and -Infinity are refused."""
+    return json.loads(text, parse_constant=_raise)
+
+
+# --- reading: every number field is finite, as written -------------------------------
+
+
+@pytest.mark.parametrize("written", ["1e400", "-1e400", HUGE_INTEGER, "-" + HUGE_INTEGER, "1e101"])
+def test_a_quantile_beyond_the_limit_is_refused_where_it_is_written(minimal_registry: Path, written: str) -> None:
+    _numeric(minimal_registry, f"{{0.05: 1, 0.5: 2, 0.95: {written}}}")
+    [line] = problems(minimal_registry)
+    assert line.startswith("registry/predictions/forecaster-a/speedup-a.yaml:5:")
+    assert "quantiles.0.95: " in line and "is too large: a number here stays within ±1e+100" in line
+
+
+@pytest.mark.parametrize("written", [".inf", "-.inf", ".nan", "nan", "inf"])
+def test_a_quantile_written_as_a_yaml_infinity_or_nan_is_refused(minimal_registry: Path, written: str) -> None:
+    _numeric(minimal_registry, f"{{0.05: 1, 0.5: 2, 0.95: {written}}}")
+    [line] = problems(minimal_registry)
+    assert f"quantiles.0.95: `{written}` is not a finite number" in line
+
+
+def test_a_quantile_that_underflows_to_zero_is_refused(minimal_registry: Path) -> None:
+    _numeric(minimal_registry, "{0.05: 1e-400, 0.5: 2, 0.95: 3}")
+    [line] = problems(minimal_registry)
+    assert "quantiles.0.05: `1e-400` is too small: floating point reads it as 0; write the number you mean" in line
+
+
+def test_a_probability_that_underflows_to_zero_says_so(minimal_registry: Path) -> None:
+    path = minimal_registry / "predictions" / "forecaster-a" / "on-shared.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("0.3", "3e-400"), encoding="utf-8")
+    [line] = problems(minimal_registry)
+    assert "probability: `3e-400` is too small: floating point reads it as 0" in line  # it said "0 is outside [...]"
+
+
+def test_a_huge_number_of_digits_is_not_echoed_whole(minimal_registry: Path) -> None:
+    _numeric(minimal_registry, f"{{0.05: 1, 0.5: 2, 0.95: {HUGE_INTEGER}}}")
+    [line] = problems(minimal_registry)
+    assert HUGE_INTEGER not in line and "a number of 401 characters" in line
+
+
+@pytest.mark.parametrize("written", ["1e400", "-1e400", HUGE_INTEGER, "1e200"])
+def test_a_numeric_outcome_beyond_the_limit_is_refused(minimal_registry: Path, written: str) -> None:
+    _numeric(minimal_registry, "{0.05: 1, 0.5: 2, 0.95: 3}", outcome=written)
+    [line] = problems(minimal_registry)
+    assert line.startswith("registry/resolutions/speedup.yaml:2:10: outcome: ")
+    assert "is too large: a number here stays within ±1e+100" in line
+
+
+def test_a_numeric_outcome_that_underflows_to_zero_is_refused(minimal_registry: Path) -> None:
+    _numeric(minimal_registry, "{0.05: 1, 0.5: 2, 0.95: 3}", outcome="-1e-400")
+    [line] = problems(minimal_registry)
+    assert "outcome: `-1e-400` is too small: floating point reads it as 0" in line
+
+
+def test_the_largest_allowed_numbers_still_score_finitely(minimal_registry: Path) -> None:
+    # a narrow interval's 2/alpha (here 1e12) times the limit, plus the width: far below float's 1.8e308
+    _numeric(minimal_registry, "{0.000000000001: -1e100, 0.5: -5e99, 0.999999999999: 0}", outcome="1e100")
+    registry = check_registry("registry", today=TODAY)
+    assert registry.problems == []
+    [series] = leaderboard.build(registry, min_n=0, today=TODAY).series
+    assert series.interval is not None and math.isfinite(series.interval)
+    # the 1 - 2e-12 interval [-1e100, 0] misses 1e100: width 1e100 plus 2 / 2e-12 * (1e100 - 0)
+    assert series.interval == pytest.approx(1e100 + 1e112, rel=1e-9)
+
+
+@pytest.mark.parametrize("written", ["1e400", HUGE_INTEGER, "-" + HUGE_INTEGER])
+def test_a_resolver_setting_beyond_floats_is_refused_not_a_crash(tmp_path: Path, written: str) -> None:
+    settings = f'{{name: json, url: "https://example.org/a.json", pointer: /a, op: ">=", value: {written}}}'
+    write(tmp_path / "registry", "authors.yaml", "authors:\n  forecaster-a: {name: A}\n")
+    write(
+        tmp_path / "registry",
+        "questions/big.yaml",
+        f"id: big\nclaim: Big.\ncriteria: YES if so.\nresolve_by: 2027-01-01\nkind: binary\nresolver: {settings}\n",
+    )
+    found = [str(p) for p in check_registry(str(tmp_path / "registry"), today=TODAY).problems]
+    assert len(found) == 1 and "resolver.value: " in found[0] and "is too large" in found[0]
+
+
+def test_a_large_integer_setting_is_kept_exactly(tmp_path: Path) -> None:
+    settings = '{name: json, url: "https://example.org/a.json", pointer: /a, value: 12345678901234567891}'
+    root = write_registry(tmp_path / "registry", {})
+    write(
+        root,
+        "questions/q.yaml",
+        f"id: q\nclaim: C.\ncriteria: Y.\nresolve_by: 2027-01-01\nkind: binary\nresolver: {settings}\n",
+    )
+    registry = check_registry(str(root), today=TODAY)
+    assert registry.problems == []
+    assert registry.questions["q"].resolver.config["value"] == 12345678901234567891  # float() made ...892
