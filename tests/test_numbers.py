@@ -14,9 +14,11 @@ from typing import Any
 import pytest
 
 from predreg import check_registry, leaderboard
+from predreg.resolve import ask
 
 from .conftest import TODAY
-from .resolving import write_registry
+from .evidence_server import EvidenceServer, body
+from .resolving import NOW, session, write_registry
 from .test_check import problems, resolve, write
 
 NUMERIC_QUESTION = (
@@ -132,3 +134,22 @@ def test_a_large_integer_setting_is_kept_exactly(tmp_path: Path) -> None:
     registry = check_registry(str(root), today=TODAY)
     assert registry.problems == []
     assert registry.questions["q"].resolver.config["value"] == 12345678901234567891  # float() made ...892
+
+
+# --- evidence: NaN and Infinity in fetched JSON are not values ------------------------
+
+
+@pytest.mark.parametrize("document", ['{"score": NaN}', '{"score": Infinity}', '{"score": -1e400}', '{"score": [NaN]}'])
+@pytest.mark.parametrize("op", ["!=", "==", ">=", "exists"])
+def test_nan_in_fetched_json_does_not_resolve(server: EvidenceServer, tmp_path: Path, document: str, op: str) -> None:
+    server.routes["/doc.json"] = body(document, content_type="application/json")
+    spec = {"name": "json", "url": server.url("/doc.json"), "pointer": "/score", "op": op, "resolve_by": "2026-06-30"}
+    if op != "exists":
+        spec["value"] = 0.5
+    root = write_registry(tmp_path / "registry", {"q": spec})
+    registry = check_registry(str(root), today=NOW.date())
+    assert registry.problems == []
+    question = registry.questions["q"]
+    verdict = ask(question.resolver, question, session(server), NOW)  # past resolve_by: it would say yes or no
+    assert (verdict.status, verdict.outcome) == ("error", None)
+    assert "not a finite number: the question does not resolve from it" in verdict.reason
