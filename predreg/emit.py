@@ -20,7 +20,7 @@ def scalar(value: Any) -> str:
     text = str(value)
     if text.replace("-", "").replace("_", "").replace(".", "").isalnum() and not text[:1].isdigit():
         return text
-    return json.dumps(text, ensure_ascii=False)
+    return json.dumps(text, ensure_ascii=False, allow_nan=False)
 
 
 def flow(value: Any) -> str:

@@ -570,7 +570,7 @@ def settings_of(resolver: Any) -> Any:
     from .safeyaml import parse
 
     problems = Problems("<resolver>")
-    node = parse(json.dumps({"name": resolver.name, **resolver.config}), problems)
+    node = parse(json.dumps({"name": resolver.name, **resolver.config}, allow_nan=False), problems)
     return _settings(resolver.name, node, "resolver", problems) if isinstance(node, Mapping) else None
 
 

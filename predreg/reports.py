@@ -180,4 +180,5 @@ def resolve_json(run: Any) -> str:
             "overdue_manual": [r.question for r in run.overdue_manual()],
         },
         indent=2,
+        allow_nan=False,
     )

@@ -6,6 +6,7 @@ changed from what was written, or make a score (and the JSON export) non-finite.
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 from pathlib import Path
@@ -14,9 +15,10 @@ from typing import Any
 import pytest
 
 from predreg import check_registry, leaderboard
+from predreg.cli import main
 from predreg.resolve import ask
 
-from .conftest import TODAY
+from .conftest import REPO, TODAY
 from .evidence_server import EvidenceServer, body
 from .resolving import NOW, session, write_registry
 from .test_check import problems, resolve, write
@@ -134,6 +136,72 @@ def test_a_large_integer_setting_is_kept_exactly(tmp_path: Path) -> None:
     registry = check_registry(str(root), today=TODAY)
     assert registry.problems == []
     assert registry.questions["q"].resolver.config["value"] == 12345678901234567891  # float() made ...892
+
+
+# --- the export: strict JSON, whatever the registry holds -----------------------------
+
+
+def _lax_json_dump(node: ast.AST) -> bool:
+    """A call ``json.dump(...)`` or ``json.dumps(...)`` without ``allow_nan=False``."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        return False
+    if node.func.attr not in ("dump", "dumps") or getattr(node.func.value, "id", None) != "json":
+        return False
+    return not any(
+        k.arg == "allow_nan" and isinstance(k.value, ast.Constant) and k.value.value is False for k in node.keywords
+    )
+
+
+def test_every_json_dump_refuses_nan() -> None:
+    """Each json.dump(s) call in predreg passes allow_nan=False: nothing non-finite is written silently."""
+    lax = [
+        f"{path.relative_to(REPO)}:{node.lineno}"  # type: ignore[attr-defined]
+        for path in sorted((REPO / "predreg").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if _lax_json_dump(node)
+    ]
+    assert lax == []
+
+
+def _hostile(registry: Path) -> None:
+    """Every number attack at once: infinite quantiles and outcome, a binary `maybe`, a numeric `yes`."""
+    _numeric(registry, "{0.05: 1, 0.5: 2, 0.95: 1e400}", outcome="1e400")
+    write(registry, "questions/big.yaml", NUMERIC_QUESTION.replace("speedup", "big"))
+    write(
+        registry,
+        "predictions/forecaster-b/big-b.yaml",
+        "id: big-b\nauthor: forecaster-b\nregistered: 2026-10-01\nquestion: big\n"
+        "quantiles: {0.05: -1e308, 0.5: 0, 0.95: 1e308}\n",
+    )
+    resolve(registry, "-1e308", question="big", resolved_at="2026-11-02")
+    resolve(registry, "maybe", resolved_at="2026-11-02")
+
+
+def test_the_json_export_of_a_hostile_registry_is_strict_json(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _hostile(minimal_registry)
+    code = main(["score", "registry", "--format", "json", "--min-n", "0", "--today", TODAY.isoformat()])
+    out, err = capsys.readouterr()
+    assert code == 1 and "1e400" in err  # the problems are told, and what is valid is scored
+    export = strict_json(out)
+    assert [s for s in export["questions"] if s["question"] in ("speedup", "big")] == []
+
+
+@pytest.mark.parametrize("forged", ["Infinity", "NaN", "1e400"])
+def test_a_shard_line_holding_a_non_finite_number_is_refused(
+    minimal_registry: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], forged: str
+) -> None:
+    _numeric(minimal_registry, "{0.05: 1, 0.5: 2, 0.95: 3}", outcome="2.5")
+    shard = tmp_path / "one.jsonl"
+    assert main(["check", "registry", "--shard", "1/1", "-o", str(shard), "--today", TODAY.isoformat()]) == 0
+    text = shard.read_text(encoding="utf-8")
+    assert '"0.95": 3.0' in text
+    shard.write_text(text.replace('"0.95": 3.0', f'"0.95": {forged}'), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["score", "registry", "--merge", str(shard), "--format", "json", "--today", TODAY.isoformat()]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "is not JSON" in err and len(err.strip().splitlines()) == 1
 
 
 # --- evidence: NaN and Infinity in fetched JSON are not values ------------------------
