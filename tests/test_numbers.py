@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from predreg import check_registry, leaderboard
+from predreg import check_registry, commitment, leaderboard
+from predreg.checks import outcome_problem
 from predreg.cli import main
 from predreg.resolve import ask
 
@@ -202,6 +203,137 @@ def test_a_shard_line_holding_a_non_finite_number_is_refused(
     assert main(["score", "registry", "--merge", str(shard), "--format", "json", "--today", TODAY.isoformat()]) == 2
     out, err = capsys.readouterr()
     assert out == "" and "is not JSON" in err and len(err.strip().splitlines()) == 1
+
+
+# --- scoring: an outcome that does not fit its question is left out and listed ---------
+
+
+def _categorical(registry: Path, outcome: str) -> None:
+    write(
+        registry,
+        "questions/lab.yaml",
+        "id: lab\nclaim: Which lab first?\ncriteria: The first announcement.\nresolve_by: 2026-11-01\n"
+        "resolver: {name: manual}\nkind: categorical\noutcomes: [alpha, beta]\n",
+    )
+    write(
+        registry,
+        "predictions/forecaster-b/on-lab.yaml",
+        "id: on-lab\nauthor: forecaster-b\nregistered: 2026-10-01\nquestion: lab\n"
+        "probabilities: {alpha: 0.6, beta: 0.4}\n",
+    )
+    resolve(registry, outcome, question="lab", resolved_at="2026-11-02")
+
+
+def _shared_binary_resolved(registry: Path, outcome: str) -> None:
+    """forecaster-a 0.3 on shared-question (registered 2026-10-01), resolved ``outcome``; forecaster-b on lab."""
+    path = registry / "predictions" / "forecaster-a" / "on-shared.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("2026-11-23", "2026-10-01"), encoding="utf-8")
+    resolve(registry, outcome, resolved_at="2026-11-02")
+    _categorical(registry, "beta")
+
+
+def _score_json(capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any], str]:
+    code = main(["score", "registry", "--format", "json", "--min-n", "0", "--today", TODAY.isoformat()])
+    out, err = capsys.readouterr()
+    return code, strict_json(out), err
+
+
+def test_check_refuses_an_unknown_category_where_it_is_written(minimal_registry: Path) -> None:
+    _categorical(minimal_registry, "gamma")
+    assert problems(minimal_registry) == [
+        "registry/resolutions/lab.yaml:2:1: outcome: `gamma` is not an outcome of categorical question `lab`;"
+        " write one of alpha, beta, annulled, ambiguous"
+    ]
+
+
+def test_a_non_finite_outcome_that_did_not_come_from_yaml_does_not_fit(minimal_registry: Path) -> None:
+    _numeric(minimal_registry, "{0.05: 1, 0.5: 2, 0.95: 3}")  # a plugin's or a forged shard's record may hold one
+    numeric = check_registry("registry", today=TODAY).questions["speedup"]
+    assert outcome_problem(numeric, 2.5) is None
+    for outcome in (math.inf, -math.inf, math.nan):
+        wrong = outcome_problem(numeric, outcome)
+        assert wrong is not None and "is not a finite number" in wrong[0]
+
+
+def test_a_binary_maybe_is_left_out_of_scoring_and_listed(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _shared_binary_resolved(minimal_registry, "maybe")
+    code, export, err = _score_json(capsys)
+    assert code == 1 and "`maybe` is not an outcome of binary question `shared-question`" in err
+    assert {s["question"] for s in export["questions"]} == {"lab"}  # it scored `maybe` as no
+    # the one question scored: forecaster-b gave 0.4 to beta, which happened: (0.6-0)^2 + (0.4-1)^2
+    assert export["questions"][0]["brier"] == pytest.approx(0.72, abs=1e-12)
+    assert export["invalid_resolutions"] == [
+        {
+            "path": "registry/resolutions/shared-question.yaml",
+            "question": "shared-question",
+            "outcome": "maybe",
+            "reason": "`maybe` is not an outcome of binary question `shared-question`",
+        }
+    ]
+
+
+def test_an_unknown_category_is_left_out_not_a_crash(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _shared_binary_resolved(minimal_registry, "yes")
+    _categorical(minimal_registry, "gamma")  # KeyError before
+    code, export, _ = _score_json(capsys)
+    assert code == 1
+    [series] = export["questions"]
+    assert series["question"] == "shared-question" and series["brier"] == pytest.approx(0.49, abs=1e-12)  # (0.3-1)^2
+    [invalid] = export["invalid_resolutions"]
+    assert invalid["question"] == "lab" and invalid["outcome"] == "gamma"
+
+
+def test_a_numeric_yes_is_left_out_not_a_crash(minimal_registry: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _numeric(minimal_registry, "{0.05: 1, 0.5: 2, 0.95: 3}", outcome="yes")  # ValueError before
+    code, export, _ = _score_json(capsys)
+    assert code == 1 and export["questions"] == []
+    [invalid] = export["invalid_resolutions"]
+    assert invalid == {
+        "path": "registry/resolutions/speedup.yaml",
+        "question": "speedup",
+        "outcome": "yes",
+        "reason": "`yes` is not a number, and `speedup` is numeric",
+    }
+
+
+def test_the_text_board_lists_invalid_resolutions_after_it(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _shared_binary_resolved(minimal_registry, "maybe")
+    assert main(["score", "registry", "--min-n", "0", "--today", TODAY.isoformat()]) == 1
+    last = capsys.readouterr().out.rstrip("\n").splitlines()[-1]
+    assert last == (
+        "Invalid resolutions, left out of scoring: registry/resolutions/shared-question.yaml"
+        " (`maybe` is not an outcome of binary question `shared-question`)."
+    )
+
+
+def test_a_registry_without_invalid_resolutions_exports_an_empty_list(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _shared_binary_resolved(minimal_registry, "no")
+    code, export, _ = _score_json(capsys)
+    assert code == 0 and export["invalid_resolutions"] == []
+    by_question = {s["question"]: s["brier"] for s in export["questions"]}
+    assert by_question["shared-question"] == pytest.approx(0.09, abs=1e-12)  # (0.3-0)^2
+
+
+def test_a_commitment_on_an_invalid_resolution_is_not_called_unrevealed(minimal_registry: Path) -> None:
+    digest = commitment.commitment("hidden", "forecaster-b", {"probability": 0.9}, "ab" * 16)
+    write(
+        minimal_registry,
+        "predictions/forecaster-b/hidden.yaml",
+        f"id: hidden\nauthor: forecaster-b\nregistered: 2026-10-01\nquestion: shared-question\ncommitment: {digest}\n",
+    )
+    _shared_binary_resolved(minimal_registry, "maybe")
+    board = leaderboard.build(check_registry("registry", today=TODAY), min_n=0, today=TODAY)
+    assert [r.question for r in board.invalid_resolutions] == ["shared-question"]
+    # the question stands unresolved, so the commitment is not yet due (it was "scored as the worst forecast")
+    assert board.unrevealed == [] and board.unscored == []
 
 
 # --- evidence: NaN and Infinity in fetched JSON are not values ------------------------
