@@ -221,7 +221,7 @@ def _shown(text: str) -> str:
 class Number(FieldType):
     """A finite number written plain: not quoted, not a boolean, not a percentage."""
 
-    schema: ClassVar[dict[str, Any]] = {"type": "number"}
+    schema: ClassVar[dict[str, Any]] = {"type": "number", "minimum": -MAGNITUDE_MAX, "maximum": MAGNITUDE_MAX}
 
     def structure(self, node: Node, field: str, problems: Problems) -> Any:
         example = f"write a number, e.g. `{field}: 0.7`"

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from predreg import check_registry, commitment, leaderboard
+from predreg import check_registry, commitment, leaderboard, reports
 from predreg.checks import outcome_problem
 from predreg.cli import main
 from predreg.resolve import ask
@@ -310,6 +310,21 @@ def test_the_text_board_lists_invalid_resolutions_after_it(
         "Invalid resolutions, left out of scoring: registry/resolutions/shared-question.yaml"
         " (`maybe` is not an outcome of binary question `shared-question`)."
     )
+
+
+def test_the_markdown_board_lists_invalid_resolutions_too(minimal_registry: Path) -> None:
+    _shared_binary_resolved(minimal_registry, "maybe")
+    board = leaderboard.build(check_registry("registry", today=TODAY), min_n=0, today=TODAY)
+    assert reports.leaderboard_markdown(board).endswith(
+        "Invalid resolutions, left out of scoring: registry/resolutions/shared-question.yaml"
+        " (`maybe` is not an outcome of binary question `shared-question`)."
+    )
+
+
+def test_the_schema_holds_quantiles_within_the_limit(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "prediction"]) == 0
+    quantile = strict_json(capsys.readouterr().out)["properties"]["quantiles"]["additionalProperties"]
+    assert (quantile["minimum"], quantile["maximum"]) == (-1e100, 1e100)
 
 
 def test_a_registry_without_invalid_resolutions_exports_an_empty_list(
