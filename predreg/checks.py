@@ -59,6 +59,8 @@ class Registry:
     """Prediction id -> the reveal of its commitment (valid ones)."""
     withdrawals: dict[str, Withdrawal] = attrs.field(factory=dict)
     """Prediction id -> its withdrawal. Withdrawn forecasts are still scored."""
+    resolution_files: dict[str, tuple[str, ...]] = attrs.field(factory=dict)
+    """Per question id, the files of its resolution chain, in the order of ``resolutions``."""
 
     @property
     def ok(self) -> bool:
@@ -68,6 +70,11 @@ class Registry:
         """The standing resolution of a question: the last correction, if any."""
         chain = self.resolutions.get(question_id)
         return chain[-1] if chain else None
+
+    def resolution_file(self, question_id: str) -> str | None:
+        """The file of the standing resolution of a question (None if unknown)."""
+        files = self.resolution_files.get(question_id)
+        return files[-1] if files else None
 
 
 def normalised(identifier: str) -> str:
@@ -126,7 +133,8 @@ class _Checker:
         self.check_ids()
         questions, question_files = self.questions()
         predictions = self.predictions(authors, questions)
-        resolutions = self.resolutions(questions)
+        chains = self.resolutions(questions)
+        resolutions = {qid: [resolution for _, resolution in chain] for qid, chain in chains.items()}
         reveals = self.reveals(predictions, questions)
         withdrawals = self.withdrawals(predictions)
         files = {**question_files, **{p.id: path for p, path in predictions.values()}}
@@ -140,6 +148,7 @@ class _Checker:
             problems=sorted(set(self.problems)),
             reveals=reveals,
             withdrawals=withdrawals,
+            resolution_files={qid: tuple(item.path for item, _ in chain) for qid, chain in chains.items()},
         )
 
     def check_ids(self) -> None:
@@ -483,7 +492,8 @@ class _Checker:
                     "a revision comes after what it revises",
                 )
 
-    def resolutions(self, questions: dict[str, Question]) -> dict[str, list[Resolution]]:
+    def resolutions(self, questions: dict[str, Question]) -> dict[str, list[tuple[Loaded, Resolution]]]:
+        """Per question, its resolution chain with the file of each record."""
         by_question: dict[str, list[tuple[Loaded, Resolution]]] = defaultdict(list)
         for item in self.by_kind["resolution"]:
             resolution: Resolution = item.record
@@ -527,7 +537,7 @@ class _Checker:
         if wrong is not None:
             self.problem(item, "outcome", *wrong)
 
-    def chain(self, qid: str, records: list[tuple[Loaded, Resolution]]) -> list[Resolution]:
+    def chain(self, qid: str, records: list[tuple[Loaded, Resolution]]) -> list[tuple[Loaded, Resolution]]:
         """Order a question's resolution records: the original, then each correction of the last."""
         by_stem = {item.stem: (item, resolution) for item, resolution in records}
         originals = [pair for pair in records if pair[1].corrects is None]
@@ -559,7 +569,7 @@ class _Checker:
             chain.append(by_stem[corrected[chain[-1][0].stem].stem])
             if len(chain) > len(records):  # a cycle: reported above as a double correction
                 return []
-        return [resolution for _, resolution in chain]
+        return chain
 
 
 # Rules that `predreg new` and `predreg resolve --manual` also apply at their prompts, in the same words.
@@ -584,8 +594,10 @@ def outcome_problem(question: Question, outcome: str | float) -> tuple[str, str]
     if outcome in UNSCORED_OUTCOMES:
         return None
     if question.kind == "numeric":
-        if isinstance(outcome, float):
+        if isinstance(outcome, float) and math.isfinite(outcome):
             return None
+        if isinstance(outcome, float):  # only from a record not read from YAML (a plugin's, a forged shard's)
+            return f"`{outcome}` is not a finite number", "write the measured number, annulled or ambiguous"
         return (
             f"`{outcome}` is not a number, and `{question.id}` is numeric",
             "write the measured number, annulled or ambiguous",

@@ -308,7 +308,7 @@ def _main(argv: Sequence[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command == "schema":
-        print(json.dumps(json_schema(args.kind), indent=2))
+        print(json.dumps(json_schema(args.kind), indent=2, allow_nan=False))
         return EXIT_OK
     if args.command == "init":
         from . import init
@@ -375,7 +375,7 @@ def _merged(args: argparse.Namespace) -> Registry:
 def _report(args: argparse.Namespace, problems: list[Problem], what: str, scope: str = "") -> int:
     """The end of a check: every problem (text or JSON), then a verdict line unless quiet; the exit code."""
     if args.format == "json":
-        print(json.dumps([problem.shown() for problem in problems], indent=2))
+        print(json.dumps([problem.shown() for problem in problems], indent=2, allow_nan=False))
     else:
         for problem in problems:
             print(problem)
@@ -520,7 +520,7 @@ def _score(args: argparse.Namespace, registry: Registry) -> int:
         print(f"\nwrote {target}")
         return EXIT_PROBLEMS if registry.problems else EXIT_OK
     if args.format == "json":
-        text = json.dumps(leaderboard.as_json(board, dt.datetime.now(dt.UTC)), indent=2)
+        text = json.dumps(leaderboard.as_json(board, dt.datetime.now(dt.UTC)), indent=2, allow_nan=False)
     elif args.format == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")

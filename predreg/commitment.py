@@ -32,7 +32,7 @@ def forecast_of(record: Any) -> dict[str, Any]:
 def canonical(prediction: str, author: str, forecast: dict[str, Any]) -> bytes:
     """The bytes committed to: the same for the same forecast, whatever the YAML looked like."""
     return json.dumps(
-        {"prediction": prediction, "author": author, **forecast}, sort_keys=True, separators=(",", ":")
+        {"prediction": prediction, "author": author, **forecast}, sort_keys=True, separators=(",", ":"), allow_nan=False
     ).encode()
 
 

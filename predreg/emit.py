@@ -30,7 +30,7 @@ def scalar(value: Any) -> str:
     text = str(value)
     if text.replace("-", "").replace("_", "").replace(".", "").isalnum() and not text[:1].isdigit():
         return text
-    return _escaped(json.dumps(text, ensure_ascii=False))
+    return _escaped(json.dumps(text, ensure_ascii=False, allow_nan=False))
 
 
 def _escaped(quoted: str) -> str:

@@ -393,7 +393,7 @@ class Session:
         write_atomic(self.cache / "bodies" / fetched.sha256, fetched.body)
         meta = {"url": url, "etag": etag, "last_modified": modified, "sha256": fetched.sha256}
         meta["content_type"] = fetched.content_type
-        write_atomic(path, json.dumps(meta, sort_keys=True).encode())
+        write_atomic(path, json.dumps(meta, sort_keys=True, allow_nan=False).encode())
 
 
 def _is_http_date(text: str) -> bool:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
+import sys
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -20,6 +22,13 @@ from .safeyaml import Mapping, Node, Scalar, Sequence
 
 PROBABILITY_MIN = 0.001
 PROBABILITY_MAX = 0.999
+MAGNITUDE_MAX = 1e100
+"""The largest size of a forecast or outcome number (a quantile, a numeric outcome).
+
+Scores multiply a difference of two such numbers by up to 1e12 (the 2/alpha of the
+narrowest central interval quantile levels can give) and sum millions of them: from
+numbers this size every score, sum and square stays finite, far below float's 1.8e308.
+"""
 ID_PATTERN = r"^[\w][\w.-]{0,119}$"
 
 _NUMBER = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
@@ -167,13 +176,52 @@ class Plain(FieldType):
         return {}
 
     def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        return plain_value(node)
+        before = len(problems)
+        for number in _plain_numbers(node):
+            if unreadable := number_problem(number.text, math.inf):
+                problems.add(number.at, field, *unreadable)
+        return plain_value(node) if len(problems) == before else INVALID
+
+
+def _plain_numbers(node: Node) -> list[Scalar]:
+    """Every plain scalar in ``node`` that YAML's core schema reads as a number."""
+    if isinstance(node, Mapping):
+        return [number for child in node.values() for number in _plain_numbers(child)]
+    if isinstance(node, Sequence):
+        return [number for child in node for number in _plain_numbers(child)]
+    return [node] if node.plain and _NUMBER.match(node.text) else []
+
+
+def number_problem(text: str, limit: float) -> tuple[str, str] | None:
+    """Why the plain number ``text`` cannot stand as written (message, hint), or None if it can.
+
+    Floating point reads `1e400` as infinity and `1e-400` as 0: either would silently
+    be another number than the one written, and infinity makes scores and JSON invalid.
+    """
+    value = float(text)
+    if math.isinf(value) or abs(value) > limit:
+        size = f"±{min(limit, sys.float_info.max):.2g}"
+        return (
+            f"{_shown(text)} is too large: a number here stays within {size}",
+            "write it in a larger unit" if math.isfinite(limit) else "write a smaller number",
+        )
+    if value == 0 and re.search(r"[1-9]", re.split(r"[eE]", text)[0]):
+        return (
+            f"{_shown(text)} is too small: floating point reads it as 0",
+            "write the number you mean",
+        )
+    return None
+
+
+def _shown(text: str) -> str:
+    """A number as quoted in a message: itself, unless it would swamp the line."""
+    return f"`{text}`" if len(text) <= 40 else f"a number of {len(text)} characters"
 
 
 class Number(FieldType):
     """A finite number written plain: not quoted, not a boolean, not a percentage."""
 
-    schema: ClassVar[dict[str, Any]] = {"type": "number"}
+    schema: ClassVar[dict[str, Any]] = {"type": "number", "minimum": -MAGNITUDE_MAX, "maximum": MAGNITUDE_MAX}
 
     def structure(self, node: Node, field: str, problems: Problems) -> Any:
         example = f"write a number, e.g. `{field}: 0.7`"
@@ -195,6 +243,8 @@ class Number(FieldType):
             problems.add(node.at, field, f"`{text}` is not a finite number", example)
         elif not _NUMBER.match(text):
             problems.add(node.at, field, f"`{text}` is not a number", example)
+        elif unreadable := number_problem(text, MAGNITUDE_MAX):
+            problems.add(node.at, field, *unreadable)
         else:
             return float(text)
         return INVALID
@@ -362,6 +412,9 @@ class Outcome(FieldType):
                 problems.add(node.at, field, f"`{text}` is not a finite number", "write the measured value")
                 return INVALID
             if _NUMBER.match(text):
+                if unreadable := number_problem(text, MAGNITUDE_MAX):
+                    problems.add(node.at, field, *unreadable)
+                    return INVALID
                 return float(text)
         return text
 
@@ -517,7 +570,7 @@ def settings_of(resolver: Any) -> Any:
     from .safeyaml import parse
 
     problems = Problems("<resolver>")
-    node = parse(json.dumps({"name": resolver.name, **resolver.config}), problems)
+    node = parse(json.dumps({"name": resolver.name, **resolver.config}, allow_nan=False), problems)
     return _settings(resolver.name, node, "resolver", problems) if isinstance(node, Mapping) else None
 
 
@@ -535,8 +588,11 @@ def plain_value(node: Node) -> Any:
     if lowered in ("true", "false"):
         return lowered == "true"
     if _NUMBER.match(node.text):
-        number = float(node.text)
-        return int(number) if re.match(r"^[-+]?[0-9]+$", node.text) else number
+        if number_problem(node.text, math.inf):  # refused by Plain: kept as text, never as infinity
+            return node.text
+        if re.match(r"^[-+]?[0-9]+$", node.text):  # exactly: a float keeps only 17 digits
+            return int(node.text.lstrip("+-").lstrip("0") or "0") * (-1 if node.text.startswith("-") else 1)
+        return float(node.text)
     return node.text
 
 

@@ -165,6 +165,7 @@ def _freeze(loaded: Loaded) -> str:
             "problems": [[p.line, p.col, p.field, p.message, p.hint] for p in loaded.problems],
         },
         ensure_ascii=False,
+        allow_nan=False,
     )
 
 

@@ -27,10 +27,10 @@ import attrs
 import numpy as np
 
 from . import commitment, scoring
-from .checks import Registry
+from .checks import Registry, outcome_problem
 from .defaults import BRIER_SCALE, MIN_N
 from .fields import PROBABILITY_MAX, PROBABILITY_MIN
-from .model import UNSCORED_OUTCOMES, Prediction, Question
+from .model import UNSCORED_OUTCOMES, Prediction, Question, Resolution
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
 
@@ -62,6 +62,16 @@ class ScoredSeries:
 class Unscored:
     author: str
     question: str
+    reason: str
+
+
+@attrs.frozen
+class InvalidResolution:
+    """A standing resolution whose outcome does not fit its question: not scored, listed."""
+
+    path: str | None
+    question: str
+    outcome: str | float
     reason: str
 
 
@@ -120,6 +130,8 @@ class Table:
     unscored: list[Unscored]
     unrevealed: list[Unscored] = attrs.field(factory=list)
     """Commitments never revealed by their question's resolution (scored as the worst forecast)."""
+    invalid_resolutions: list[InvalidResolution] = attrs.field(factory=list)
+    """Resolutions whose outcome does not fit their question; those questions count as unresolved."""
 
     def __len__(self) -> int:
         return len(self.author)
@@ -177,6 +189,7 @@ class Leaderboard:
     rows: np.ndarray
     """Mask of the table's rows this board shows (its groups and authors)."""
     unrevealed: list[Unscored] = attrs.field(factory=list)
+    invalid_resolutions: list[InvalidResolution] = attrs.field(factory=list)
 
     @functools.cached_property
     def series(self) -> list[ScoredSeries]:
@@ -193,11 +206,12 @@ def score_table(registry: Registry, policy: str = "time-averaged") -> Table:
     names = sorted({p.author for p in registry.predictions.values()})
     questions = [registry.questions[qid] for qid in sorted(registry.questions)]
     q_of = {q.id: i for i, q in enumerate(questions)}
-    resolutions = [registry.resolution(q.id) for q in questions]
+    standing, invalid = standing_resolutions(registry)
+    resolutions = [standing[q.id] for q in questions]
     outcomes = [r.outcome if r else None for r in resolutions]
 
     # one row per forecast, sorted into series: author, question, date, revision, id
-    forecasts, unrevealed = _revealed(registry)
+    forecasts, unrevealed = _revealed(registry, standing)
     a_of = {name: i for i, name in enumerate(names)}
     author = np.array([a_of[p.author] for p in forecasts], dtype=np.intp)
     question = np.array([q_of[p.question_id] for p in forecasts], dtype=np.intp)
@@ -286,10 +300,33 @@ def score_table(registry: Registry, policy: str = "time-averaged") -> Table:
         last_probability=np.where(binary[s_question], probability[stop - 1], np.nan)[keep],
         unscored=unscored,
         unrevealed=unrevealed,
+        invalid_resolutions=invalid,
     )
 
 
-def _revealed(registry: Registry) -> tuple[list[Prediction], list[Unscored]]:
+def standing_resolutions(registry: Registry) -> tuple[dict[str, Resolution | None], list[InvalidResolution]]:
+    """Each question's standing resolution, None where there is none or its outcome does not fit.
+
+    ``predreg check`` refuses such an outcome, but scoring also runs on what a check left
+    standing (a registry with problems, merged shards, the pytest plugin): a binary
+    `maybe` would be scored as no, an unknown category or a numeric `yes` would not
+    score at all. The question is then scored as unresolved, and the record listed.
+    """
+    standing: dict[str, Resolution | None] = {}
+    invalid = []
+    for qid, question in registry.questions.items():
+        resolution = registry.resolution(qid)
+        wrong = None if resolution is None else outcome_problem(question, resolution.outcome)
+        if resolution is not None and wrong is not None:
+            outcome = resolution.outcome
+            shown = outcome if isinstance(outcome, str) or math.isfinite(outcome) else repr(outcome)
+            invalid.append(InvalidResolution(registry.resolution_file(qid), qid, shown, wrong[0]))
+            resolution = None
+        standing[qid] = resolution
+    return standing, sorted(invalid, key=lambda r: r.question)
+
+
+def _revealed(registry: Registry, standing: dict[str, Resolution | None]) -> tuple[list[Prediction], list[Unscored]]:
     """Every forecast as scored: commitments replaced by their reveal, or by the worst forecast.
 
     A reveal counts if it came by the question's resolution; a commitment still hidden
@@ -299,7 +336,7 @@ def _revealed(registry: Registry) -> tuple[list[Prediction], list[Unscored]]:
     unrevealed = []
     for index in [i for i, p in enumerate(forecasts) if p.commitment is not None]:
         hidden = forecasts[index]
-        resolution = registry.resolution(hidden.question_id)
+        resolution = standing[hidden.question_id]
         reveal = registry.reveals.get(hidden.id)
         if reveal is not None and (resolution is None or reveal.revealed <= resolution.resolved_at.date()):
             forecasts[index] = attrs.evolve(hidden, commitment=None, **commitment.forecast_of(reveal))
@@ -413,7 +450,7 @@ def build(
         unrevealed = [u for u in unrevealed if u.author in wanted]
     ranked = sorted((a for a in everyone if a.n >= min_n), key=lambda a: (a.brier, a.author))
     unranked = sorted((a for a in everyone if a.n < min_n), key=lambda a: (-a.n, a.author))
-    return Leaderboard(ranked, unranked, unscored, min_n, policy, table, rows, unrevealed)
+    return Leaderboard(ranked, unranked, unscored, min_n, policy, table, rows, unrevealed, table.invalid_resolutions)
 
 
 HORIZONS = ((90, "under 3 months"), (365, "3-12 months"), (3 * 365, "1-3 years"))
@@ -550,4 +587,5 @@ def as_json(board: Leaderboard, generated_at: dt.datetime) -> dict[str, Any]:
         ],
         "unscored": [attrs.asdict(u) for u in board.unscored],
         "unrevealed": [attrs.asdict(u) for u in board.unrevealed],
+        "invalid_resolutions": [attrs.asdict(r) for r in board.invalid_resolutions],
     }

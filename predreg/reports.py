@@ -106,6 +106,7 @@ def leaderboard_text(board: Any) -> str:
     lines.append(f"{BRIER_SCALE}. Ranked: at least {board.min_n} scored questions; rank '-' is below that.")
     lines.append(f"Revisions scored {board.policy}; peer = own Brier minus the others' mean on shared questions.")
     lines += _unrevealed(board)
+    lines += _invalid_resolutions(board)
     return "\n".join(lines)
 
 
@@ -117,12 +118,21 @@ def _unrevealed(board: Any) -> list[str]:
     return [f"Unrevealed commitments, scored as the worst forecast: {named}."]
 
 
+def _invalid_resolutions(board: Any) -> list[str]:
+    """Resolutions whose outcome does not fit their question, named by file: left out of scoring."""
+    if not board.invalid_resolutions:
+        return []
+    named = "; ".join(f"{r.path or r.question} ({r.reason})" for r in board.invalid_resolutions)
+    return [f"Invalid resolutions, left out of scoring: {named}."]
+
+
 def leaderboard_markdown(board: Any) -> str:
     rows = leaderboard_rows(board)
     out = ["| " + " | ".join(LEADERBOARD_HEADER) + " |", "|" + "---|" * len(LEADERBOARD_HEADER)]
     out += ["| " + " | ".join(row) + " |" for row in rows]
     out += ["", f"*{BRIER_SCALE}. Ranked at {board.min_n}+ scored questions; revisions scored {board.policy}.*"]
     out += ["", *_unrevealed(board)] if board.unrevealed else []
+    out += ["", *_invalid_resolutions(board)] if board.invalid_resolutions else []
     return "\n".join(out)
 
 
@@ -180,4 +190,5 @@ def resolve_json(run: Any) -> str:
             "overdue_manual": [r.question for r in run.overdue_manual()],
         },
         indent=2,
+        allow_nan=False,
     )

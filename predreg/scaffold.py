@@ -216,7 +216,7 @@ def _keep_salt(keep: Path, root: str, pid: str, author: str, forecast: dict[str,
     kept = {"prediction": pid, "author": author, "forecast": forecast, "salt": salt, "registry": os.path.abspath(root)}
     keep.mkdir(parents=True, exist_ok=True)
     path = keep / f"{pid}.json"
-    if not create_atomic(path, json.dumps(kept, indent=2) + "\n"):
+    if not create_atomic(path, json.dumps(kept, indent=2, allow_nan=False) + "\n"):
         raise ScaffoldError(f"{path} exists already; choose another --id")
     os.chmod(path, 0o600)
     return path

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import os
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
@@ -77,7 +78,7 @@ def check_shard(root: str, index: int, count: int, today: dt.date | None = None)
 
 def write_lines(shard: Shard, root: str, out: TextIO) -> None:
     """The shard as JSON lines: a header, then one line per file it owns, then its misplaced files."""
-    out.write(json.dumps({"format": FORMAT, "shard": f"{shard.index}/{shard.count}"}) + "\n")
+    out.write(json.dumps({"format": FORMAT, "shard": f"{shard.index}/{shard.count}"}, allow_nan=False) + "\n")
     for item in shard.files:
         line = {
             "path": relative(root, item.path),
@@ -87,9 +88,9 @@ def write_lines(shard: Shard, root: str, out: TextIO) -> None:
             "problems": [_problem(root, p) for p in item.problems],
         }
         # escaped, not raw: a file name that is not UTF-8 (surrogates) survives the trip as \udcff
-        out.write(json.dumps(line, sort_keys=True) + "\n")
+        out.write(json.dumps(line, sort_keys=True, allow_nan=False) + "\n")
     for problem in shard.layout_problems:
-        out.write(json.dumps({"layout": _problem(root, problem)}) + "\n")
+        out.write(json.dumps({"layout": _problem(root, problem)}, allow_nan=False) + "\n")
 
 
 def _problem(root: str, problem: Problem) -> dict[str, Any]:
@@ -141,8 +142,8 @@ def _lines(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
     for number, text in enumerate(lines, 1):
         if not text.strip():
             continue
-        try:
-            line = json.loads(text)
+        try:  # strict: a shard never holds NaN or an infinity (it is written with allow_nan=False)
+            line = json.loads(text, parse_constant=_not_json, parse_float=_finite)
         except ValueError as error:
             raise ValueError(f"line {number} is not JSON ({error})") from None
         if not isinstance(line, dict) or not (
@@ -150,6 +151,17 @@ def _lines(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
         ):
             raise ValueError(f"line {number} is not a line of a shard's file")
         yield line
+
+
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:40]} is beyond a float")
+    return number
 
 
 def _unproblem(root: str, data: dict[str, Any]) -> Problem:

@@ -88,6 +88,18 @@ OPERATORS = ("==", "!=", ">=", "<=", ">", "<", "exists")
 
 
 def _compare(found: Any, op: str, value: Any) -> bool:
+    """Whether ``found`` (from the evidence) stands in relation ``op`` to ``value``; ValueError if it cannot.
+
+    Python's JSON reader takes NaN, Infinity and 1e400 as floats, and NaN differs from
+    everything, itself included: ``NaN != x`` would hold. So a non-finite number anywhere
+    in what was found is not a value, whatever the operator.
+    """
+    if _holds_non_finite(found):
+        raise ValueError(
+            "the value found holds NaN or an infinity, not a finite number: the question does not resolve from it"
+        )
+    if op == "exists":
+        return True
     if op == "==":
         return bool(found == value)
     if op == "!=":
@@ -96,6 +108,17 @@ def _compare(found: Any, op: str, value: Any) -> bool:
     if left is None or right is None:
         raise ValueError(f"cannot compare {found!r} {op} {value!r}: not numbers")
     return {">=": left >= right, "<=": left <= right, ">": left > right, "<": left < right}[op]
+
+
+def _holds_non_finite(value: Any) -> bool:
+    """Whether a value read from JSON is, or holds, a NaN or an infinity."""
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(_holds_non_finite(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_non_finite(item) for item in value)
+    return False
 
 
 def _number(value: Any) -> float | None:
@@ -158,11 +181,11 @@ def json_value(question: Question, settings: JsonSettings, session: Session, now
         if settings.op == "exists":
             return by_deadline(question, now, f"{settings.pointer} to exist", {settings.url: f"absent: {error}"})
         return failed(f"{settings.url}: nothing at {settings.pointer}: {error}")
-    excerpt = {settings.url: f"{settings.pointer} = {json.dumps(found)[:200]}"}
     try:
-        holds = settings.op == "exists" or _compare(found, settings.op, settings.value)
+        holds = _compare(found, settings.op, settings.value)
     except ValueError as error:
         return failed(f"{settings.url}: {error}")
+    excerpt = {settings.url: f"{settings.pointer} = {json.dumps(found, allow_nan=False)[:200]}"}
     if holds:
         return resolved("yes", f"{wanted}: holds", excerpts=excerpt)
     return by_deadline(question, now, wanted, excerpt)
