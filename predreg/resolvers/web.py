@@ -22,6 +22,7 @@ import attrs
 from .. import __version__
 from ..fields import Choice, MappingOf, Pattern, Plain, Text, Url, spec
 from ..model import Question
+from ..patterns import PatternError, compile_pattern, compile_phrase, search
 from ..verdict import Verdict, failed, resolved
 from . import Provider, by_deadline, deadline, fetch_json, happened
 
@@ -41,7 +42,9 @@ def _excerpt(text: str, start: int, end: int, room: int = 80) -> str:
 class PageSettings:
     url: str = spec(Url(), "The page to read.")
     contains: str | None = spec(Text(), "Text to look for (case-insensitive).", default=None)
-    matches: str | None = spec(Pattern(), "A regular expression to look for (Python syntax).", default=None)
+    matches: str | None = spec(
+        Pattern(), "A regular expression to look for (RE2 syntax: Python's, without backreferences).", default=None
+    )
     expect: str = spec(
         Choice("present", "absent"), "`present`: yes when found (default); `absent`: yes when not.", default="present"
     )
@@ -49,6 +52,11 @@ class PageSettings:
     def check(self) -> list[tuple[str, str, str]]:
         if (self.contains is None) == (self.matches is None):
             return [("contains", "give exactly one of `contains` and `matches`", "keep the one you mean")]
+        if self.contains is not None:
+            try:
+                compile_phrase(self.contains)  # the phrase is matched by RE2 too, within the same bounds
+            except PatternError as error:
+                return [("contains", error.message, error.hint)]
         return []
 
 
@@ -64,17 +72,23 @@ def page(question: Question, settings: PageSettings, session: Session, now: dt.d
         return failed(problem)
     text = visible_text(fetched.text()) if "html" in fetched.content_type.lower() else fetched.text()
     text = " ".join(text.split())
-    if settings.contains is not None:
-        found = re.search(re.escape(settings.contains), text, re.IGNORECASE)
-        wanted = f"the page containing {settings.contains!r}"
-    else:
-        found = re.search(settings.matches or "", text)
-        wanted = f"the page matching /{settings.matches}/"
+    try:
+        pattern, wanted = _looked_for(settings)
+        found = search(pattern, text)
+    except PatternError as error:  # too costly for this page's length (the check refused the rest)
+        return failed(f"{settings.url}: {error.message}; {error.hint}")
     excerpts = {settings.url: _excerpt(text, found.start(), found.end()) if found else " ".join(text.split())[:200]}
     holds = bool(found) == (settings.expect == "present")
     if holds:
         return resolved("yes", f"{wanted}: {'found' if found else 'not found'}", excerpts=excerpts)
     return by_deadline(question, now, wanted if settings.expect == "present" else f"{wanted} gone", excerpts)
+
+
+def _looked_for(settings: PageSettings) -> tuple[Any, str]:
+    """The RE2 pattern a page is searched with (as the check compiled it), and its name in a reason."""
+    if settings.contains is not None:
+        return compile_phrase(settings.contains), f"the page containing {settings.contains!r}"
+    return compile_pattern(settings.matches or ""), f"the page matching /{settings.matches}/"
 
 
 def visible_text(html: str) -> str:
