@@ -12,6 +12,7 @@ import pytest
 from predreg.checks import check_registry
 from predreg.fetch import Limits
 from predreg.resolve import ask
+from predreg.resolvers.web import visible_text
 
 from .evidence_server import EvidenceServer, body
 from .resolving import FAST, NOW, serve_recorded, session, write_registry
@@ -332,3 +333,39 @@ def test_a_page_too_long_for_its_pattern_fails_instead_of_running_for_minutes(
     question = _question(tmp_path, server, matches="a[ab]{990}c")
     verdict = _verdict_within(20, question, server, attrs.evolve(FAST, max_bytes=6_000_000, deadline=10))
     assert verdict.status == "error" and "too long for this pattern" in verdict.reason
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["<" * 400_000, "<a" * 200_000, "<!--" * 100_000, "<script>" * 50_000, "<style " * 57_000, "</script" * 50_000],
+    ids=["open-brackets", "unclosed-tags", "unclosed-comments", "unclosed-scripts", "unclosed-styles", "stray-closes"],
+)
+def test_html_of_400_kb_of_unclosed_markup_is_read_in_linear_time(
+    page: str, server: EvidenceServer, tmp_path: Path
+) -> None:
+    server.routes["/page"] = body(page)  # 400 KB of "<" took 48 s to strip (each "<" scanned to the end)
+    question = _question(tmp_path, server, contains="needle")
+    verdict = _verdict_within(20, question, server, attrs.evolve(FAST, max_bytes=1_000_000))
+    assert verdict.status == "pending", verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("html", "seen"),
+    [
+        ("<p>one</p><p>two</p>", "one two"),
+        ("a<script>var s = '<p>hidden</p>';</script>b", "a b"),
+        ("a<STYLE type='x'>p { color: red }</STYLE >b", "a b"),
+        ("a<script>x</script\n>b", "a b"),
+        ("<scripts>shown</scripts>", "shown"),
+        ("a<!-- hidden <p>too</p> -->b", "a b"),
+        ("a<!-->b", "a b"),
+        ("1 < 2 and 3 <= 4", "1 < 2 and 3 <= 4"),
+        ("fish &amp; chips &lt;b&gt; &#x41;", "fish & chips <b> A"),
+        ("a<br/>b<img src='x>y'>c", "a b y'>c"),  # a tag ends at its first >, quoted or not
+        ("a<script>never closed <p>x</p>", "a"),
+        ("a<!-- never closed <p>x</p>", "a"),
+        ("a < b <!-- c", "a < b"),
+    ],
+)
+def test_visible_text_is_what_a_reader_sees(html: str, seen: str) -> None:
+    assert " ".join(visible_text(html).split()) == seen

@@ -92,10 +92,50 @@ def _looked_for(settings: PageSettings) -> tuple[Any, str]:
 
 
 def visible_text(html: str) -> str:
-    """The text a reader sees: scripts, styles and tags removed, entities decoded."""
-    html = re.sub(r"<(script|style)\b.*?</\1\s*>", " ", html, flags=re.IGNORECASE | re.DOTALL)
-    html = re.sub(r"<!--.*?-->", " ", html, flags=re.DOTALL)
-    return unescape(re.sub(r"<[^>]*>", " ", html))
+    """The text a reader sees: scripts, styles, comments and tags removed, entities decoded.
+
+    One pass, in time linear in the page: every search starts where the last one
+    ended, and a search that fails means the rest of the page is settled, so no ``<``
+    is ever scanned to the end twice. (Three regular expressions did this before, and
+    each unclosed ``<``, ``<!--`` or ``<script`` made them scan the rest of the page
+    again: 400 KB of ``<`` took 48 s.) As in a browser, a comment, script or style
+    left open hides the rest of the page; a ``<`` that no ``>`` follows is text.
+    """
+    pieces: list[str] = []
+    last_close = html.rfind(">")
+    at = 0
+    while (start := html.find("<", at)) >= 0:
+        if start > last_close:  # no tag can end from here on: only a comment, script or style still hides text
+            opener = _HIDING.search(html, start)
+            if opener is None:
+                break
+            start = opener.start()
+        pieces += (html[at:start], " ")  # the markup goes; a space keeps the words either side apart
+        at = _markup_end(html, start)
+    pieces.append(html[at:])
+    return unescape("".join(pieces))
+
+
+_RAW_TEXT = re.compile(r"<(script|style)(?=[\t\n\f\r />])", re.IGNORECASE)
+_RAW_TEXT_END = {
+    "script": re.compile(r"</script[\t\n\f\r />]", re.IGNORECASE),
+    "style": re.compile(r"</style[\t\n\f\r />]", re.IGNORECASE),
+}
+_HIDING = re.compile(r"<(?:!--|(?:script|style)(?=[\t\n\f\r />]))", re.IGNORECASE)
+
+
+def _markup_end(html: str, start: int) -> int:
+    """Where the markup opening at ``html[start]`` ends: past its ``>``, or ``len(html)`` if it is never closed."""
+    if html.startswith("<!--", start):
+        end = html.find("-->", start + 2)  # from +2: "<!-->" is an empty comment, as HTML has it
+        return len(html) if end < 0 else end + 3
+    raw = _RAW_TEXT.match(html, start)
+    if raw:
+        closing = _RAW_TEXT_END[raw.group(1).lower()].search(html, raw.end())
+        end = html.find(">", closing.start()) if closing else -1
+        return len(html) if end < 0 else end + 1
+    end = html.find(">", start)
+    return len(html) if end < 0 else end + 1
 
 
 OPERATORS = ("==", "!=", ">=", "<=", ">", "<", "exists")
