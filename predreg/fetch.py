@@ -7,7 +7,10 @@
   connect, before a byte is sent, and early for every hop whose host is an IP
   literal. The only exception is ``allow_loopback``: exact loopback origins
   (``127.0.0.1:8123``) named by the caller, as the tests' local server is.
-- Connect and read timeouts, plus an overall deadline per fetch (retries included).
+- Connect and read timeouts, plus a deadline per fetch over the whole exchange
+  (lookups, connects, TLS, status line, headers, chunk framing, body, redirects and
+  retries): when it passes, the fetch's sockets are shut down (``connect.Deadline``),
+  so a server trickling a byte at a time is cut off there, not at the next timeout.
 - A cap on the *decoded* body: gzip and deflate are decompressed here, chunk by chunk,
   so a compression bomb stops at the cap.
 - GET retries with exponential backoff on 429 and 5xx, honouring Retry-After.
@@ -25,7 +28,6 @@ import email.utils
 import hashlib
 import ipaddress
 import json
-import socket
 import threading
 import time
 import zlib
@@ -37,51 +39,18 @@ from urllib.parse import urljoin, urlsplit
 
 import attrs
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from . import __version__
+from .connect import Blocked, Deadline, GuardedAdapter, refusal
 from .files import write_atomic
+
+__all__ = ["MAX_BYTES", "Blocked", "Fetched", "Limits", "Session", "loopback_origin", "refusal"]
 
 USER_AGENT = f"predreg/{__version__} (prediction registry resolver; https://pypi.org/project/predreg/)"
 MAX_BYTES = 5 * 1024 * 1024
 """Largest decoded body kept, and so the largest evidence snapshot."""
 REDIRECTS = 5
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-class Blocked(Exception):
-    """A fetch refused by the rules above."""
-
-
-def refusal(address: str, port: int | None = None, allowed: frozenset[str] = frozenset()) -> str | None:
-    """Why the IP ``address`` may not be fetched from, or None if it may.
-
-    ``allowed`` holds loopback origins (``127.0.0.1:8123``) permitted despite the rules.
-    """
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if f"{ip}:{port}" in allowed and ip.is_loopback:
-        return None
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None:
-            why = refusal(str(embedded))
-            return f"{why} (inside {ip})" if why else None
-    if ip.is_loopback:
-        return f"{ip} is a loopback address"
-    if ip.is_link_local:
-        return f"{ip} is link-local (cloud metadata lives there)"
-    if isinstance(ip, ipaddress.IPv4Address) and ip in ipaddress.ip_network("100.64.0.0/10"):
-        return f"{ip} is carrier-grade NAT space"
-    if ip.is_private or ip.is_multicast or ip.is_reserved or ip.is_unspecified or not ip.is_global:
-        return f"{ip} is not a public address"
-    return None
-
-
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 def _literal_refusal(url: str, allowed: frozenset[str]) -> str | None:
@@ -93,36 +62,6 @@ def _literal_refusal(url: str, allowed: frozenset[str]) -> str | None:
         return None
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return refusal(str(ip), port, allowed)
-
-
-def _guarded(base: type, allowed: frozenset[str]) -> type:
-    """``base`` (an HTTP(S)Connection) that checks the peer right after connecting."""
-
-    def _new_conn(self: Any) -> socket.socket:
-        sock = base._new_conn(self)  # type: ignore[attr-defined]
-        address, port = sock.getpeername()[:2]
-        why = refusal(address, port, allowed)
-        if why:
-            sock.close()
-            raise Blocked(f"refused to connect to {self.host}: {why}")
-        return sock
-
-    return type(f"Guarded{base.__name__}", (base,), {"_new_conn": _new_conn})
-
-
-class _GuardedAdapter(HTTPAdapter):
-    def __init__(self, allowed: frozenset[str]) -> None:
-        self.allowed = allowed
-        super().__init__(max_retries=0)
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        http = _guarded(HTTPConnection, self.allowed)
-        https = _guarded(HTTPSConnection, self.allowed)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": type("GuardedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
-            "https": type("GuardedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https}),
-        }
 
 
 @attrs.frozen
@@ -211,9 +150,9 @@ class Session:
         self._http.trust_env = False  # no proxies from the environment: the peer must be the server
         self._http.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
         self.allowed = frozenset(allow_loopback)
-        adapter = _GuardedAdapter(self.allowed)
-        self._http.mount("http://", adapter)
-        self._http.mount("https://", adapter)
+        self._adapter = GuardedAdapter(self.allowed)
+        self._http.mount("http://", self._adapter)
+        self._http.mount("https://", self._adapter)
 
     def get(self, url: str) -> Fetched:
         """The body at ``url`` (fetched at most once per run, whatever the threads), recorded as evidence."""
@@ -246,10 +185,30 @@ class Session:
     # --- the network ---------------------------------------------------------------
 
     def _fetch(self, url: str) -> Fetched:
-        started = time.monotonic()
         now = self.clock()
         if urlsplit(url).scheme not in ("http", "https"):
             return Fetched(url, None, b"", now, error="only http and https URLs are fetched")
+        with Deadline(self.limits.deadline) as deadline:
+            self._adapter.fetches.deadline = deadline  # this thread's sockets, shut down when it passes
+            try:
+                fetched = self._follow(url, now, time.monotonic())
+                if not deadline.expired:  # (a body cut by the deadline can parse as complete: "0000" as a last chunk)
+                    return fetched
+                why = "cut off"
+            except Blocked as error:
+                why = str(error)
+            except requests.Timeout:
+                why = "timed out"
+            except requests.RequestException as error:
+                why = f"request failed: {_reason(error)}"
+            finally:
+                self._adapter.fetches.deadline = None
+        if deadline.expired:  # whatever broke, it broke because the deadline shut the connection
+            why = f"over the {self.limits.deadline:g} s deadline (the server was still sending)"
+        return Fetched(url, None, b"", now, error=why)
+
+    def _follow(self, url: str, now: dt.datetime, started: float) -> Fetched:
+        """The fetch itself: redirects followed and retries made, each inside the deadline."""
         remembered = self._remembered(url)
         headers = {}
         if remembered.get("etag"):
@@ -258,55 +217,47 @@ class Session:
             headers["If-Modified-Since"] = remembered["last_modified"]
         current = url
         attempt = 0
-        try:
-            for _ in range(REDIRECTS + 1):
-                if urlsplit(current).scheme not in ("http", "https"):
-                    raise Blocked(f"redirected to {current}: only http and https are followed")
-                why = _literal_refusal(current, self.allowed)
-                if why:
-                    raise Blocked(f"refused {current}: {why}")
-                response = self._request(current, headers, started)
-                if response.status_code in (301, 302, 303, 307, 308) and "Location" in response.headers:
-                    response.close()
-                    current = urljoin(current, response.headers["Location"])
-                    continue
-                if response.status_code in RETRY_STATUSES and attempt < self.limits.retries:
-                    attempt += 1
-                    wait = self._wait(response, attempt)
-                    response.close()
-                    if time.monotonic() - started + wait > self.limits.deadline:
-                        return Fetched(
-                            url, response.status_code, b"", now, error="gave up: retries would pass the deadline"
-                        )
-                    time.sleep(wait)
-                    continue
-                if response.status_code == 304 and remembered.get("sha256"):
-                    response.close()
-                    body = self._cached_body(remembered["sha256"])
-                    if body is not None:
-                        return Fetched(url, 200, body, now, remembered.get("content_type", ""), final_url=current)
-                    headers = {}  # the cached body is gone: ask again, unconditionally
-                    continue
-                body = self._read(response, started)
-                fetched = Fetched(
-                    url, response.status_code, body, now, response.headers.get("Content-Type", ""), final_url=current
-                )
-                if fetched.ok:
-                    self._remember(url, response, fetched)
-                return fetched
-            return Fetched(url, None, b"", now, error=f"more than {REDIRECTS} redirects")
-        except Blocked as error:
-            return Fetched(url, None, b"", now, error=str(error))
-        except requests.Timeout:
-            return Fetched(url, None, b"", now, error="timed out")
-        except requests.RequestException as error:
-            return Fetched(url, None, b"", now, error=f"request failed: {_reason(error)}")
+        for _ in range(REDIRECTS + 1):
+            if urlsplit(current).scheme not in ("http", "https"):
+                raise Blocked(f"redirected to {current}: only http and https are followed")
+            why = _literal_refusal(current, self.allowed)
+            if why:
+                raise Blocked(f"refused {current}: {why}")
+            response = self._request(current, headers, started)
+            if response.status_code in (301, 302, 303, 307, 308) and "Location" in response.headers:
+                response.close()
+                current = urljoin(current, response.headers["Location"])
+                continue
+            if response.status_code in RETRY_STATUSES and attempt < self.limits.retries:
+                attempt += 1
+                wait = self._wait(response, attempt)
+                response.close()
+                if time.monotonic() - started + wait > self.limits.deadline:
+                    error = "gave up: retries would pass the deadline"
+                    return Fetched(url, response.status_code, b"", now, error=error)
+                time.sleep(wait)
+                continue
+            if response.status_code == 304 and remembered.get("sha256"):
+                response.close()
+                body = self._cached_body(remembered["sha256"])
+                if body is not None:
+                    return Fetched(url, 200, body, now, remembered.get("content_type", ""), final_url=current)
+                headers = {}  # the cached body is gone: ask again, unconditionally
+                continue
+            body = self._read(response, started)
+            content_type = response.headers.get("Content-Type", "")
+            fetched = Fetched(url, response.status_code, body, now, content_type, final_url=current)
+            if fetched.ok:
+                self._remember(url, response, fetched)
+            return fetched
+        return Fetched(url, None, b"", now, error=f"more than {REDIRECTS} redirects")
 
     def _request(self, url: str, headers: dict[str, str], started: float) -> requests.Response:
-        if time.monotonic() - started > self.limits.deadline:
+        left = self.limits.deadline - (time.monotonic() - started)
+        if left <= 0:
             raise Blocked(f"over the {self.limits.deadline:g} s deadline")
         self.requests += 1
-        timeout = (self.limits.connect_timeout, self.limits.read_timeout)
+        timeout = (min(self.limits.connect_timeout, left), min(self.limits.read_timeout, left))
         return self._http.get(url, headers=headers, stream=True, allow_redirects=False, timeout=timeout)
 
     def _wait(self, response: requests.Response, attempt: int) -> float:

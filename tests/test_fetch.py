@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import time
 from pathlib import Path
 
 import pytest
 
 from predreg.fetch import Limits, Session, refusal
 
-from .evidence_server import EvidenceServer, body, gzip_bomb, redirect, sequence, serving, short_body, stall, trickle
+from .evidence_server import (
+    EvidenceServer,
+    answering,
+    body,
+    gzip_bomb,
+    raw_serving,
+    redirect,
+    sequence,
+    serving,
+    short_body,
+    stall,
+    trickle,
+    trickling,
+)
 
 FAST = Limits(connect_timeout=1, read_timeout=0.5, deadline=2, max_bytes=64 * 1024, retries=3, backoff=0.05)
 
@@ -165,3 +180,46 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+# --- the deadline bounds the whole exchange: status line, headers, chunk framing, body ---
+
+TRICKLES = {
+    "status-line": (b"", b"HTTP/1.1 200 OK"),
+    "header-line": (b"HTTP/1.1 200 OK\r\n", b"X-Slow: aaaaaaaa"),
+    "headers": (b"HTTP/1.1 200 OK\r\n", b"X-a: b\r\n"),
+    "chunk-size": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", b"0000"),
+    "chunk-extension": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;", b"x"),
+    "chunk-body": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffff\r\n", b"x"),
+}
+
+
+@pytest.mark.parametrize("part", list(TRICKLES))
+def test_a_server_trickling_a_byte_every_half_second_is_cut_off_at_the_deadline(part: str) -> None:
+    head, tail = TRICKLES[part]
+    with raw_serving(trickling(head, tail)) as trickler:
+        limits = Limits(connect_timeout=1, read_timeout=1, deadline=1, retries=0)
+        started = time.monotonic()
+        fetched = Session(allow_loopback=[trickler.origin], limits=limits).get(trickler.url())
+        took = time.monotonic() - started
+    assert not fetched.ok and "deadline" in (fetched.error or ""), fetched.error
+    assert took < 10, f"a 1 s deadline ended after {took:.0f} s"  # before: the 30 s the server trickled
+
+
+def test_the_deadline_covers_a_connection_kept_alive_from_an_earlier_fetch() -> None:
+    # the first answer is quick and keeps the connection; the second trickles on that same connection
+    quick = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+    def exchange(client: socket.socket) -> None:
+        answering(quick)(client)
+        trickling(b"HTTP/1.1 200 OK\r\n", b"X-Slow: aaaa")(client)
+
+    with raw_serving(exchange) as server:
+        limits = Limits(connect_timeout=1, read_timeout=1, deadline=1, retries=0)
+        run = Session(allow_loopback=[server.origin], limits=limits)
+        assert run.get(server.url("/first")).ok
+        started = time.monotonic()
+        second = run.get(server.url("/second"))
+        took = time.monotonic() - started
+    assert server.accepted == 1  # the second fetch did reuse the connection
+    assert not second.ok and "deadline" in (second.error or "") and took < 10, (second.error, took)
