@@ -12,7 +12,8 @@
   retries): when it passes, the fetch's sockets are shut down (``connect.Deadline``),
   so a server trickling a byte at a time is cut off there, not at the next timeout.
 - A cap on the *decoded* body: gzip and deflate are decompressed here, chunk by chunk,
-  so a compression bomb stops at the cap.
+  so a compression bomb stops at the cap; a compressed body cut short, or followed by
+  anything but another gzip member, is a failed fetch (``_Decoder``).
 - GET retries with exponential backoff on 429 and 5xx, honouring Retry-After.
 - Each URL is fetched once per run; across runs, ETag / Last-Modified make the
   request conditional (a cache under ``.predreg/http/``).
@@ -34,7 +35,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import attrs
@@ -272,15 +273,12 @@ class Session:
         return min(wait, self.limits.max_wait)
 
     def _read(self, response: requests.Response, started: float) -> bytes:
-        """The decoded body, stopping at the cap and the deadline."""
+        """The decoded body, stopping at the cap and the deadline; a compressed one only if it is whole."""
         encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
-        if encoding in ("gzip", "x-gzip", "deflate"):
-            decoder: Any = zlib.decompressobj(zlib.MAX_WBITS | 32 if encoding != "deflate" else zlib.MAX_WBITS)
-        elif encoding in ("", "identity"):
-            decoder = None
-        else:
+        if encoding not in ("", "identity", *_Decoder.WBITS):
             response.close()
             raise Blocked(f"unsupported Content-Encoding {encoding!r}")
+        decoder = _Decoder(encoding) if encoding in _Decoder.WBITS else None
         cap = self.limits.max_bytes
         parts: list[bytes] = []
         size = 0
@@ -289,20 +287,15 @@ class Session:
                 if time.monotonic() - started > self.limits.deadline:
                     raise Blocked(f"body still arriving after the {self.limits.deadline:g} s deadline")
                 chunk = response.raw.read1(64 * 1024, decode_content=False)  # what has arrived, so far
+                piece = chunk if decoder is None else decoder.decode(chunk, cap - size)
+                size += len(piece)
+                if size > cap:
+                    raise Blocked(f"body over the {cap:,}-byte cap (decoded)")
+                parts.append(piece)
                 if not chunk:
                     break
-                while chunk:
-                    if decoder is None:
-                        piece, chunk = chunk, b""
-                    else:
-                        piece = decoder.decompress(chunk, cap - size + 1)
-                        chunk = decoder.unconsumed_tail
-                    size += len(piece)
-                    if size > cap:
-                        raise Blocked(f"body over the {cap:,}-byte cap (decoded)")
-                    parts.append(piece)
-                    if decoder is not None and not piece:
-                        break
+            if decoder is not None:
+                decoder.finish()
         except zlib.error as error:
             raise Blocked(f"body does not decode as {encoding}: {error}") from None
         except Exception as error:
@@ -345,6 +338,64 @@ class Session:
         meta = {"url": url, "etag": etag, "last_modified": modified, "sha256": fetched.sha256}
         meta["content_type"] = fetched.content_type
         write_atomic(path, json.dumps(meta, sort_keys=True).encode())
+
+
+class _Decoder:
+    """A gzip or deflate body undone as it arrives, accepted only whole.
+
+    zlib alone takes any prefix of a stream: a body cut in half decodes to the first
+    half without complaint (and an ``expect: absent`` question resolved yes on it).
+    So the end of the body must be the end of the stream, and nothing may follow it
+    but, for gzip, another whole member: RFC 1952 allows members one after another
+    (``gzip`` appends them), and they decode to the parts joined. A deflate body is
+    one zlib stream. A body with no bytes at all is empty, not cut: no stream began.
+    """
+
+    WBITS: ClassVar[dict[str, int]] = {
+        "gzip": zlib.MAX_WBITS | 32,  # (| 32: a zlib header is read too, as before, for servers that mislabel)
+        "x-gzip": zlib.MAX_WBITS | 32,
+        "deflate": zlib.MAX_WBITS,  # the zlib wrapper, as RFC 9110 has it; raw deflate does not decode
+    }
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self._stream: Any = zlib.decompressobj(self.WBITS[encoding])
+        self._began = False
+        self._held = b""  # one byte after a member: perhaps the first of the next one's magic number
+
+    def decode(self, data: bytes, room: int) -> bytes:
+        """What ``data`` decodes to, up to ``room`` + 1 bytes (more and the caller refuses the body anyway)."""
+        data, self._held = self._held + data, b""
+        self._began = self._began or bool(data)
+        pieces = []
+        while data and room >= 0:
+            if self._stream is None:  # a member has ended: what follows must be another
+                if len(data) < len(_GZIP_MAGIC):
+                    self._held = data
+                    break
+                self._stream = self._next_member(data)
+            piece = self._stream.decompress(data, room + 1)
+            data = self._stream.unconsumed_tail
+            if self._stream.eof:
+                data, self._stream = self._stream.unused_data, None
+            pieces.append(piece)
+            room -= len(piece)
+        return b"".join(pieces)
+
+    def finish(self) -> None:
+        """The body is over: :class:`Blocked` unless it ended exactly where a stream did."""
+        if self._held:
+            self._next_member(self._held)
+        if self._began and self._stream is not None:
+            raise Blocked(f"body cut short: it ends inside its {self.encoding} stream")
+
+    def _next_member(self, rest: bytes) -> Any:
+        if self.encoding == "deflate" or not rest.startswith(_GZIP_MAGIC):
+            raise Blocked(f"body has data after the end of its {self.encoding} stream")
+        return zlib.decompressobj(self.WBITS[self.encoding])
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 def _is_http_date(text: str) -> bool:

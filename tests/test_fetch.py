@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import socket
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -84,8 +86,6 @@ def test_429_then_200_waits_as_retry_after_asks(server: EvidenceServer) -> None:
 
 
 def test_a_gzip_body_is_decoded(server: EvidenceServer) -> None:
-    import gzip
-
     server.routes["/zipped"] = body(gzip.compress(b"compressed evidence"), Content_Encoding="gzip")
     assert session(server).get(server.url("/zipped")).text() == "compressed evidence"
 
@@ -223,3 +223,54 @@ def test_the_deadline_covers_a_connection_kept_alive_from_an_earlier_fetch() -> 
         took = time.monotonic() - started
     assert server.accepted == 1  # the second fetch did reuse the connection
     assert not second.ok and "deadline" in (second.error or "") and took < 10, (second.error, took)
+
+
+# --- a compressed body is accepted only whole ---------------------------------------------
+
+PAGE = b"<p>" + b"evidence, " * 2_000 + b"the needle</p>"
+
+
+@pytest.mark.parametrize(
+    ("encoded", "encoding", "reason"),
+    [
+        (gzip.compress(PAGE)[: len(gzip.compress(PAGE)) // 2], "gzip", "cut short"),
+        (gzip.compress(PAGE)[:-4], "gzip", "cut short"),  # all but the trailer's length field
+        (gzip.compress(PAGE) + b"<p>appended</p>", "gzip", "after the end"),
+        (gzip.compress(PAGE) + b"\x1f", "gzip", "after the end"),
+        (gzip.compress(PAGE) + gzip.compress(PAGE)[:20], "gzip", "cut short"),  # a second member, cut
+        (zlib.compress(PAGE)[:-10], "deflate", "cut short"),
+        (zlib.compress(PAGE) + b"junk", "deflate", "after the end"),
+        (zlib.compress(PAGE) + zlib.compress(PAGE), "deflate", "after the end"),  # deflate has one stream
+    ],
+    ids=[
+        "gzip-half",
+        "gzip-no-trailer",
+        "gzip-garbage",
+        "gzip-one-byte",
+        "gzip-second-cut",
+        "deflate-cut",
+        "deflate-junk",
+        "deflate-twice",
+    ],
+)
+def test_a_compressed_body_cut_short_or_with_data_after_it_is_a_failed_fetch(
+    server: EvidenceServer, encoded: bytes, encoding: str, reason: str
+) -> None:
+    server.routes["/page"] = body(encoded, Content_Encoding=encoding)
+    fetched = session(server, limits=Limits(deadline=5, retries=0)).get(server.url("/page"))
+    assert not fetched.ok and reason in (fetched.error or ""), fetched.error
+
+
+def test_a_gzip_body_of_several_members_is_decoded_whole(server: EvidenceServer) -> None:
+    # RFC 1952 allows members one after another (gzip a >> f; gzip b >> f): decoded, they are the page
+    server.routes["/page"] = body(
+        gzip.compress(b"first half, ") + gzip.compress(b"second half"), Content_Encoding="gzip"
+    )
+    fetched = session(server).get(server.url("/page"))
+    assert fetched.ok and fetched.body == b"first half, second half"
+
+
+def test_a_deflate_body_is_decoded(server: EvidenceServer) -> None:
+    server.routes["/page"] = body(zlib.compress(PAGE), Content_Encoding="deflate")
+    fetched = session(server, limits=Limits(deadline=5)).get(server.url("/page"))
+    assert fetched.ok and fetched.body == PAGE

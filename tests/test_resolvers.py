@@ -369,3 +369,15 @@ def test_html_of_400_kb_of_unclosed_markup_is_read_in_linear_time(
 )
 def test_visible_text_is_what_a_reader_sees(html: str, seen: str) -> None:
     assert " ".join(visible_text(html).split()) == seen
+
+
+def test_a_gzip_page_cut_in_half_does_not_resolve_an_expect_absent_question_yes(
+    server: EvidenceServer, tmp_path: Path
+) -> None:
+    import gzip
+
+    whole = gzip.compress(b"<p>" + b"filler text, " * 5_000 + b"the retraction notice</p>")
+    server.routes["/page"] = body(whole[: len(whole) // 2], Content_Encoding="gzip")  # the notice is in the lost half
+    question = _question(tmp_path, server, contains="retraction notice", expect="absent")
+    verdict = ask(question.resolver, question, session(server), NOW)
+    assert verdict.status == "error" and "cut short" in verdict.reason, verdict
