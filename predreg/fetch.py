@@ -29,6 +29,8 @@ import email.utils
 import hashlib
 import ipaddress
 import json
+import math
+import re
 import threading
 import time
 import zlib
@@ -262,14 +264,8 @@ class Session:
         return self._http.get(url, headers=headers, stream=True, allow_redirects=False, timeout=timeout)
 
     def _wait(self, response: requests.Response, attempt: int) -> float:
-        wait = self.limits.backoff * 2 ** (attempt - 1)
-        asked = response.headers.get("Retry-After", "").strip()
-        if asked.isdigit():
-            wait = float(asked)
-        elif asked:
-            when = email.utils.parsedate_to_datetime(asked) if _is_http_date(asked) else None
-            if when is not None:
-                wait = max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+        asked = retry_after(response.headers.get("Retry-After", ""), dt.datetime.now(dt.UTC))
+        wait = self.limits.backoff * 2 ** (attempt - 1) if asked is None else asked
         return min(wait, self.limits.max_wait)
 
     def _read(self, response: requests.Response, started: float) -> bytes:
@@ -398,11 +394,28 @@ class _Decoder:
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
-def _is_http_date(text: str) -> bool:
+def retry_after(value: str, now: dt.datetime) -> float | None:
+    """The seconds a Retry-After header asks for (RFC 9110 10.2.3), or None for anything else.
+
+    Strictly ASCII digits or an HTTP date: ``str.isdigit`` and ``float`` also take
+    ``²``, ``1e9`` and ``٣``, and a date without a zone compares with nothing.
+    """
+    value = value.strip(" \t")
+    if value and len(value) <= 12 and all("0" <= c <= "9" for c in value):
+        return float(value)
+    if value and all("0" <= c <= "9" for c in value):
+        return math.inf  # (more digits than any wait: whatever the cap is, it is asked for)
     try:
-        return email.utils.parsedate_to_datetime(text) is not None
-    except (TypeError, ValueError):
-        return False
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None or not _HTTP_DATE.match(value):
+        return None
+    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)  # "-0000": UTC, source unknown
+    return max(0.0, (when - now).total_seconds())
+
+
+_HTTP_DATE = re.compile(r"[A-Za-z]{3}, [0-9]{2} [A-Za-z]{3} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} ", re.ASCII)
 
 
 def _reason(error: BaseException) -> str:

@@ -274,3 +274,48 @@ def test_a_deflate_body_is_decoded(server: EvidenceServer) -> None:
     server.routes["/page"] = body(zlib.compress(PAGE), Content_Encoding="deflate")
     fetched = session(server, limits=Limits(deadline=5)).get(server.url("/page"))
     assert fetched.ok and fetched.body == PAGE
+
+
+# --- Retry-After is read strictly: ASCII digits or an HTTP date, anything else ignored ---
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "²",
+        "-1",
+        "1e9",
+        "1.5",
+        "+1",
+        "",
+        "  ",
+        "0x10",
+        "Wed, 21 Oct 2015 07:28:00 -0000",
+        "Wed, 21 Oct 2015 07:28:00 GMT",
+    ],
+    ids=[
+        "superscript-two",
+        "negative",
+        "exponent",
+        "fraction",
+        "plus",
+        "empty",
+        "blank",
+        "hex",
+        "date-minus-0000",
+        "date-past",
+    ],
+)
+def test_an_odd_retry_after_is_ignored_and_the_backoff_used(server: EvidenceServer, asked: str) -> None:
+    server.routes["/busy"] = sequence(body("slow down", 429, Retry_After=asked), body("here"))
+    fetched = session(server, limits=Limits(deadline=5, backoff=0.01, retries=1)).get(server.url("/busy"))
+    assert fetched.ok and fetched.text() == "here", fetched.error
+    assert server.times[1] - server.times[0] < 2.5  # the backoff (0.01 s), not a wait read from the value
+
+
+@pytest.mark.parametrize("asked", ["9" * 5000, "99999999999999999999", "3600"])
+def test_a_retry_after_past_the_deadline_gives_up_at_once(server: EvidenceServer, asked: str) -> None:
+    server.routes["/busy"] = sequence(body("slow down", 503, Retry_After=asked), body("here"))
+    started = time.monotonic()
+    fetched = session(server, limits=Limits(deadline=5, retries=2)).get(server.url("/busy"))
+    assert not fetched.ok and "gave up" in (fetched.error or "") and time.monotonic() - started < 4.5
