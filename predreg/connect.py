@@ -1,6 +1,11 @@
 """How the fetcher connects: which addresses it may reach, and a deadline over every socket it uses.
 
-- The address rules are :func:`refusal`'s, applied to the peer right after connecting.
+- The address rules are :func:`refusal`'s. A host name is resolved here, before any
+  connection, and only the addresses that pass are connected to, the very address
+  checked (no second lookup that DNS could answer differently). A name with no
+  address that passes is refused before a packet is sent, in the same words whether
+  the port behind it is open or closed, so that an error cannot tell a resolver
+  which internal ports listen.
 - A fetch's deadline (:class:`Deadline`) holds every socket the fetch is using: when
   it passes, those sockets are shut down, so a read blocked in the middle of a status
   line, a header, a chunk-size line or a TLS handshake returns at once. Read timeouts
@@ -19,6 +24,7 @@ from typing import Any
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
 
 class Blocked(Exception):
@@ -112,13 +118,66 @@ def _shut(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)  # the blocked recv() in the fetching thread returns
 
 
+def addresses(host: str, port: int, seconds: float) -> list[tuple[Any, ...]]:
+    """``getaddrinfo`` for a TCP connection to ``host``, waiting at most ``seconds`` for the answer.
+
+    The lookup runs in a thread of its own: a resolver that never answers cannot be
+    interrupted, but it need not be waited for.
+    """
+    answer: list[Any] = []
+
+    def look_up() -> None:
+        try:
+            answer.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except OSError as error:
+            answer.append(error)
+
+    lookup = threading.Thread(target=look_up, daemon=True)
+    lookup.start()
+    lookup.join(seconds)
+    if not answer:
+        raise TimeoutError(f"no answer for {host} within {seconds:g} s")
+    if isinstance(answer[0], OSError):
+        raise answer[0]
+    return list(answer[0])
+
+
+def _connect_checked(connection: Any, allowed: frozenset[str]) -> socket.socket:
+    """A TCP socket to ``connection``'s host, connected only to an address the rules permit."""
+    timeout = connection.timeout if isinstance(connection.timeout, int | float) else None
+    try:
+        found = addresses(connection._dns_host, connection.port, timeout or 30.0)
+    except socket.gaierror as error:
+        raise NameResolutionError(connection.host, connection, error) from error
+    except TimeoutError as error:
+        raise ConnectTimeoutError(connection, f"looking up {connection.host} timed out") from error
+    permitted = [entry for entry in found if refusal(entry[4][0], entry[4][1], allowed) is None]
+    if not permitted:  # decided before connecting: the same words for an open port and a closed one
+        raise Blocked(f"refused to connect to {connection.host}: {refusal(found[0][4][0], found[0][4][1], allowed)}")
+    failure: OSError | None = None
+    for family, kind, proto, _, address in permitted:
+        sock = socket.socket(family, kind, proto)
+        try:
+            for option in connection.socket_options or ():
+                sock.setsockopt(*option)
+            sock.settimeout(timeout)
+            sock.connect(address)
+            return sock
+        except OSError as error:
+            sock.close()
+            failure = error
+    if isinstance(failure, TimeoutError):
+        raise ConnectTimeoutError(connection, f"connecting to {connection.host} timed out") from failure
+    raise NewConnectionError(connection, f"Failed to establish a new connection: {failure}") from failure
+
+
 def _guarded(base: type, allowed: frozenset[str], fetches: threading.local) -> type:
     """``base`` (an HTTP(S)Connection) that connects only where the rules allow, under the fetch's deadline."""
 
     def _new_conn(self: Any) -> socket.socket:
-        sock = base._new_conn(self)  # type: ignore[attr-defined]
+        sock = _connect_checked(self, allowed)
         address, port = sock.getpeername()[:2]
-        why = refusal(address, port, allowed)
+        why = refusal(address, port, allowed)  # (the address checked is the one connected; kept as a backstop)
         if why:
             sock.close()
             raise Blocked(f"refused to connect to {self.host}: {why}")

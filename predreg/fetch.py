@@ -1,12 +1,14 @@
 """Fetching evidence safely: one ``requests.Session`` per run, behind these rules.
 
 - http and https only; at most 5 redirects, each one checked like the first.
-- The address actually connected to must be public: private, loopback, link-local
-  (cloud metadata), CGNAT, multicast, reserved, and IPv6 forms that embed such an
-  IPv4 address (mapped, NAT64, 6to4, Teredo) are refused right after the TCP
-  connect, before a byte is sent, and early for every hop whose host is an IP
-  literal. The only exception is ``allow_loopback``: exact loopback origins
-  (``127.0.0.1:8123``) named by the caller, as the tests' local server is.
+- The address connected to must be public: private, loopback, link-local (cloud
+  metadata), CGNAT, multicast, reserved, and IPv6 forms that embed such an IPv4
+  address (mapped, NAT64, 6to4, Teredo) are refused before connecting, for every
+  hop: an IP literal from the URL, a host name once resolved (``connect.py``
+  connects to the very address it checked), so a refusal reads the same whether
+  the port behind it is open or closed. The only exception is ``allow_loopback``:
+  exact loopback origins (``127.0.0.1:8123``) named by the caller, as the tests'
+  local server is.
 - Connect and read timeouts, plus a deadline per fetch over the whole exchange
   (lookups, connects, TLS, status line, headers, chunk framing, body, redirects and
   retries): when it passes, the fetch's sockets are shut down (``connect.Deadline``),

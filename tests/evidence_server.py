@@ -175,16 +175,12 @@ Exchange = Callable[[socket.socket], None]
 
 class RawServer:
     def __init__(self, listener: socket.socket) -> None:
-        self._listener = listener
+        self.port = int(listener.getsockname()[1])
         self.accepted = 0
 
     @property
     def origin(self) -> str:
-        return f"127.0.0.1:{self._listener.getsockname()[1]}"
-
-    @property
-    def port(self) -> int:
-        return int(self._listener.getsockname()[1])
+        return f"127.0.0.1:{self.port}"
 
     def url(self, path: str = "/") -> str:
         return f"http://{self.origin}{path}"

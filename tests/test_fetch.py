@@ -319,3 +319,26 @@ def test_a_retry_after_past_the_deadline_gives_up_at_once(server: EvidenceServer
     started = time.monotonic()
     fetched = session(server, limits=Limits(deadline=5, retries=2)).get(server.url("/busy"))
     assert not fetched.ok and "gave up" in (fetched.error or "") and time.monotonic() - started < 4.5
+
+
+# --- refused before connecting: an error cannot tell an open internal port from a closed one ---
+
+
+@pytest.mark.parametrize("host", ["localhost", "0", "127.1", "0x7f.0.0.1"])
+def test_a_name_for_an_internal_address_is_refused_alike_whether_its_port_is_open_or_closed(host: str) -> None:
+    with raw_serving(answering(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")) as listening:
+        closed = _free_port()
+        run = Session(limits=FAST)  # no loopback origin allowed
+        on_open = run.get(f"http://{host}:{listening.port}/").error or ""
+        on_closed = run.get(f"http://{host}:{closed}/").error or ""
+    assert "refused" in on_open and on_open.replace(str(listening.port), "PORT") == on_closed.replace(
+        str(closed), "PORT"
+    ), (on_open, on_closed)
+    assert listening.accepted == 0  # not even a TCP handshake: the name's addresses were checked first
+
+
+def test_a_name_with_an_allowed_loopback_origin_is_still_fetched(server: EvidenceServer) -> None:
+    server.routes["/page"] = body("local evidence")
+    port = server.origin.rsplit(":", 1)[1]
+    fetched = session(server).get(f"http://localhost:{port}/page")  # ::1 is refused, 127.0.0.1 is allowed
+    assert fetched.ok and fetched.text() == "local evidence", fetched.error
