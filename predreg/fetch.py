@@ -1,15 +1,21 @@
 """Fetching evidence safely: one ``requests.Session`` per run, behind these rules.
 
 - http and https only; at most 5 redirects, each one checked like the first.
-- The address actually connected to must be public: private, loopback, link-local
-  (cloud metadata), CGNAT, multicast, reserved, and IPv6 forms that embed such an
-  IPv4 address (mapped, NAT64, 6to4, Teredo) are refused right after the TCP
-  connect, before a byte is sent, and early for every hop whose host is an IP
-  literal. The only exception is ``allow_loopback``: exact loopback origins
-  (``127.0.0.1:8123``) named by the caller, as the tests' local server is.
-- Connect and read timeouts, plus an overall deadline per fetch (retries included).
+- The address connected to must be public: private, loopback, link-local (cloud
+  metadata), CGNAT, multicast, reserved, and IPv6 forms that embed such an IPv4
+  address (mapped, NAT64, 6to4, Teredo) are refused before connecting, for every
+  hop: an IP literal from the URL, a host name once resolved (``connect.py``
+  connects to the very address it checked), so a refusal reads the same whether
+  the port behind it is open or closed. The only exception is ``allow_loopback``:
+  exact loopback origins (``127.0.0.1:8123``) named by the caller, as the tests'
+  local server is.
+- Connect and read timeouts, plus a deadline per fetch over the whole exchange
+  (lookups, connects, TLS, status line, headers, chunk framing, body, redirects and
+  retries): when it passes, the fetch's sockets are shut down (``connect.Deadline``),
+  so a server trickling a byte at a time is cut off there, not at the next timeout.
 - A cap on the *decoded* body: gzip and deflate are decompressed here, chunk by chunk,
-  so a compression bomb stops at the cap.
+  so a compression bomb stops at the cap; a compressed body cut short, or followed by
+  anything but another gzip member, is a failed fetch (``_Decoder``).
 - GET retries with exponential backoff on 429 and 5xx, honouring Retry-After.
 - Each URL is fetched once per run; across runs, ETag / Last-Modified make the
   request conditional (a cache under ``.predreg/http/``).
@@ -25,63 +31,31 @@ import email.utils
 import hashlib
 import ipaddress
 import json
-import socket
+import math
+import re
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import attrs
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from . import __version__
+from .connect import Blocked, Deadline, GuardedAdapter, refusal
 from .files import write_atomic
+
+__all__ = ["MAX_BYTES", "Blocked", "Fetched", "Limits", "Session", "loopback_origin", "refusal"]
 
 USER_AGENT = f"predreg/{__version__} (prediction registry resolver; https://pypi.org/project/predreg/)"
 MAX_BYTES = 5 * 1024 * 1024
 """Largest decoded body kept, and so the largest evidence snapshot."""
 REDIRECTS = 5
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-
-
-class Blocked(Exception):
-    """A fetch refused by the rules above."""
-
-
-def refusal(address: str, port: int | None = None, allowed: frozenset[str] = frozenset()) -> str | None:
-    """Why the IP ``address`` may not be fetched from, or None if it may.
-
-    ``allowed`` holds loopback origins (``127.0.0.1:8123``) permitted despite the rules.
-    """
-    ip = ipaddress.ip_address(address.split("%")[0])
-    if f"{ip}:{port}" in allowed and ip.is_loopback:
-        return None
-    if isinstance(ip, ipaddress.IPv6Address):
-        embedded = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
-        if ip in _NAT64:
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None:
-            why = refusal(str(embedded))
-            return f"{why} (inside {ip})" if why else None
-    if ip.is_loopback:
-        return f"{ip} is a loopback address"
-    if ip.is_link_local:
-        return f"{ip} is link-local (cloud metadata lives there)"
-    if isinstance(ip, ipaddress.IPv4Address) and ip in ipaddress.ip_network("100.64.0.0/10"):
-        return f"{ip} is carrier-grade NAT space"
-    if ip.is_private or ip.is_multicast or ip.is_reserved or ip.is_unspecified or not ip.is_global:
-        return f"{ip} is not a public address"
-    return None
-
-
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 def _literal_refusal(url: str, allowed: frozenset[str]) -> str | None:
@@ -93,36 +67,6 @@ def _literal_refusal(url: str, allowed: frozenset[str]) -> str | None:
         return None
     port = parts.port or (443 if parts.scheme == "https" else 80)
     return refusal(str(ip), port, allowed)
-
-
-def _guarded(base: type, allowed: frozenset[str]) -> type:
-    """``base`` (an HTTP(S)Connection) that checks the peer right after connecting."""
-
-    def _new_conn(self: Any) -> socket.socket:
-        sock = base._new_conn(self)  # type: ignore[attr-defined]
-        address, port = sock.getpeername()[:2]
-        why = refusal(address, port, allowed)
-        if why:
-            sock.close()
-            raise Blocked(f"refused to connect to {self.host}: {why}")
-        return sock
-
-    return type(f"Guarded{base.__name__}", (base,), {"_new_conn": _new_conn})
-
-
-class _GuardedAdapter(HTTPAdapter):
-    def __init__(self, allowed: frozenset[str]) -> None:
-        self.allowed = allowed
-        super().__init__(max_retries=0)
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        http = _guarded(HTTPConnection, self.allowed)
-        https = _guarded(HTTPSConnection, self.allowed)
-        self.poolmanager.pool_classes_by_scheme = {
-            "http": type("GuardedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http}),
-            "https": type("GuardedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https}),
-        }
 
 
 @attrs.frozen
@@ -211,9 +155,9 @@ class Session:
         self._http.trust_env = False  # no proxies from the environment: the peer must be the server
         self._http.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
         self.allowed = frozenset(allow_loopback)
-        adapter = _GuardedAdapter(self.allowed)
-        self._http.mount("http://", adapter)
-        self._http.mount("https://", adapter)
+        self._adapter = GuardedAdapter(self.allowed)
+        self._http.mount("http://", self._adapter)
+        self._http.mount("https://", self._adapter)
 
     def get(self, url: str) -> Fetched:
         """The body at ``url`` (fetched at most once per run, whatever the threads), recorded as evidence."""
@@ -246,10 +190,30 @@ class Session:
     # --- the network ---------------------------------------------------------------
 
     def _fetch(self, url: str) -> Fetched:
-        started = time.monotonic()
         now = self.clock()
         if urlsplit(url).scheme not in ("http", "https"):
             return Fetched(url, None, b"", now, error="only http and https URLs are fetched")
+        with Deadline(self.limits.deadline) as deadline:
+            self._adapter.fetches.deadline = deadline  # this thread's sockets, shut down when it passes
+            try:
+                fetched = self._follow(url, now, time.monotonic())
+                if not deadline.expired:  # (a body cut by the deadline can parse as complete: "0000" as a last chunk)
+                    return fetched
+                why = "cut off"
+            except Blocked as error:
+                why = str(error)
+            except requests.Timeout:
+                why = "timed out"
+            except requests.RequestException as error:
+                why = f"request failed: {_reason(error)}"
+            finally:
+                self._adapter.fetches.deadline = None
+        if deadline.expired:  # whatever broke, it broke because the deadline shut the connection
+            why = f"over the {self.limits.deadline:g} s deadline (the server was still sending)"
+        return Fetched(url, None, b"", now, error=why)
+
+    def _follow(self, url: str, now: dt.datetime, started: float) -> Fetched:
+        """The fetch itself: redirects followed and retries made, each inside the deadline."""
         remembered = self._remembered(url)
         headers = {}
         if remembered.get("etag"):
@@ -258,78 +222,61 @@ class Session:
             headers["If-Modified-Since"] = remembered["last_modified"]
         current = url
         attempt = 0
-        try:
-            for _ in range(REDIRECTS + 1):
-                if urlsplit(current).scheme not in ("http", "https"):
-                    raise Blocked(f"redirected to {current}: only http and https are followed")
-                why = _literal_refusal(current, self.allowed)
-                if why:
-                    raise Blocked(f"refused {current}: {why}")
-                response = self._request(current, headers, started)
-                if response.status_code in (301, 302, 303, 307, 308) and "Location" in response.headers:
-                    response.close()
-                    current = urljoin(current, response.headers["Location"])
-                    continue
-                if response.status_code in RETRY_STATUSES and attempt < self.limits.retries:
-                    attempt += 1
-                    wait = self._wait(response, attempt)
-                    response.close()
-                    if time.monotonic() - started + wait > self.limits.deadline:
-                        return Fetched(
-                            url, response.status_code, b"", now, error="gave up: retries would pass the deadline"
-                        )
-                    time.sleep(wait)
-                    continue
-                if response.status_code == 304 and remembered.get("sha256"):
-                    response.close()
-                    body = self._cached_body(remembered["sha256"])
-                    if body is not None:
-                        return Fetched(url, 200, body, now, remembered.get("content_type", ""), final_url=current)
-                    headers = {}  # the cached body is gone: ask again, unconditionally
-                    continue
-                body = self._read(response, started)
-                fetched = Fetched(
-                    url, response.status_code, body, now, response.headers.get("Content-Type", ""), final_url=current
-                )
-                if fetched.ok:
-                    self._remember(url, response, fetched)
-                return fetched
-            return Fetched(url, None, b"", now, error=f"more than {REDIRECTS} redirects")
-        except Blocked as error:
-            return Fetched(url, None, b"", now, error=str(error))
-        except requests.Timeout:
-            return Fetched(url, None, b"", now, error="timed out")
-        except requests.RequestException as error:
-            return Fetched(url, None, b"", now, error=f"request failed: {_reason(error)}")
+        for _ in range(REDIRECTS + 1):
+            if urlsplit(current).scheme not in ("http", "https"):
+                raise Blocked(f"redirected to {current}: only http and https are followed")
+            why = _literal_refusal(current, self.allowed)
+            if why:
+                raise Blocked(f"refused {current}: {why}")
+            response = self._request(current, headers, started)
+            if response.status_code in (301, 302, 303, 307, 308) and "Location" in response.headers:
+                response.close()
+                current = urljoin(current, response.headers["Location"])
+                continue
+            if response.status_code in RETRY_STATUSES and attempt < self.limits.retries:
+                attempt += 1
+                wait = self._wait(response, attempt)
+                response.close()
+                if time.monotonic() - started + wait > self.limits.deadline:
+                    error = "gave up: retries would pass the deadline"
+                    return Fetched(url, response.status_code, b"", now, error=error)
+                time.sleep(wait)
+                continue
+            if response.status_code == 304 and remembered.get("sha256"):
+                response.close()
+                body = self._cached_body(remembered["sha256"])
+                if body is not None:
+                    return Fetched(url, 200, body, now, remembered.get("content_type", ""), final_url=current)
+                headers = {}  # the cached body is gone: ask again, unconditionally
+                continue
+            body = self._read(response, started)
+            content_type = response.headers.get("Content-Type", "")
+            fetched = Fetched(url, response.status_code, body, now, content_type, final_url=current)
+            if fetched.ok:
+                self._remember(url, response, fetched)
+            return fetched
+        return Fetched(url, None, b"", now, error=f"more than {REDIRECTS} redirects")
 
     def _request(self, url: str, headers: dict[str, str], started: float) -> requests.Response:
-        if time.monotonic() - started > self.limits.deadline:
+        left = self.limits.deadline - (time.monotonic() - started)
+        if left <= 0:
             raise Blocked(f"over the {self.limits.deadline:g} s deadline")
         self.requests += 1
-        timeout = (self.limits.connect_timeout, self.limits.read_timeout)
+        timeout = (min(self.limits.connect_timeout, left), min(self.limits.read_timeout, left))
         return self._http.get(url, headers=headers, stream=True, allow_redirects=False, timeout=timeout)
 
     def _wait(self, response: requests.Response, attempt: int) -> float:
-        wait = self.limits.backoff * 2 ** (attempt - 1)
-        asked = response.headers.get("Retry-After", "").strip()
-        if asked.isdigit():
-            wait = float(asked)
-        elif asked:
-            when = email.utils.parsedate_to_datetime(asked) if _is_http_date(asked) else None
-            if when is not None:
-                wait = max(0.0, (when - dt.datetime.now(dt.UTC)).total_seconds())
+        asked = retry_after(response.headers.get("Retry-After", ""), dt.datetime.now(dt.UTC))
+        wait = self.limits.backoff * 2 ** (attempt - 1) if asked is None else asked
         return min(wait, self.limits.max_wait)
 
     def _read(self, response: requests.Response, started: float) -> bytes:
-        """The decoded body, stopping at the cap and the deadline."""
+        """The decoded body, stopping at the cap and the deadline; a compressed one only if it is whole."""
         encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
-        if encoding in ("gzip", "x-gzip", "deflate"):
-            decoder: Any = zlib.decompressobj(zlib.MAX_WBITS | 32 if encoding != "deflate" else zlib.MAX_WBITS)
-        elif encoding in ("", "identity"):
-            decoder = None
-        else:
+        if encoding not in ("", "identity", *_Decoder.WBITS):
             response.close()
             raise Blocked(f"unsupported Content-Encoding {encoding!r}")
+        decoder = _Decoder(encoding) if encoding in _Decoder.WBITS else None
         cap = self.limits.max_bytes
         parts: list[bytes] = []
         size = 0
@@ -338,20 +285,15 @@ class Session:
                 if time.monotonic() - started > self.limits.deadline:
                     raise Blocked(f"body still arriving after the {self.limits.deadline:g} s deadline")
                 chunk = response.raw.read1(64 * 1024, decode_content=False)  # what has arrived, so far
+                piece = chunk if decoder is None else decoder.decode(chunk, cap - size)
+                size += len(piece)
+                if size > cap:
+                    raise Blocked(f"body over the {cap:,}-byte cap (decoded)")
+                parts.append(piece)
                 if not chunk:
                     break
-                while chunk:
-                    if decoder is None:
-                        piece, chunk = chunk, b""
-                    else:
-                        piece = decoder.decompress(chunk, cap - size + 1)
-                        chunk = decoder.unconsumed_tail
-                    size += len(piece)
-                    if size > cap:
-                        raise Blocked(f"body over the {cap:,}-byte cap (decoded)")
-                    parts.append(piece)
-                    if decoder is not None and not piece:
-                        break
+            if decoder is not None:
+                decoder.finish()
         except zlib.error as error:
             raise Blocked(f"body does not decode as {encoding}: {error}") from None
         except Exception as error:
@@ -396,11 +338,86 @@ class Session:
         write_atomic(path, json.dumps(meta, sort_keys=True, allow_nan=False).encode())
 
 
-def _is_http_date(text: str) -> bool:
+class _Decoder:
+    """A gzip or deflate body undone as it arrives, accepted only whole.
+
+    zlib alone takes any prefix of a stream: a body cut in half decodes to the first
+    half without complaint (and an ``expect: absent`` question resolved yes on it).
+    So the end of the body must be the end of the stream, and nothing may follow it
+    but, for gzip, another whole member: RFC 1952 allows members one after another
+    (``gzip`` appends them), and they decode to the parts joined. A deflate body is
+    one zlib stream. A body with no bytes at all is empty, not cut: no stream began.
+    """
+
+    WBITS: ClassVar[dict[str, int]] = {
+        "gzip": zlib.MAX_WBITS | 32,  # (| 32: a zlib header is read too, as before, for servers that mislabel)
+        "x-gzip": zlib.MAX_WBITS | 32,
+        "deflate": zlib.MAX_WBITS,  # the zlib wrapper, as RFC 9110 has it; raw deflate does not decode
+    }
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self._stream: Any = zlib.decompressobj(self.WBITS[encoding])
+        self._began = False
+        self._held = b""  # one byte after a member: perhaps the first of the next one's magic number
+
+    def decode(self, data: bytes, room: int) -> bytes:
+        """What ``data`` decodes to, up to ``room`` + 1 bytes (more and the caller refuses the body anyway)."""
+        data, self._held = self._held + data, b""
+        self._began = self._began or bool(data)
+        pieces = []
+        while data and room >= 0:
+            if self._stream is None:  # a member has ended: what follows must be another
+                if len(data) < len(_GZIP_MAGIC):
+                    self._held = data
+                    break
+                self._stream = self._next_member(data)
+            piece = self._stream.decompress(data, room + 1)
+            data = self._stream.unconsumed_tail
+            if self._stream.eof:
+                data, self._stream = self._stream.unused_data, None
+            pieces.append(piece)
+            room -= len(piece)
+        return b"".join(pieces)
+
+    def finish(self) -> None:
+        """The body is over: :class:`Blocked` unless it ended exactly where a stream did."""
+        if self._held:
+            self._next_member(self._held)
+        if self._began and self._stream is not None:
+            raise Blocked(f"body cut short: it ends inside its {self.encoding} stream")
+
+    def _next_member(self, rest: bytes) -> Any:
+        if self.encoding == "deflate" or not rest.startswith(_GZIP_MAGIC):
+            raise Blocked(f"body has data after the end of its {self.encoding} stream")
+        return zlib.decompressobj(self.WBITS[self.encoding])
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def retry_after(value: str, now: dt.datetime) -> float | None:
+    """The seconds a Retry-After header asks for (RFC 9110 10.2.3), or None for anything else.
+
+    Strictly ASCII digits or an HTTP date: ``str.isdigit`` and ``float`` also take
+    ``²``, ``1e9`` and ``٣``, and a date without a zone compares with nothing.
+    """
+    value = value.strip(" \t")
+    if value and len(value) <= 12 and all("0" <= c <= "9" for c in value):
+        return float(value)
+    if value and all("0" <= c <= "9" for c in value):
+        return math.inf  # (more digits than any wait: whatever the cap is, it is asked for)
     try:
-        return email.utils.parsedate_to_datetime(text) is not None
-    except (TypeError, ValueError):
-        return False
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None or not _HTTP_DATE.match(value):
+        return None
+    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)  # "-0000": UTC, source unknown
+    return max(0.0, (when - now).total_seconds())
+
+
+_HTTP_DATE = re.compile(r"[A-Za-z]{3}, [0-9]{2} [A-Za-z]{3} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} ", re.ASCII)
 
 
 def _reason(error: BaseException) -> str:

@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from .patterns import PatternError, compile_pattern
 from .problems import Problems
 from .safeyaml import Mapping, Node, Scalar, Sequence
 
@@ -135,7 +136,12 @@ class Choice(Text):
 
 
 class Pattern(Text):
-    """A regular expression (Python syntax), compiled to find mistakes at check time."""
+    """A regular expression (RE2 syntax), compiled at check time by the engine the resolver runs.
+
+    RE2 rather than Python's ``re``: see :mod:`predreg.patterns` for why, and for what
+    it refuses (backreferences, lookarounds), so that a pattern never passes the check
+    and then fails, or hangs, when it is resolved.
+    """
 
     def __init__(self) -> None:
         super().__init__("GPT-5(\\.\\d)? system card")
@@ -145,9 +151,9 @@ class Pattern(Text):
         if text is INVALID:
             return INVALID
         try:
-            re.compile(text)
-        except re.error as error:
-            problems.add(node.at, field, f"is not a valid regular expression: {error}", "fix the pattern")
+            compile_pattern(text)
+        except PatternError as error:
+            problems.add(node.at, field, error.message, error.hint)
             return INVALID
         return text
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
+import socket
 import threading
 import time
 from collections import Counter
@@ -163,3 +165,91 @@ def serving() -> Iterator[EvidenceServer]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# --- raw sockets: servers that break HTTP's framing on purpose, byte by byte -------------
+
+Exchange = Callable[[socket.socket], None]
+"""Talks to one accepted client: reads its request, then answers however the test needs."""
+
+
+class RawServer:
+    def __init__(self, listener: socket.socket) -> None:
+        self.port = int(listener.getsockname()[1])
+        self.accepted = 0
+
+    @property
+    def origin(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def url(self, path: str = "/") -> str:
+        return f"http://{self.origin}{path}"
+
+
+@contextmanager
+def raw_serving(exchange: Exchange) -> Iterator[RawServer]:
+    """A TCP server on loopback that hands each connection to ``exchange``, in a thread of its own."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.05)
+    state = RawServer(listener)
+    stop = threading.Event()
+
+    def talk(client: socket.socket) -> None:
+        with client, contextlib.suppress(OSError):  # the client hung up, as a fetch cut off at its deadline does
+            exchange(client)
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                client, _ = listener.accept()
+            except TimeoutError:
+                continue
+            state.accepted += 1
+            threading.Thread(target=talk, args=(client,), daemon=True).start()
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        stop.set()
+        thread.join()
+        listener.close()
+
+
+def _read_request(client: socket.socket) -> None:
+    seen = b""
+    while b"\r\n\r\n" not in seen:
+        data = client.recv(4096)
+        if not data:
+            raise ConnectionError("client gone")
+        seen += data
+
+
+def trickling(head: bytes, tail: bytes, every: float = 0.5, lasting: float = 30.0) -> Exchange:
+    """Send ``head``, then ``tail`` one byte each ``every`` seconds (repeated) for ``lasting`` seconds.
+
+    Each byte comes well inside any read timeout, so only a deadline on the whole
+    exchange ends it.
+    """
+
+    def exchange(client: socket.socket) -> None:
+        _read_request(client)
+        client.sendall(head)
+        end = time.monotonic() + lasting
+        while time.monotonic() < end:
+            for byte in tail:
+                client.sendall(bytes([byte]))
+                time.sleep(every)
+
+    return exchange
+
+
+def answering(response: bytes) -> Exchange:
+    """Send one fixed response (status line, headers and body as given) and close."""
+
+    def exchange(client: socket.socket) -> None:
+        _read_request(client)
+        client.sendall(response)
+
+    return exchange

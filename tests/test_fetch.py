@@ -3,13 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+import gzip
+import socket
+import time
+import zlib
 from pathlib import Path
 
 import pytest
 
 from predreg.fetch import Limits, Session, refusal
 
-from .evidence_server import EvidenceServer, body, gzip_bomb, redirect, sequence, serving, short_body, stall, trickle
+from .evidence_server import (
+    EvidenceServer,
+    answering,
+    body,
+    gzip_bomb,
+    raw_serving,
+    redirect,
+    sequence,
+    serving,
+    short_body,
+    stall,
+    trickle,
+    trickling,
+)
 
 FAST = Limits(connect_timeout=1, read_timeout=0.5, deadline=2, max_bytes=64 * 1024, retries=3, backoff=0.05)
 
@@ -69,8 +86,6 @@ def test_429_then_200_waits_as_retry_after_asks(server: EvidenceServer) -> None:
 
 
 def test_a_gzip_body_is_decoded(server: EvidenceServer) -> None:
-    import gzip
-
     server.routes["/zipped"] = body(gzip.compress(b"compressed evidence"), Content_Encoding="gzip")
     assert session(server).get(server.url("/zipped")).text() == "compressed evidence"
 
@@ -165,3 +180,165 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+# --- the deadline bounds the whole exchange: status line, headers, chunk framing, body ---
+
+TRICKLES = {
+    "status-line": (b"", b"HTTP/1.1 200 OK"),
+    "header-line": (b"HTTP/1.1 200 OK\r\n", b"X-Slow: aaaaaaaa"),
+    "headers": (b"HTTP/1.1 200 OK\r\n", b"X-a: b\r\n"),
+    "chunk-size": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", b"0000"),
+    "chunk-extension": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;", b"x"),
+    "chunk-body": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffff\r\n", b"x"),
+}
+
+
+@pytest.mark.parametrize("part", list(TRICKLES))
+def test_a_server_trickling_a_byte_every_half_second_is_cut_off_at_the_deadline(part: str) -> None:
+    head, tail = TRICKLES[part]
+    with raw_serving(trickling(head, tail)) as trickler:
+        limits = Limits(connect_timeout=1, read_timeout=1, deadline=1, retries=0)
+        started = time.monotonic()
+        fetched = Session(allow_loopback=[trickler.origin], limits=limits).get(trickler.url())
+        took = time.monotonic() - started
+    assert not fetched.ok and "deadline" in (fetched.error or ""), fetched.error
+    assert took < 10, f"a 1 s deadline ended after {took:.0f} s"  # before: the 30 s the server trickled
+
+
+def test_the_deadline_covers_a_connection_kept_alive_from_an_earlier_fetch() -> None:
+    # the first answer is quick and keeps the connection; the second trickles on that same connection
+    quick = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+
+    def exchange(client: socket.socket) -> None:
+        answering(quick)(client)
+        trickling(b"HTTP/1.1 200 OK\r\n", b"X-Slow: aaaa")(client)
+
+    with raw_serving(exchange) as server:
+        limits = Limits(connect_timeout=1, read_timeout=1, deadline=1, retries=0)
+        run = Session(allow_loopback=[server.origin], limits=limits)
+        assert run.get(server.url("/first")).ok
+        started = time.monotonic()
+        second = run.get(server.url("/second"))
+        took = time.monotonic() - started
+    assert server.accepted == 1  # the second fetch did reuse the connection
+    assert not second.ok and "deadline" in (second.error or "") and took < 10, (second.error, took)
+
+
+# --- a compressed body is accepted only whole ---------------------------------------------
+
+PAGE = b"<p>" + b"evidence, " * 2_000 + b"the needle</p>"
+
+
+@pytest.mark.parametrize(
+    ("encoded", "encoding", "reason"),
+    [
+        (gzip.compress(PAGE)[: len(gzip.compress(PAGE)) // 2], "gzip", "cut short"),
+        (gzip.compress(PAGE)[:-4], "gzip", "cut short"),  # all but the trailer's length field
+        (gzip.compress(PAGE) + b"<p>appended</p>", "gzip", "after the end"),
+        (gzip.compress(PAGE) + b"\x1f", "gzip", "after the end"),
+        (gzip.compress(PAGE) + gzip.compress(PAGE)[:20], "gzip", "cut short"),  # a second member, cut
+        (zlib.compress(PAGE)[:-10], "deflate", "cut short"),
+        (zlib.compress(PAGE) + b"junk", "deflate", "after the end"),
+        (zlib.compress(PAGE) + zlib.compress(PAGE), "deflate", "after the end"),  # deflate has one stream
+    ],
+    ids=[
+        "gzip-half",
+        "gzip-no-trailer",
+        "gzip-garbage",
+        "gzip-one-byte",
+        "gzip-second-cut",
+        "deflate-cut",
+        "deflate-junk",
+        "deflate-twice",
+    ],
+)
+def test_a_compressed_body_cut_short_or_with_data_after_it_is_a_failed_fetch(
+    server: EvidenceServer, encoded: bytes, encoding: str, reason: str
+) -> None:
+    server.routes["/page"] = body(encoded, Content_Encoding=encoding)
+    fetched = session(server, limits=Limits(deadline=5, retries=0)).get(server.url("/page"))
+    assert not fetched.ok and reason in (fetched.error or ""), fetched.error
+
+
+def test_a_gzip_body_of_several_members_is_decoded_whole(server: EvidenceServer) -> None:
+    # RFC 1952 allows members one after another (gzip a >> f; gzip b >> f): decoded, they are the page
+    server.routes["/page"] = body(
+        gzip.compress(b"first half, ") + gzip.compress(b"second half"), Content_Encoding="gzip"
+    )
+    fetched = session(server).get(server.url("/page"))
+    assert fetched.ok and fetched.body == b"first half, second half"
+
+
+def test_a_deflate_body_is_decoded(server: EvidenceServer) -> None:
+    server.routes["/page"] = body(zlib.compress(PAGE), Content_Encoding="deflate")
+    fetched = session(server, limits=Limits(deadline=5)).get(server.url("/page"))
+    assert fetched.ok and fetched.body == PAGE
+
+
+# --- Retry-After is read strictly: ASCII digits or an HTTP date, anything else ignored ---
+
+
+@pytest.mark.parametrize(
+    "asked",
+    [
+        "²",
+        "-1",
+        "1e9",
+        "1.5",
+        "+1",
+        "",
+        "  ",
+        "0x10",
+        "Wed, 21 Oct 2015 07:28:00 -0000",
+        "Wed, 21 Oct 2015 07:28:00 GMT",
+    ],
+    ids=[
+        "superscript-two",
+        "negative",
+        "exponent",
+        "fraction",
+        "plus",
+        "empty",
+        "blank",
+        "hex",
+        "date-minus-0000",
+        "date-past",
+    ],
+)
+def test_an_odd_retry_after_is_ignored_and_the_backoff_used(server: EvidenceServer, asked: str) -> None:
+    server.routes["/busy"] = sequence(body("slow down", 429, Retry_After=asked), body("here"))
+    fetched = session(server, limits=Limits(deadline=5, backoff=0.01, retries=1)).get(server.url("/busy"))
+    assert fetched.ok and fetched.text() == "here", fetched.error
+    assert server.times[1] - server.times[0] < 2.5  # the backoff (0.01 s), not a wait read from the value
+
+
+@pytest.mark.parametrize("asked", ["9" * 5000, "99999999999999999999", "3600"])
+def test_a_retry_after_past_the_deadline_gives_up_at_once(server: EvidenceServer, asked: str) -> None:
+    server.routes["/busy"] = sequence(body("slow down", 503, Retry_After=asked), body("here"))
+    started = time.monotonic()
+    fetched = session(server, limits=Limits(deadline=5, retries=2)).get(server.url("/busy"))
+    assert not fetched.ok and "gave up" in (fetched.error or "") and time.monotonic() - started < 4.5
+
+
+# --- refused before connecting: an error cannot tell an open internal port from a closed one ---
+
+
+@pytest.mark.parametrize("host", ["localhost", "0", "127.1", "0x7f.0.0.1"])
+def test_a_name_for_an_internal_address_is_refused_alike_whether_its_port_is_open_or_closed(host: str) -> None:
+    with raw_serving(answering(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")) as listening:
+        closed = _free_port()
+        run = Session(limits=FAST)  # no loopback origin allowed
+        on_open = run.get(f"http://{host}:{listening.port}/").error or ""
+        on_closed = run.get(f"http://{host}:{closed}/").error or ""
+    assert "refused" in on_open and on_open.replace(str(listening.port), "PORT") == on_closed.replace(
+        str(closed), "PORT"
+    ), (on_open, on_closed)
+    assert listening.accepted == 0  # not even a TCP handshake: the name's addresses were checked first
+
+
+def test_a_name_with_an_allowed_loopback_origin_is_still_fetched(server: EvidenceServer) -> None:
+    server.routes["/page"] = body("local evidence")
+    port = server.origin.rsplit(":", 1)[1]
+    fetched = session(server).get(f"http://localhost:{port}/page")  # ::1 is refused, 127.0.0.1 is allowed
+    assert fetched.ok and fetched.text() == "local evidence", fetched.error

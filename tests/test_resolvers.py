@@ -6,13 +6,16 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from predreg.checks import check_registry
+from predreg.fetch import Limits
 from predreg.resolve import ask
+from predreg.resolvers.web import visible_text
 
-from .evidence_server import EvidenceServer
-from .resolving import NOW, serve_recorded, session, write_registry
+from .evidence_server import EvidenceServer, body
+from .resolving import FAST, NOW, serve_recorded, session, write_registry
 
 GH = {"name": "github", "repo": "example-lab/monitoring"}
 
@@ -251,3 +254,130 @@ def test_builtin_resolver_against_recorded_responses(name: str, server: Evidence
     assert (verdict.status, verdict.outcome) == (status, outcome), verdict.reason
     if day is not None:
         assert verdict.happened_at is not None and verdict.happened_at.date() == dt.date.fromisoformat(day)
+
+
+# --- hostile questions: a pattern or a page built to make resolution hang ------------------
+
+
+def _verdict_within(seconds: float, question: Any, server: EvidenceServer, limits: Limits = FAST) -> Any:
+    """The question's verdict, asked in a forked child that must finish well inside ``seconds``.
+
+    A child, not a thread: a regex stuck in C holds the GIL, so a thread could not be waited for.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    run = session(server, limits)
+    child = context.Process(target=lambda: send.send(ask(question.resolver, question, run, NOW)))
+    child.start()
+    try:
+        assert receive.poll(seconds), f"still resolving after {seconds} s"
+        return receive.recv()
+    finally:
+        child.kill()
+        child.join()
+
+
+def _question(tmp_path: Path, server: EvidenceServer, **resolver: Any) -> Any:
+    root = write_registry(tmp_path / "registry", {"q": {"name": "http", "url": server.url("/page"), **resolver}})
+    registry = check_registry(str(root), today=NOW.date())
+    assert registry.problems == []
+    return registry.questions["q"]
+
+
+def test_regex_that_backtracks_forever_is_cut_off(server: EvidenceServer, tmp_path: Path) -> None:
+    server.routes["/page"] = body("a" * 40 + "b", content_type="text/plain")
+    question = _question(tmp_path, server, matches="(a+)+$")
+    verdict = _verdict_within(20, question, server)  # Python's re takes about 2**40 steps here
+    assert (verdict.status, verdict.outcome) == ("pending", None)
+
+
+def test_the_check_and_the_resolver_run_the_same_engine(server: EvidenceServer, tmp_path: Path) -> None:
+    # \p{Lu} is RE2 syntax that Python's re refuses: the check accepts it because the resolver runs it
+    server.routes["/page"] = body("<p>The Frontier card is out</p>")
+    question = _question(tmp_path, server, matches=r"\p{Lu}\p{Ll}+ card")
+    verdict = ask(question.resolver, question, session(server), NOW)
+    assert (verdict.status, verdict.outcome) == ("resolved", "yes"), verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        (r"(a)\1", "backreference"),
+        (r"(?P<x>a)(?P=x)", "backreference"),
+        (r"card(?= released)", "lookahead"),
+        (r"(?<!no )card", "lookbehind"),
+        (r"(?x) card", "verbose"),
+        (r"card\Z", r"\z"),
+        ("sandbag(ging", "missing )"),
+        ("(?:" * 50 + r"\pL{20}" + ")" * 50, "too large"),
+    ],
+    ids=["backreference", "named-backref", "lookahead", "lookbehind", "verbose", "python-end", "unclosed", "large"],
+)
+def test_a_pattern_the_linear_engine_cannot_run_is_refused_at_check_time(
+    pattern: str, message: str, tmp_path: Path
+) -> None:
+    question = {"name": "http", "url": "https://example.org/", "matches": pattern}
+    root = write_registry(tmp_path / "registry", {"q": question})
+    problems = check_registry(str(root), today=NOW.date()).problems
+    assert [(p.path.endswith("q.yaml"), p.field) for p in problems] == [(True, "resolver.matches")], problems
+    assert problems[0].line > 1 and message in str(problems[0]) and "\n" not in str(problems[0])
+
+
+def test_a_page_too_long_for_its_pattern_fails_instead_of_running_for_minutes(
+    server: EvidenceServer, tmp_path: Path
+) -> None:
+    # a pattern RE2 cannot run as a DFA costs (program size x text size): this one over 5 MB took 30 s
+    server.routes["/page"] = body("ab" * 2_500_000, content_type="text/plain")
+    question = _question(tmp_path, server, matches="a[ab]{990}c")
+    verdict = _verdict_within(20, question, server, attrs.evolve(FAST, max_bytes=6_000_000, deadline=10))
+    assert verdict.status == "error" and "too long for this pattern" in verdict.reason
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["<" * 400_000, "<a" * 200_000, "<!--" * 100_000, "<script>" * 50_000, "<style " * 57_000, "</script" * 50_000],
+    ids=["open-brackets", "unclosed-tags", "unclosed-comments", "unclosed-scripts", "unclosed-styles", "stray-closes"],
+)
+def test_html_of_400_kb_of_unclosed_markup_is_read_in_linear_time(
+    page: str, server: EvidenceServer, tmp_path: Path
+) -> None:
+    server.routes["/page"] = body(page)  # 400 KB of "<" took 48 s to strip (each "<" scanned to the end)
+    question = _question(tmp_path, server, contains="needle")
+    verdict = _verdict_within(20, question, server, attrs.evolve(FAST, max_bytes=1_000_000))
+    assert verdict.status == "pending", verdict.reason
+
+
+@pytest.mark.parametrize(
+    ("html", "seen"),
+    [
+        ("<p>one</p><p>two</p>", "one two"),
+        ("a<script>var s = '<p>hidden</p>';</script>b", "a b"),
+        ("a<STYLE type='x'>p { color: red }</STYLE >b", "a b"),
+        ("a<script>x</script\n>b", "a b"),
+        ("<scripts>shown</scripts>", "shown"),
+        ("a<!-- hidden <p>too</p> -->b", "a b"),
+        ("a<!-->b", "a b"),
+        ("1 < 2 and 3 <= 4", "1 < 2 and 3 <= 4"),
+        ("fish &amp; chips &lt;b&gt; &#x41;", "fish & chips <b> A"),
+        ("a<br/>b<img src='x>y'>c", "a b y'>c"),  # a tag ends at its first >, quoted or not
+        ("a<script>never closed <p>x</p>", "a"),
+        ("a<!-- never closed <p>x</p>", "a"),
+        ("a < b <!-- c", "a < b"),
+    ],
+)
+def test_visible_text_is_what_a_reader_sees(html: str, seen: str) -> None:
+    assert " ".join(visible_text(html).split()) == seen
+
+
+def test_a_gzip_page_cut_in_half_does_not_resolve_an_expect_absent_question_yes(
+    server: EvidenceServer, tmp_path: Path
+) -> None:
+    import gzip
+
+    whole = gzip.compress(b"<p>" + b"filler text, " * 5_000 + b"the retraction notice</p>")
+    server.routes["/page"] = body(whole[: len(whole) // 2], Content_Encoding="gzip")  # the notice is in the lost half
+    question = _question(tmp_path, server, contains="retraction notice", expect="absent")
+    verdict = ask(question.resolver, question, session(server), NOW)
+    assert verdict.status == "error" and "cut short" in verdict.reason, verdict

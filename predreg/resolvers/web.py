@@ -22,6 +22,7 @@ import attrs
 from .. import __version__
 from ..fields import Choice, MappingOf, Pattern, Plain, Text, Url, spec
 from ..model import Question
+from ..patterns import PatternError, compile_pattern, compile_phrase, search
 from ..verdict import Verdict, failed, resolved
 from . import Provider, by_deadline, deadline, fetch_json, happened
 
@@ -41,7 +42,9 @@ def _excerpt(text: str, start: int, end: int, room: int = 80) -> str:
 class PageSettings:
     url: str = spec(Url(), "The page to read.")
     contains: str | None = spec(Text(), "Text to look for (case-insensitive).", default=None)
-    matches: str | None = spec(Pattern(), "A regular expression to look for (Python syntax).", default=None)
+    matches: str | None = spec(
+        Pattern(), "A regular expression to look for (RE2 syntax: Python's, without backreferences).", default=None
+    )
     expect: str = spec(
         Choice("present", "absent"), "`present`: yes when found (default); `absent`: yes when not.", default="present"
     )
@@ -49,6 +52,11 @@ class PageSettings:
     def check(self) -> list[tuple[str, str, str]]:
         if (self.contains is None) == (self.matches is None):
             return [("contains", "give exactly one of `contains` and `matches`", "keep the one you mean")]
+        if self.contains is not None:
+            try:
+                compile_phrase(self.contains)  # the phrase is matched by RE2 too, within the same bounds
+            except PatternError as error:
+                return [("contains", error.message, error.hint)]
         return []
 
 
@@ -64,12 +72,11 @@ def page(question: Question, settings: PageSettings, session: Session, now: dt.d
         return failed(problem)
     text = visible_text(fetched.text()) if "html" in fetched.content_type.lower() else fetched.text()
     text = " ".join(text.split())
-    if settings.contains is not None:
-        found = re.search(re.escape(settings.contains), text, re.IGNORECASE)
-        wanted = f"the page containing {settings.contains!r}"
-    else:
-        found = re.search(settings.matches or "", text)
-        wanted = f"the page matching /{settings.matches}/"
+    try:
+        pattern, wanted = _looked_for(settings)
+        found = search(pattern, text)
+    except PatternError as error:  # too costly for this page's length (the check refused the rest)
+        return failed(f"{settings.url}: {error.message}; {error.hint}")
     excerpts = {settings.url: _excerpt(text, found.start(), found.end()) if found else " ".join(text.split())[:200]}
     holds = bool(found) == (settings.expect == "present")
     if holds:
@@ -77,11 +84,58 @@ def page(question: Question, settings: PageSettings, session: Session, now: dt.d
     return by_deadline(question, now, wanted if settings.expect == "present" else f"{wanted} gone", excerpts)
 
 
+def _looked_for(settings: PageSettings) -> tuple[Any, str]:
+    """The RE2 pattern a page is searched with (as the check compiled it), and its name in a reason."""
+    if settings.contains is not None:
+        return compile_phrase(settings.contains), f"the page containing {settings.contains!r}"
+    return compile_pattern(settings.matches or ""), f"the page matching /{settings.matches}/"
+
+
 def visible_text(html: str) -> str:
-    """The text a reader sees: scripts, styles and tags removed, entities decoded."""
-    html = re.sub(r"<(script|style)\b.*?</\1\s*>", " ", html, flags=re.IGNORECASE | re.DOTALL)
-    html = re.sub(r"<!--.*?-->", " ", html, flags=re.DOTALL)
-    return unescape(re.sub(r"<[^>]*>", " ", html))
+    """The text a reader sees: scripts, styles, comments and tags removed, entities decoded.
+
+    One pass, in time linear in the page: every search starts where the last one
+    ended, and a search that fails means the rest of the page is settled, so no ``<``
+    is ever scanned to the end twice. (Three regular expressions did this before, and
+    each unclosed ``<``, ``<!--`` or ``<script`` made them scan the rest of the page
+    again: 400 KB of ``<`` took 48 s.) As in a browser, a comment, script or style
+    left open hides the rest of the page; a ``<`` that no ``>`` follows is text.
+    """
+    pieces: list[str] = []
+    last_close = html.rfind(">")
+    at = 0
+    while (start := html.find("<", at)) >= 0:
+        if start > last_close:  # no tag can end from here on: only a comment, script or style still hides text
+            opener = _HIDING.search(html, start)
+            if opener is None:
+                break
+            start = opener.start()
+        pieces += (html[at:start], " ")  # the markup goes; a space keeps the words either side apart
+        at = _markup_end(html, start)
+    pieces.append(html[at:])
+    return unescape("".join(pieces))
+
+
+_RAW_TEXT = re.compile(r"<(script|style)(?=[\t\n\f\r />])", re.IGNORECASE)
+_RAW_TEXT_END = {
+    "script": re.compile(r"</script[\t\n\f\r />]", re.IGNORECASE),
+    "style": re.compile(r"</style[\t\n\f\r />]", re.IGNORECASE),
+}
+_HIDING = re.compile(r"<(?:!--|(?:script|style)(?=[\t\n\f\r />]))", re.IGNORECASE)
+
+
+def _markup_end(html: str, start: int) -> int:
+    """Where the markup opening at ``html[start]`` ends: past its ``>``, or ``len(html)`` if it is never closed."""
+    if html.startswith("<!--", start):
+        end = html.find("-->", start + 2)  # from +2: "<!-->" is an empty comment, as HTML has it
+        return len(html) if end < 0 else end + 3
+    raw = _RAW_TEXT.match(html, start)
+    if raw:
+        closing = _RAW_TEXT_END[raw.group(1).lower()].search(html, raw.end())
+        end = html.find(">", closing.start()) if closing else -1
+        return len(html) if end < 0 else end + 1
+    end = html.find(">", start)
+    return len(html) if end < 0 else end + 1
 
 
 OPERATORS = ("==", "!=", ">=", "<=", ">", "<", "exists")
