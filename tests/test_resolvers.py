@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
@@ -381,3 +382,22 @@ def test_a_gzip_page_cut_in_half_does_not_resolve_an_expect_absent_question_yes(
     question = _question(tmp_path, server, contains="retraction notice", expect="absent")
     verdict = ask(question.resolver, question, session(server), NOW)
     assert verdict.status == "error" and "cut short" in verdict.reason, verdict
+
+
+@pytest.mark.parametrize("resolution", ["nan", "inf", "-Infinity", "1e400"])
+def test_a_metaculus_numeric_resolution_that_is_no_finite_number_does_not_resolve(
+    resolution: str, server: EvidenceServer, tmp_path: Path
+) -> None:
+    # attack: the mirrored platform (or a server posing as it) answers a number that floating point reads as NaN or inf
+    post = {"question": {"status": "resolved", "resolution": resolution, "actual_resolve_time": "2026-09-30T12:00:00Z"}}
+    server.routes["/api/posts/99/"] = body(json.dumps(post), content_type="application/json")
+    root = write_registry(
+        tmp_path / "registry",
+        {"q": {"name": "metaculus", "id": 99, "api": server.url(""), "kind": "numeric", "unit": "x"}},
+    )
+    registry = check_registry(str(root), today=NOW.date())
+    assert registry.problems == []
+    question = registry.questions["q"]
+    verdict = ask(question.resolver, question, session(server), NOW)
+    assert (verdict.status, verdict.outcome) == ("error", None), verdict
+    assert "not a finite number" in verdict.reason

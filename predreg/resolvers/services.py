@@ -8,6 +8,7 @@ resolution time), so a run that catches up late still judges by the resolve-by d
 from __future__ import annotations
 
 import datetime as dt
+import math
 import xml.etree.ElementTree as ElementTree
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
@@ -153,9 +154,13 @@ def metaculus(
     if outcome is None:
         if question.kind == "numeric":
             try:
-                return resolved(float(resolution), f"Metaculus {settings.id} resolved {resolution}", when, excerpt)
+                number = float(resolution)
             except ValueError:
                 pass
+            else:
+                if not math.isfinite(number):  # float() reads "nan", "inf" and 1e400: none is an outcome
+                    return failed(f"Metaculus {settings.id} resolved {resolution!r}, which is not a finite number")
+                return resolved(number, f"Metaculus {settings.id} resolved {resolution}", when, excerpt)
         if str(resolution) in question.allowed_outcomes():
             return resolved(str(resolution), f"Metaculus {settings.id} resolved {resolution}", when, excerpt)
         return failed(f"Metaculus {settings.id} resolved {resolution!r}, which is not an outcome of this question")
