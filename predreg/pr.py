@@ -53,8 +53,6 @@ from .files import NotRegular, sha256_of_regular
 from .load import AUTHORS_FILE, Layout, Loaded, load_file, load_text
 from .model import Author, Prediction, Question, Resolution, Reveal, Withdrawal
 from .problems import Problem
-from .trust import at as _at
-from .trust import logins_of as _logins
 
 CODE = (
     "predreg/*",
@@ -306,11 +304,11 @@ def review(
         for other in stems.of(prediction.id):
             if other in registered and os.path.join(registry, other) != item.path:
                 problems.append(
-                    _at(item, "id", f"`{prediction.id}` is already registered as {other}", "choose another id")
+                    trust.at(item, "id", f"`{prediction.id}` is already registered as {other}", "choose another id")
                 )
         if abs((prediction.registered - today).days) > tolerance:
             problems.append(
-                _at(
+                trust.at(
                     item,
                     "registered",
                     f"is {prediction.registered}, but the pull request is checked on {today} (UTC)",
@@ -322,7 +320,7 @@ def review(
             logins = checked.authors.get(prediction.author)
             listed = ", ".join(logins.github) if logins and logins.github else "none"
             problems.append(
-                _at(
+                trust.at(
                     item,
                     "author",
                     f"`{prediction.author}` is not `{actor}`, who opened the pull request",
@@ -338,7 +336,7 @@ def review(
             owner = checked.predictions.get(item.record.prediction)
             if owner is not None and not _is(actor, owner.author, checked):
                 hint = f"only {owner.author} may {'reveal' if item.kind == 'reveal' else 'withdraw'} their prediction"
-                problems.append(_at(item, "prediction", f"is {owner.author}'s, not `{actor}`'s", hint))
+                problems.append(trust.at(item, "prediction", f"is {owner.author}'s, not `{actor}`'s", hint))
 
     new = [
         (item.record, _claim(item.record, checked)) for item in added if not any(p.path == item.path for p in problems)
@@ -613,7 +611,7 @@ def _resolution_of(path: str) -> str:
 
 def _is(actor: str, handle: str, registry: Registry) -> bool:
     """Whether the GitHub login ``actor`` is the author ``handle``."""
-    return actor.lower() in _logins(handle, registry.authors.get(handle))
+    return actor.lower() in trust.logins_of(handle, registry.authors.get(handle))
 
 
 def _people_and_dates(
@@ -707,7 +705,7 @@ def _author_changes(registry: str, top: str, merge_base: str, path: str, actor: 
                     where, 1, 1, f"authors.{handle}", "was removed: an author's forecasts stay scored", "restore it"
                 )
             )
-        elif after.authors[handle] != entry and (actor is None or actor.lower() not in _logins(handle, entry)):
+        elif after.authors[handle] != entry and (actor is None or actor.lower() not in trust.logins_of(handle, entry)):
             problems.append(
                 Problem(
                     where,
