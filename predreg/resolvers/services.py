@@ -50,23 +50,7 @@ def github(question: Question, settings: GitHubSettings, session: Session, now: 
     """An issue or PR closed, a PR merged, or a release published, by GitHub's own timestamps."""
     base = f"{settings.api.rstrip('/')}/repos/{settings.repo}"
     if settings.event == "released":
-        url = f"{base}/releases?per_page=100"
-        releases, problem = fetch_json(session, url)
-        if problem:
-            return failed(problem)
-        published = sorted(
-            (timestamp(r.get("published_at")), r.get("tag_name"))
-            for r in releases
-            if not r.get("draft")
-            and not r.get("prerelease")
-            and r.get("published_at")
-            and (settings.tag is None or r.get("tag_name") == settings.tag)
-        )
-        what = f"release {settings.tag or '(any)'} of {settings.repo}"
-        if published:
-            when, tag = published[0]
-            return happened(question, when, f"{what} published", {url: f"{tag} published_at {when:%Y-%m-%dT%H:%M:%SZ}"})
-        return by_deadline(question, now, f"{what} published", {url: f"{len(releases)} releases, none matching"})
+        return _released(question, settings, session, now, base)
     kind = "pulls" if settings.event == "merged" else "issues"
     url = f"{base}/{kind}/{settings.number}"
     item, problem = fetch_json(session, url)
@@ -78,6 +62,27 @@ def github(question: Question, settings: GitHubSettings, session: Session, now: 
     if stamp:
         return happened(question, timestamp(stamp), what, excerpt)
     return by_deadline(question, now, what, excerpt)
+
+
+def _released(question: Question, settings: GitHubSettings, session: Session, now: dt.datetime, base: str) -> Verdict:
+    """``event: released``: the first full release (of ``tag``, if given) and when it was published."""
+    url = f"{base}/releases?per_page=100"
+    releases, problem = fetch_json(session, url)
+    if problem:
+        return failed(problem)
+    published = sorted(
+        (timestamp(r.get("published_at")), r.get("tag_name"))
+        for r in releases
+        if not r.get("draft")
+        and not r.get("prerelease")
+        and r.get("published_at")
+        and (settings.tag is None or r.get("tag_name") == settings.tag)
+    )
+    what = f"release {settings.tag or '(any)'} of {settings.repo}"
+    if published:
+        when, tag = published[0]
+        return happened(question, when, f"{what} published", {url: f"{tag} published_at {when:%Y-%m-%dT%H:%M:%SZ}"})
+    return by_deadline(question, now, f"{what} published", {url: f"{len(releases)} releases, none matching"})
 
 
 ATOM = {"atom": "http://www.w3.org/2005/Atom"}
