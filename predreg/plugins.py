@@ -202,6 +202,7 @@ def catalogue_of(manager: pluggy.PluginManager) -> Catalogue:
     every resolver is known by the plugin that registered it: a duplicate name then
     names both owners.
     """
+    _refuse_unknown_hooks(manager)
     found = Catalogue()
     for implementation in manager.hook.predreg_register_resolvers.get_hookimpls():
         register = found.register_for(implementation.plugin_name)
@@ -215,6 +216,23 @@ def catalogue_of(manager: pluggy.PluginManager) -> Catalogue:
                 f"{type(error).__name__}: {error}; fix or uninstall that package"
             ) from error
     return found
+
+
+def _refuse_unknown_hooks(manager: pluggy.PluginManager) -> None:
+    """PluginError for a plugin implementing a hook predreg does not have (such as the two it had before).
+
+    pluggy accepts such a function silently, so the plugin's resolvers would just be
+    missing, and every question using them would be "not installed" with no word why.
+    """
+    for name, caller in vars(manager.hook).items():
+        if name.startswith("_") or caller.has_spec():
+            continue
+        for implementation in caller.get_hookimpls():
+            if not implementation.optionalhook:
+                raise PluginError(
+                    f"the predreg plugin `{implementation.plugin_name}` implements `{name}`, a hook predreg does not "
+                    "have; register its resolvers with `predreg_register_resolvers(register)` (see docs/plugins.md)"
+                )
 
 
 _current: pluggy.PluginManager | None = None

@@ -90,6 +90,15 @@ def test_a_plugin_that_fails_to_load_is_named(installed: Path, tmp_path: Path) -
     assert "Traceback" not in result.stderr
 
 
+def test_an_installed_plugin_still_on_the_old_hooks_stops_the_check_naming_it(installed: Path, tmp_path: Path) -> None:
+    old = "from predreg.api import hookimpl\n\n@hookimpl\ndef predreg_resolve(name):\n    return None\n"
+    (installed / "predreg_leaderboard_rank" / "__init__.py").write_text(old)
+    result = _predreg(installed, "check", str(_registry(tmp_path, "https://example.org/x.json")))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("predreg: the predreg plugin `leaderboard-rank` implements `predreg_resolve`")
+    assert "Traceback" not in result.stderr
+
+
 def test_the_example_plugin_imports_nothing_of_predreg_but_the_public_api() -> None:
     tree = ast.parse((PLUGIN / "predreg_leaderboard_rank" / "__init__.py").read_text())
     imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
@@ -167,6 +176,23 @@ def test_a_hook_that_raises_while_registering_names_its_plugin() -> None:
     with pytest.raises(plugins.PluginError) as raised:
         _catalogue(broken=broken)
     assert str(raised.value).startswith("the predreg plugin `broken` cannot register its resolvers: TypeError:")
+
+
+class _OldStyle:
+    """A plugin written against the two hooks predreg had before."""
+
+    @api.hookimpl
+    def predreg_resolvers(self) -> list[object]:
+        return []
+
+
+def test_a_plugin_implementing_the_old_hooks_is_told_to_register_instead() -> None:
+    with pytest.raises(plugins.PluginError) as raised:
+        _catalogue(old=_OldStyle())
+    assert str(raised.value) == (
+        "the predreg plugin `old` implements `predreg_resolvers`, a hook predreg does not have; "
+        "register its resolvers with `predreg_register_resolvers(register)` (see docs/plugins.md)"
+    )
 
 
 def test_the_catalogue_holds_what_was_registered_with_its_owner() -> None:
