@@ -78,7 +78,7 @@ class RegisteredResolver:
     version: str
     """Recorded in every resolution it makes (``resolver_version``)."""
     settings: type
-    """attrs class of its settings, each field declared with :func:`predreg.fields.spec`."""
+    """attrs class of its settings, each field declared with :func:`predreg.api.spec`."""
     doc: str
     function: ResolverFunction = attrs.field(repr=False)
     plugin: str
