@@ -45,8 +45,7 @@ def predreg_register_resolvers(register: Register) -> None:
       An exception is recorded as an error and leaves the question pending.
     - ``settings`` is the attrs class of the ``resolver:`` block's keys, each declared
       with :func:`predreg.api.spec`, so ``predreg check`` validates a question's block
-      against it and ``predreg schema`` can describe it. Without it, the resolver takes
-      no settings.
+      against it. Without it, the resolver takes no settings.
     - ``version`` is recorded in every resolution the resolver makes.
     - ``doc`` describes the resolver in one sentence; the function's docstring if not given.
     """
