@@ -306,22 +306,20 @@ def _checked(root: Path, now: dt.datetime, index: bool = False) -> Registry:
 
 
 def ask(resolver: Resolver, question: Question, session: Session, now: dt.datetime) -> Verdict:
-    """One resolver's verdict through the plugin hook; an exception becomes an error verdict."""
+    """One resolver's verdict, from the catalogue of installed resolvers; an exception becomes an error verdict."""
 
     def sub(inner: Resolver) -> Verdict:
         return ask(inner, question, session, now)
 
+    installed = plugins.catalogue().get(resolver.name)
+    if installed is None:
+        return failed(f"no installed plugin resolves `{resolver.name}`")
     try:
-        verdict = plugins.manager().hook.predreg_resolve(
-            name=resolver.name, question=question, settings=settings_of(resolver), session=session, now=now, resolve=sub
-        )
+        return installed.resolve(question, settings_of(resolver), session, now, resolve=sub)
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # a plugin's bug must not stop the run, nor resolve anything
         return failed(f"resolver {resolver.name} raised {raised(error)}")
-    if verdict is None:
-        return failed(f"no installed plugin resolves `{resolver.name}`")
-    return verdict
 
 
 @attrs.frozen

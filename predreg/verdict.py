@@ -1,4 +1,4 @@
-"""What a resolver says about a question, and how a resolver describes itself."""
+"""What a resolver says about a question: a :class:`Verdict` (see :func:`resolved`, :func:`pending`, :func:`failed`)."""
 
 from __future__ import annotations
 
@@ -30,23 +30,19 @@ def resolved(
     happened_at: dt.datetime | None = None,
     excerpts: dict[str, str] | None = None,
 ) -> Verdict:
+    """The question is decided: ``outcome`` is one of its outcomes, or annulled or ambiguous.
+
+    Give ``happened_at`` when the evidence dates the event: it becomes the record's
+    ``resolved_at``, so a run that catches up late still scores by when things happened.
+    """
     return Verdict("resolved", outcome, reason, happened_at, excerpts or {})
 
 
 def pending(reason: str, excerpts: dict[str, str] | None = None) -> Verdict:
+    """Not yet: ``reason`` says what is awaited."""
     return Verdict("pending", None, reason, None, excerpts or {})
 
 
 def failed(reason: str) -> Verdict:
+    """Something went wrong (a failed fetch, evidence that cannot be read): the question stays pending."""
     return Verdict("error", None, reason)
-
-
-@attrs.frozen
-class ResolverInfo:
-    """A resolver a plugin provides."""
-
-    name: str
-    version: str
-    settings: type
-    """attrs class of its settings, each field declared with :func:`predreg.fields.spec`."""
-    doc: str = ""

@@ -12,10 +12,7 @@ from typing import Any
 
 import attrs
 
-from predreg.fields import Text, spec
-from predreg.hookspecs import hookimpl
-from predreg.model import Question
-from predreg.verdict import ResolverInfo, Verdict, resolved
+from predreg.api import Question, Register, Text, Verdict, hookimpl, resolved, spec
 
 NAME = "faulty"
 
@@ -55,15 +52,12 @@ FAULTS: dict[str, Any] = {
 }
 
 
-@hookimpl
-def predreg_resolvers() -> list[ResolverInfo]:
-    return [ResolverInfo(NAME, "0.1.0", FaultSettings, "Resolves yes, or fails as its settings ask.")]
-
-
-@hookimpl
-def predreg_resolve(
-    name: str, question: Question, settings: FaultSettings, session: Any, now: dt.datetime
-) -> Verdict | None:
-    if name != NAME:
-        return None
+def fault(question: Question, settings: FaultSettings, session: Any, now: dt.datetime, resolve: Any) -> Verdict:
+    """Resolves yes, or fails as its settings ask."""
     return FAULTS[settings.fault]()  # type: ignore[no-any-return]
+
+
+@hookimpl
+def predreg_register_resolvers(register: Register) -> None:
+    """The one resolver, `faulty`."""
+    register(NAME, fault, settings=FaultSettings, version="0.1.0")

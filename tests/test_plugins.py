@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import datetime as dt
 import json
 import os
 import shutil
@@ -9,10 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import attrs
 import pytest
 
-from predreg import plugins
-from predreg.verdict import ResolverInfo
+from predreg import api, plugins
+from predreg.cli import main
 
 from .evidence_server import EvidenceServer, body
 from .resolving import write_registry
@@ -87,16 +90,154 @@ def test_a_plugin_that_fails_to_load_is_named(installed: Path, tmp_path: Path) -
     assert "Traceback" not in result.stderr
 
 
-def test_two_plugins_may_not_claim_one_resolver_name() -> None:
-    class Impostor:
-        @plugins.hookspecs.hookimpl
-        def predreg_resolvers(self) -> list[ResolverInfo]:
-            return [ResolverInfo("http", "9.9", object)]
+def test_an_installed_plugin_still_on_the_old_hooks_stops_the_check_naming_it(installed: Path, tmp_path: Path) -> None:
+    old = "from predreg.api import hookimpl\n\n@hookimpl\ndef predreg_resolve(name):\n    return None\n"
+    (installed / "predreg_leaderboard_rank" / "__init__.py").write_text(old)
+    result = _predreg(installed, "check", str(_registry(tmp_path, "https://example.org/x.json")))
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("predreg: the predreg plugin `leaderboard-rank` implements `predreg_resolve`")
+    assert "Traceback" not in result.stderr
 
+
+def test_the_example_plugin_imports_nothing_of_predreg_but_the_public_api() -> None:
+    tree = ast.parse((PLUGIN / "predreg_leaderboard_rank" / "__init__.py").read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    assert {name for name in imported if name and name.split(".")[0] == "predreg"} == {"predreg.api"}
+
+
+def test_the_example_plugin_registers_through_the_one_hook() -> None:
+    source = (PLUGIN / "predreg_leaderboard_rank" / "__init__.py").read_text()
+    assert "def predreg_register_resolvers(register: Register)" in source
+    assert "predreg_resolve(" not in source and "predreg_resolvers(" not in source
+
+
+class _Plugin:
+    """A plugin registered in-process: its hook registers what it is given."""
+
+    def __init__(self, *registrations: tuple[tuple[object, ...], dict[str, object]]) -> None:
+        self.registrations = registrations
+
+    @api.hookimpl
+    def predreg_register_resolvers(self, register: api.Register) -> None:
+        for args, keywords in self.registrations:
+            register(*args, **keywords)  # type: ignore[arg-type]
+
+
+def _says_yes(
+    question: api.Question, settings: object, session: api.Session, now: dt.datetime, resolve: object
+) -> api.Verdict:
+    """Says yes to anything."""
+    return api.resolved("yes", "it said so")
+
+
+def _catalogue(**extra: object) -> plugins.Catalogue:
     manager = plugins.make_manager(entry_points=False)
-    manager.register(Impostor(), name="impostor")
+    for name, plugin in extra.items():
+        manager.register(plugin, name=name)
+    return plugins.catalogue_of(manager)
+
+
+def test_two_plugins_may_not_claim_one_resolver_name() -> None:
+    impostor = _Plugin((("http", _says_yes), {"version": "9.9"}))
+    with pytest.raises(plugins.PluginError) as raised:
+        _catalogue(impostor=impostor)
+    assert str(raised.value) == (
+        "two plugins provide the resolver `http`: predreg.resolvers.web and impostor; uninstall one of them"
+    )
+
+
+def test_a_duplicate_name_through_the_process_manager_is_the_same_error() -> None:
+    manager = plugins.make_manager(entry_points=False)
+    manager.register(_Plugin((("http", _says_yes), {"version": "9.9"})), name="impostor")
     with plugins.using(manager), pytest.raises(plugins.PluginError, match="two plugins provide the resolver `http`"):
         plugins.catalogue()
+
+
+def test_one_plugin_registering_a_name_twice_is_told_so() -> None:
+    twice = _Plugin((("echo", _says_yes), {"version": "1"}), (("echo", _says_yes), {"version": "2"}))
+    with pytest.raises(plugins.PluginError, match="plugin `twice` registers the resolver `echo` twice"):
+        _catalogue(twice=twice)
+
+
+def test_settings_that_are_not_an_attrs_class_are_refused_naming_the_plugin() -> None:
+    careless = _Plugin((("echo", _says_yes), {"version": "1", "settings": dict}))
+    with pytest.raises(plugins.PluginError, match="plugin `careless` registers the resolver 'echo' with settings that"):
+        _catalogue(careless=careless)
+
+
+def test_a_registration_without_a_version_is_refused() -> None:
+    with pytest.raises(plugins.PluginError, match="'echo' with no version"):
+        _catalogue(careless=_Plugin((("echo", _says_yes), {"version": ""})))
+
+
+def test_a_hook_that_raises_while_registering_names_its_plugin() -> None:
+    broken = _Plugin((("echo",), {"version": "1"}))  # no function: register itself raises TypeError
+    with pytest.raises(plugins.PluginError) as raised:
+        _catalogue(broken=broken)
+    assert str(raised.value).startswith("the predreg plugin `broken` cannot register its resolvers: TypeError:")
+
+
+class _OldStyle:
+    """A plugin written against the two hooks predreg had before."""
+
+    @api.hookimpl
+    def predreg_resolvers(self) -> list[object]:
+        return []
+
+
+def test_a_plugin_implementing_the_old_hooks_is_told_to_register_instead() -> None:
+    with pytest.raises(plugins.PluginError) as raised:
+        _catalogue(old=_OldStyle())
+    assert str(raised.value) == (
+        "the predreg plugin `old` implements `predreg_resolvers`, a hook predreg does not have; "
+        "register its resolvers with `predreg_register_resolvers(register)` (see docs/plugins.md)"
+    )
+
+
+def test_the_catalogue_holds_what_was_registered_with_its_owner() -> None:
+    catalogue = _catalogue(mine=_Plugin((("echo", _says_yes), {"version": "2.1"})))
+    echo = catalogue["echo"]
+    assert (echo.name, echo.version, echo.plugin, echo.function) == ("echo", "2.1", "mine", _says_yes)
+    assert catalogue["http"].plugin == "predreg.resolvers.web"
+
+
+def test_doc_is_the_functions_docstring_unless_given() -> None:
+    catalogue = _catalogue(
+        mine=_Plugin((("echo", _says_yes), {"version": "1"}), (("quiet", _says_yes), {"version": "1", "doc": "Quiet."}))
+    )
+    assert (catalogue["echo"].doc, catalogue["quiet"].doc) == ("Says yes to anything.", "Quiet.")
+
+
+def test_a_resolver_registered_without_settings_takes_none() -> None:
+    settings = _catalogue(mine=_Plugin((("echo", _says_yes), {"version": "1"})))["echo"].settings
+    assert settings is api.NoSettings and attrs.fields(settings) == ()
+
+
+@attrs.frozen
+class _Seen:
+    word: str = api.spec(api.Text("hello"), "A word to say back.")
+
+
+def test_resolving_calls_the_registered_function_with_the_question_its_settings_and_the_runs_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls: list[tuple[str, object, dt.datetime]] = []
+
+    def echo(
+        question: api.Question, settings: _Seen, session: api.Session, now: dt.datetime, resolve: object
+    ) -> api.Verdict:
+        calls.append((question.id, settings, now))
+        return api.resolved("yes", f"said {settings.word}")
+
+    manager = plugins.make_manager(entry_points=False)
+    manager.register(_Plugin((("echo", echo), {"settings": _Seen, "version": "3.0"})), name="mine")
+    root = write_registry(tmp_path / "registry", {"says": {"name": "echo", "word": "hi"}})
+    with plugins.using(manager):
+        assert main(["resolve", str(root), "--now", "2026-11-23T12:00:00Z"]) == 0, capsys.readouterr().err
+    assert calls == [("says", _Seen("hi"), dt.datetime(2026, 11, 23, 12, tzinfo=dt.UTC))]
+    record = (root / "resolutions" / "says.yaml").read_text()
+    assert 'resolver_version: "3.0"' in record and "said hi" in record
 
 
 def test_builtins_are_plugins_like_any_other() -> None:

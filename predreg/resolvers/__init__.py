@@ -1,58 +1,22 @@
 """Built-in resolvers, each module one plugin, registered like any third-party one.
 
-:class:`Provider` is a convenience for plugin authors: it implements both hooks for a
-set of resolver functions. A plugin may equally implement the hooks by hand (see
-``tests/example_plugin/``).
+Each module implements ``predreg_register_resolvers`` (see :mod:`predreg.hookspecs`)
+and registers its resolver functions there. The helpers below encode the usual timing
+of a verdict and the reading of a service's JSON; plugin authors get them from
+:mod:`predreg.api`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..hookspecs import hookimpl
-from ..model import Question, Resolver
-from ..verdict import ResolverInfo, Verdict, pending, resolved
+from ..model import Question
+from ..verdict import Verdict, pending, resolved
 
 if TYPE_CHECKING:
     from ..fetch import Session
-
-Resolve = Callable[[Question, Any, "Session", dt.datetime, Callable[[Resolver], Verdict]], Verdict]
-
-
-class Provider:
-    """A plugin made of resolver functions: ``@provider.resolver("name", Settings)``."""
-
-    def __init__(self, version: str) -> None:
-        self.version = version
-        self.functions: dict[str, tuple[ResolverInfo, Resolve]] = {}
-
-    def resolver(self, name: str, settings: type) -> Callable[[Resolve], Resolve]:
-        def register(function: Resolve) -> Resolve:
-            info = ResolverInfo(name, self.version, settings, (function.__doc__ or "").strip())
-            self.functions[name] = (info, function)
-            return function
-
-        return register
-
-    @hookimpl
-    def predreg_resolvers(self) -> list[ResolverInfo]:
-        return [info for info, _ in self.functions.values()]
-
-    @hookimpl
-    def predreg_resolve(
-        self,
-        name: str,
-        question: Question,
-        settings: Any,
-        session: Session,
-        now: dt.datetime,
-        resolve: Callable[[Resolver], Verdict],
-    ) -> Verdict | None:
-        entry = self.functions.get(name)
-        return None if entry is None else entry[1](question, settings, session, now, resolve)
 
 
 def deadline(question: Question) -> dt.datetime:

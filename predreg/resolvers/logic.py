@@ -10,14 +10,15 @@ import attrs
 
 from .. import __version__
 from ..fields import Config, ListOf, MappingOf, Text, outcome_name, spec
+from ..hookspecs import hookimpl
 from ..model import NEITHER, Question, Resolver
 from ..verdict import Verdict, failed, pending, resolved
-from . import Provider, deadline
+from . import deadline
 
 if TYPE_CHECKING:
     from ..fetch import Session
+    from ..plugins import Register
 
-plugin = Provider(__version__)
 _SUB = "{name: http, url: https://..., contains: ...}"
 
 
@@ -26,7 +27,6 @@ class ManualSettings:
     note: str | None = spec(Text(), "Where a person should look, or who is expected to resolve it.", default=None)
 
 
-@plugin.resolver("manual", ManualSettings)
 def manual(question: Question, settings: Any, session: Session, now: dt.datetime, resolve: Any) -> Verdict:
     """A person writes the resolution file, reviewed in a pull request; the job only waits."""
     return pending("awaiting a person's resolution (manual resolver)")
@@ -74,7 +74,6 @@ def _excerpts(verdicts: list[Verdict]) -> dict[str, str]:
     return {url: text for v in verdicts for url, text in v.excerpts.items()}
 
 
-@plugin.resolver("all", Several)
 def all_of(question: Question, settings: Several, session: Session, now: dt.datetime, resolve: Any) -> Verdict:
     """Yes when every sub-resolver says yes (at the latest of their dates); no as soon as one says no."""
     verdicts = [resolve(sub) for sub in settings.of]
@@ -90,7 +89,6 @@ def all_of(question: Question, settings: Several, session: Session, now: dt.date
     return pending("; ".join(v.reason for v in verdicts if v.status == "pending"), _excerpts(verdicts))
 
 
-@plugin.resolver("any", Several)
 def any_of(question: Question, settings: Several, session: Session, now: dt.datetime, resolve: Any) -> Verdict:
     """Yes as soon as one sub-resolver says yes (at the earliest date); no when all say no."""
     verdicts = [resolve(sub) for sub in settings.of]
@@ -105,7 +103,6 @@ def any_of(question: Question, settings: Several, session: Session, now: dt.date
     return pending("; ".join(v.reason for v in verdicts if v.status == "pending"), _excerpts(verdicts))
 
 
-@plugin.resolver("not", One)
 def not_(question: Question, settings: One, session: Session, now: dt.datetime, resolve: Any) -> Verdict:
     """The sub-resolver's yes as no, and its no as yes."""
     verdict = resolve(settings.of)
@@ -114,7 +111,6 @@ def not_(question: Question, settings: One, session: Session, now: dt.datetime, 
     return resolved("no" if verdict.outcome == "yes" else "yes", f"not ({verdict.reason})", None, verdict.excerpts)
 
 
-@plugin.resolver("before", Ordering)
 def before(
     question: Question, settings: Ordering, session: Session, now: dt.datetime, resolve: Callable[[Resolver], Verdict]
 ) -> Verdict:
@@ -146,3 +142,13 @@ def before(
     if now >= end:
         return resolved(NEITHER, f"neither event happened by {question.resolve_by}", excerpts=excerpts)
     return pending("neither event has happened yet", excerpts)
+
+
+@hookimpl
+def predreg_register_resolvers(register: Register) -> None:
+    """This module's resolvers, versioned as predreg is."""
+    register("manual", manual, settings=ManualSettings, version=__version__)
+    register("all", all_of, settings=Several, version=__version__)
+    register("any", any_of, settings=Several, version=__version__)
+    register("not", not_, settings=One, version=__version__)
+    register("before", before, settings=Ordering, version=__version__)

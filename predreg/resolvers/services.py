@@ -17,14 +17,14 @@ import attrs
 
 from .. import __version__
 from ..fields import Choice, Date, Integer, Text, Url, spec
+from ..hookspecs import hookimpl
 from ..model import AMBIGUOUS, ANNULLED, Question
 from ..verdict import Verdict, failed, pending, resolved
-from . import Provider, by_deadline, deadline, fetch_json, happened, timestamp
+from . import by_deadline, deadline, fetch_json, happened, timestamp
 
 if TYPE_CHECKING:
     from ..fetch import Session
-
-plugin = Provider(__version__)
+    from ..plugins import Register
 
 
 @attrs.frozen
@@ -46,28 +46,11 @@ class GitHubSettings:
         return []
 
 
-@plugin.resolver("github", GitHubSettings)
 def github(question: Question, settings: GitHubSettings, session: Session, now: dt.datetime, resolve: Any) -> Verdict:
     """An issue or PR closed, a PR merged, or a release published, by GitHub's own timestamps."""
     base = f"{settings.api.rstrip('/')}/repos/{settings.repo}"
     if settings.event == "released":
-        url = f"{base}/releases?per_page=100"
-        releases, problem = fetch_json(session, url)
-        if problem:
-            return failed(problem)
-        published = sorted(
-            (timestamp(r.get("published_at")), r.get("tag_name"))
-            for r in releases
-            if not r.get("draft")
-            and not r.get("prerelease")
-            and r.get("published_at")
-            and (settings.tag is None or r.get("tag_name") == settings.tag)
-        )
-        what = f"release {settings.tag or '(any)'} of {settings.repo}"
-        if published:
-            when, tag = published[0]
-            return happened(question, when, f"{what} published", {url: f"{tag} published_at {when:%Y-%m-%dT%H:%M:%SZ}"})
-        return by_deadline(question, now, f"{what} published", {url: f"{len(releases)} releases, none matching"})
+        return _released(question, settings, session, now, base)
     kind = "pulls" if settings.event == "merged" else "issues"
     url = f"{base}/{kind}/{settings.number}"
     item, problem = fetch_json(session, url)
@@ -81,6 +64,27 @@ def github(question: Question, settings: GitHubSettings, session: Session, now: 
     return by_deadline(question, now, what, excerpt)
 
 
+def _released(question: Question, settings: GitHubSettings, session: Session, now: dt.datetime, base: str) -> Verdict:
+    """``event: released``: the first full release (of ``tag``, if given) and when it was published."""
+    url = f"{base}/releases?per_page=100"
+    releases, problem = fetch_json(session, url)
+    if problem:
+        return failed(problem)
+    published = sorted(
+        (timestamp(r.get("published_at")), r.get("tag_name"))
+        for r in releases
+        if not r.get("draft")
+        and not r.get("prerelease")
+        and r.get("published_at")
+        and (settings.tag is None or r.get("tag_name") == settings.tag)
+    )
+    what = f"release {settings.tag or '(any)'} of {settings.repo}"
+    if published:
+        when, tag = published[0]
+        return happened(question, when, f"{what} published", {url: f"{tag} published_at {when:%Y-%m-%dT%H:%M:%SZ}"})
+    return by_deadline(question, now, f"{what} published", {url: f"{len(releases)} releases, none matching"})
+
+
 ATOM = {"atom": "http://www.w3.org/2005/Atom"}
 
 
@@ -91,7 +95,6 @@ class ArxivSettings:
     api: str = spec(Url(), "The API's address.", default="https://export.arxiv.org/api/query")
 
 
-@plugin.resolver("arxiv", ArxivSettings)
 def arxiv(question: Question, settings: ArxivSettings, session: Session, now: dt.datetime, resolve: Any) -> Verdict:
     """A paper matching a query is published on arXiv by the resolve-by day (its `published` date)."""
     start = (settings.since or dt.date(1991, 8, 1)).strftime("%Y%m%d") + "0000"
@@ -135,7 +138,6 @@ class MetaculusSettings:
 METACULUS = {"yes": "yes", "no": "no", "annulled": ANNULLED, "ambiguous": AMBIGUOUS}
 
 
-@plugin.resolver("metaculus", MetaculusSettings)
 def metaculus(
     question: Question, settings: MetaculusSettings, session: Session, now: dt.datetime, resolve: Any
 ) -> Verdict:
@@ -177,7 +179,6 @@ MANIFOLD = {"YES": "yes", "NO": "no", "CANCEL": ANNULLED, "MKT": AMBIGUOUS}
 """Manifold's resolutions: CANCEL is N/A (annulled); MKT resolves to a probability, not yes or no."""
 
 
-@plugin.resolver("manifold", ManifoldSettings)
 def manifold(
     question: Question, settings: ManifoldSettings, session: Session, now: dt.datetime, resolve: Any
 ) -> Verdict:
@@ -196,3 +197,12 @@ def manifold(
     if outcome is None:
         return failed(f"Manifold market {settings.market} resolved {resolution!r}: only binary markets are mirrored")
     return resolved(outcome, f"Manifold market {settings.market} resolved {resolution}", when, excerpt)
+
+
+@hookimpl
+def predreg_register_resolvers(register: Register) -> None:
+    """This module's resolvers, versioned as predreg is."""
+    register("github", github, settings=GitHubSettings, version=__version__)
+    register("arxiv", arxiv, settings=ArxivSettings, version=__version__)
+    register("metaculus", metaculus, settings=MetaculusSettings, version=__version__)
+    register("manifold", manifold, settings=ManifoldSettings, version=__version__)

@@ -14,6 +14,7 @@ import io
 import json
 import math
 import re
+from collections.abc import Sequence
 from html import unescape
 from typing import TYPE_CHECKING, Any
 
@@ -21,15 +22,15 @@ import attrs
 
 from .. import __version__
 from ..fields import Choice, MappingOf, Pattern, Plain, Text, Url, spec
+from ..hookspecs import hookimpl
 from ..model import Question
 from ..patterns import PatternError, compile_pattern, compile_phrase, search
 from ..verdict import Verdict, failed, resolved
-from . import Provider, by_deadline, deadline, fetch_json, happened
+from . import by_deadline, deadline, fetch_json, happened
 
 if TYPE_CHECKING:
     from ..fetch import Fetched, Session
-
-plugin = Provider(__version__)
+    from ..plugins import Register
 
 
 def _excerpt(text: str, start: int, end: int, room: int = 80) -> str:
@@ -60,7 +61,6 @@ class PageSettings:
         return []
 
 
-@plugin.resolver("http", PageSettings)
 def page(question: Question, settings: PageSettings, session: Session, now: dt.datetime, resolve: Any) -> Verdict:
     """A web page contains some text or matches a pattern (or, with ``expect: absent``, does not).
 
@@ -222,7 +222,6 @@ class JsonSettings:
         return problems
 
 
-@plugin.resolver("json", JsonSettings)
 def json_value(question: Question, settings: JsonSettings, session: Session, now: dt.datetime, resolve: Any) -> Verdict:
     """A value in a JSON document, found by JSON pointer, compared with a given value."""
     document, problem = fetch_json(session, settings.url)
@@ -288,39 +287,44 @@ def _row_meets(row: dict[str, str], where: dict[str, Any]) -> bool:
     return True
 
 
-@plugin.resolver("csv", TableSettings)
 def table(question: Question, settings: TableSettings, session: Session, now: dt.datetime, resolve: Any) -> Verdict:
     """A CSV table has a row meeting every condition (by the resolve-by day, with ``date_column``)."""
     fetched: Fetched = session.get(settings.url)
     if problem := fetched.problem():
         return failed(problem)
     reader = csv.DictReader(io.StringIO(fetched.text().lstrip("\ufeff")))
-    missing = [c for c in [*settings.where, settings.date_column] if c and c not in (reader.fieldnames or [])]
-    if missing:
-        return failed(f"{settings.url}: no column {missing[0]!r} (columns: {', '.join(reader.fieldnames or [])})")
-    matches = []
-    for row in reader:
-        if _row_meets(row, settings.where):
-            when = _row_date(row.get(settings.date_column or "", "")) if settings.date_column else None
-            if settings.date_column and when is None:
-                continue  # an undated row cannot show it happened by a date
-            matches.append((when, row))
+    if problem := _missing_column(settings, reader.fieldnames or []):
+        return failed(problem)
+    matches = [row for row in reader if _row_meets(row, settings.where)]
     wanted = "a row where " + ", ".join(f"{k} {v}" for k, v in settings.where.items())
+    verdict = None
     if settings.date_column:
-        matches.sort(key=lambda match: match[0])  # type: ignore[arg-type, return-value]
-        in_time = [m for m in matches if m[0] < deadline(question)]  # type: ignore[operator]
-        if in_time:
-            when, row = in_time[0]
-            return happened(question, when, wanted, {settings.url: _row_text(row)})
-        if matches:
-            when, row = matches[0]
-            return resolved(
-                "no", f"{wanted}: first dated {when:%Y-%m-%d}, after resolve-by", when, {settings.url: _row_text(row)}
-            )
-        return by_deadline(question, now, wanted, {settings.url: f"no matching row among {reader.line_num - 1}"})
-    if matches:
-        return resolved("yes", f"{wanted}: found", excerpts={settings.url: _row_text(matches[0][1])})
-    return by_deadline(question, now, wanted, {settings.url: f"no matching row among {reader.line_num - 1}"})
+        verdict = _earliest_dated(question, settings.url, settings.date_column, wanted, matches)
+    elif matches:
+        verdict = resolved("yes", f"{wanted}: found", excerpts={settings.url: _row_text(matches[0])})
+    return verdict or by_deadline(question, now, wanted, {settings.url: f"no matching row among {reader.line_num - 1}"})
+
+
+def _missing_column(settings: TableSettings, columns: Sequence[str]) -> str | None:
+    """Why the table cannot be read as the settings say: a column they name that it lacks."""
+    missing = [c for c in [*settings.where, settings.date_column] if c and c not in columns]
+    return f"{settings.url}: no column {missing[0]!r} (columns: {', '.join(columns)})" if missing else None
+
+
+def _earliest_dated(
+    question: Question, url: str, column: str, wanted: str, matches: list[dict[str, str]]
+) -> Verdict | None:
+    """The verdict of the earliest dated row among ``matches``; None if no row is dated.
+
+    An undated row cannot show that it happened by a date, so it does not count.
+    """
+    dated = [(when, row) for row in matches if (when := _row_date(row.get(column, ""))) is not None]
+    if not dated:
+        return None
+    when, row = min(dated, key=lambda match: match[0])  # min keeps the first of rows dated alike, as a sort would
+    if when < deadline(question):
+        return happened(question, when, wanted, {url: _row_text(row)})
+    return resolved("no", f"{wanted}: first dated {when:%Y-%m-%d}, after resolve-by", when, {url: _row_text(row)})
 
 
 def _row_text(row: dict[str, str]) -> str:
@@ -335,3 +339,11 @@ def _row_date(text: str) -> dt.datetime | None:
         except ValueError:
             continue
     return None
+
+
+@hookimpl
+def predreg_register_resolvers(register: Register) -> None:
+    """This module's resolvers, versioned as predreg is."""
+    register("http", page, settings=PageSettings, version=__version__)
+    register("json", json_value, settings=JsonSettings, version=__version__)
+    register("csv", table, settings=TableSettings, version=__version__)

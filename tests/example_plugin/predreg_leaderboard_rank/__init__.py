@@ -1,4 +1,4 @@
-"""An example predreg plugin: the two hooks written out by hand."""
+"""An example predreg plugin: one resolver, registered through the one hook, with only `predreg.api`."""
 
 from __future__ import annotations
 
@@ -8,14 +8,22 @@ from typing import Any
 
 import attrs
 
-from predreg.fetch import Session
-from predreg.fields import Integer, Text, Url, spec
-from predreg.hookspecs import hookimpl
-from predreg.model import Question
-from predreg.resolvers import by_deadline
-from predreg.verdict import ResolverInfo, Verdict, failed, resolved
+from predreg.api import (
+    Integer,
+    Question,
+    Register,
+    Session,
+    Text,
+    Url,
+    Verdict,
+    by_deadline,
+    failed,
+    hookimpl,
+    resolved,
+    spec,
+)
 
-NAME = "leaderboard-rank"
+VERSION = "1.0.0"
 
 
 @attrs.frozen
@@ -30,17 +38,8 @@ class RankSettings:
         return [] if self.top >= 1 else [("top", "must be at least 1", "write e.g. `top: 3`")]
 
 
-@hookimpl
-def predreg_resolvers() -> list[ResolverInfo]:
-    return [ResolverInfo(NAME, "1.0.0", RankSettings, "A model ranks in the top N of a JSON leaderboard.")]
-
-
-@hookimpl
-def predreg_resolve(
-    name: str, question: Question, settings: RankSettings, session: Session, now: dt.datetime
-) -> Verdict | None:
-    if name != NAME:
-        return None  # another plugin's resolver
+def rank(question: Question, settings: RankSettings, session: Session, now: dt.datetime, resolve: Any) -> Verdict:
+    """A model ranks in the top N of a JSON leaderboard."""
     fetched = session.get(settings.url)  # always through the session: it is safe, and it keeps the evidence
     if problem := fetched.problem():
         return failed(problem)
@@ -50,8 +49,14 @@ def predreg_resolve(
     except (ValueError, KeyError, TypeError) as error:
         return failed(f"{settings.url}: not a leaderboard ({error})")
     if settings.model in ranking[: settings.top]:
-        rank = ranking.index(settings.model) + 1
+        place = ranking.index(settings.model) + 1
         return resolved(
-            "yes", f"{settings.model} ranks {rank}", excerpts={settings.url: f"rank {rank} of {len(ranking)}"}
+            "yes", f"{settings.model} ranks {place}", excerpts={settings.url: f"rank {place} of {len(ranking)}"}
         )
     return by_deadline(question, now, f"{settings.model} in the top {settings.top}")
+
+
+@hookimpl
+def predreg_register_resolvers(register: Register) -> None:
+    """This plugin's one resolver; its doc is the function's docstring."""
+    register("leaderboard-rank", rank, settings=RankSettings, version=VERSION)
