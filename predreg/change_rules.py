@@ -122,7 +122,7 @@ def judged_changes(diff: Diff) -> tuple[list[Change], list[Problem]]:
         found = {rule: list(rule(change, diff)) for rule in PATH_RULES}
         problems += [problem for refused in found.values() for problem in refused]
         # predreg's own state is never a record, and what is no regular file is never read: neither goes on
-        if not found[not_regular] and not is_local_state(change.path):
+        if not found.get(not_regular) and not is_local_state(change.path):
             kept.append(change)
     judged = split_crossing(kept, diff.prefix)
     data = [change for change in judged if change.path.startswith(diff.prefix) and not is_code(change.path)]

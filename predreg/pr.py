@@ -64,27 +64,23 @@ from .changes import Change, Diff, GitError, changes, git, git_all, parse_change
 from .checks import Registry, check_registry, normalised
 from .comment import forecast_text, render
 from .load import AUTHORS_FILE, Layout, Loaded, load_file, load_text
-from .model import Prediction, Question, Resolution, Reveal, Withdrawal
+from .model import Author, Prediction, Question, Resolution, Reveal, Withdrawal
 from .problems import Problem
 
 __all__ = [
     "Change",
     "GitError",
     "Review",
-    "Stems",
     "changes",
-    "check_with_references",
     "confined_to_registry",
     "forecast_text",
     "git",
     "git_all",
-    "kind_of",
-    "load_closure",
     "markdown",
     "parse_changes",
     "review",
 ]
-"""What callers import from here; the git plumbing, the PR comment and the rules on changed paths have
+"""What callers import from here, though the git plumbing, the comment and the rules on changed paths have
 modules of their own (predreg.changes, predreg.comment, predreg.change_rules)."""
 
 
@@ -200,7 +196,7 @@ def _authors_before(diff: Diff) -> Loaded | None:
     return load_text(path, "authors", git(diff.top, "show", f"{diff.merge_base}:{path}"))
 
 
-def _authors_of(authors: Loaded | None) -> dict[str, Any] | None:
+def _authors_of(authors: Loaded | None) -> dict[str, Author] | None:
     """The authors an authors.yaml lists (none if it does not load); None for no authors.yaml."""
     if authors is None:
         return None
