@@ -121,7 +121,12 @@ def review(
     tolerance: int = 1,
     approved_by: Sequence[str] = (),
 ) -> Review:
-    """Check the change a pull request makes to the registry at ``registry`` against ``base``."""
+    """Check the change a pull request makes to the registry at ``registry`` against ``base``.
+
+    The three stages of the module's docstring, in order: the changes git reports, the
+    rules on each change, then the closure of what was added, checked, and the rules on
+    each record added. Raises GitError when git cannot say what changed.
+    """
     today = today or dt.datetime.now(dt.UTC).date()
     diff = Diff.of(registry, base)
     data, problems = change_rules.judged_changes(diff)

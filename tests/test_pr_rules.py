@@ -18,7 +18,7 @@ import pytest
 
 from predreg import change_rules, pr, trust
 from predreg.change_rules import PullRequest, RegistryChange
-from predreg.changes import Diff
+from predreg.changes import Change, Diff, split_crossing
 from predreg.problems import Problem
 
 from .conftest import TODAY
@@ -317,3 +317,29 @@ def test_registry_file_refuses_an_added_file_of_no_kind_and_nothing_else() -> No
     edited = RegistryChange("M", "notes.txt", "notes.txt", None, None)
     assert [p.message for p in change_rules.registry_file(stray, pull)] == ["is not a registry file"]
     assert list(change_rules.registry_file(record, pull)) == list(change_rules.registry_file(edited, pull)) == []
+
+
+# --- stage 1's plumbing: what git says changed -----------------------------------------------
+
+
+def test_the_diff_names_registered_files_from_the_registry_folder(repo: Path) -> None:  # noqa: F811
+    add_prediction(repo, "new-forecast")
+    diff = Diff.of(str(repo / "registry"), "main")
+    assert (diff.inside, diff.prefix) == ("registry", "registry/")
+    assert "predictions/forecaster-a/on-shared.yaml" in diff.registered
+    assert "predictions/forecaster-a/new-forecast.yaml" not in diff.registered  # not at the merge base
+    assert [(c.status, c.path) for c in diff.changed] == [("A", "registry/predictions/forecaster-a/new-forecast.yaml")]
+    assert diff.untracked == {"registry/predictions/forecaster-a/new-forecast.yaml"}
+
+
+def test_a_rename_across_the_registrys_edge_is_a_deletion_and_an_addition() -> None:
+    inward = Change("R", "registry/predictions/a/x.yaml", "docs/x.yaml")
+    outward = Change("R", "docs/y.yaml", "registry/predictions/a/y.yaml")
+    within = Change("R", "registry/questions/b.yaml", "registry/questions/a.yaml")
+    assert split_crossing([inward, outward, within], "registry/") == [
+        Change("D", "docs/x.yaml"),
+        Change("A", "registry/predictions/a/x.yaml"),
+        Change("D", "registry/predictions/a/y.yaml"),
+        Change("A", "docs/y.yaml"),
+        within,
+    ]
