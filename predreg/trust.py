@@ -370,20 +370,22 @@ def self_resolution(item: Loaded, context: Context) -> Iterable[Problem]:
         return
     actors = people.actors_handles()
     mine = [forecast for handle in sorted(actors) for forecast in stake.of(handle)]
-    if not mine:
-        return
     resolution: Resolution = item.record
-    if any(_no_approver(handle, people, actors, stake) is None for handle in resolution.approved_by):
-        return
+    if mine and not any(_no_approver(handle, people, actors, stake) is None for handle in resolution.approved_by):
+        yield at(
+            item,
+            "approved_by",
+            _resolving_alone(people.actor, mine, stake),
+            "ask an author with no forecast on it, nor given it, to approve the pull request on GitHub, and write"
+            " `approved_by: [their-handle]`",
+        )
+
+
+def _resolving_alone(actor: str, mine: list[Prediction], stake: Stake) -> str:
+    """`actor (their handles) forecast this question and resolves it without a second approver`."""
     handles = ", ".join(sorted({forecast.author for forecast in mine}))
     verb = "forecast this question" if any(stake.is_on(f) for f in mine) else "forecast given this question"
-    yield at(
-        item,
-        "approved_by",
-        f"`{people.actor}` ({handles}) {verb} and resolves it without a second approver",
-        "ask an author with no forecast on it, nor given it, to approve the pull request on GitHub, and write"
-        " `approved_by: [their-handle]`",
-    )
+    return f"`{actor}` ({handles}) {verb} and resolves it without a second approver"
 
 
 def backdated(item: Loaded, context: Context) -> Iterable[Problem]:
