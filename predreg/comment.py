@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from .problems import one_line
 
 if TYPE_CHECKING:
+    from .model import Prediction
     from .pr import Review
 
 LIMIT = 60_000
@@ -79,7 +80,6 @@ def _fitting(head: list[str], items: list[str], room: int) -> tuple[list[str], i
 
 def prediction_rows(result: Review) -> list[str]:
     """The new predictions as a plain-text table (its header and rule first), each cell one line."""
-    from .pr import forecast_text
     from .reports import table
 
     cells = []
@@ -89,6 +89,17 @@ def prediction_rows(result: Review) -> list[str]:
         row = [prediction.author, prediction.id, _shortened(claim), forecast_text(prediction), str(resolve_by)]
         cells.append([one_line(cell) for cell in row])
     return table(TABLE_HEADER, cells).split("\n")
+
+
+def forecast_text(prediction: Prediction) -> str:
+    """A prediction's forecast in a few characters, for a summary table."""
+    if prediction.probability is not None:
+        return f"{prediction.probability:g}"
+    if prediction.probabilities:
+        return ", ".join(f"{k} {v:g}" for k, v in prediction.probabilities.items())
+    if prediction.quantiles:
+        return ", ".join(f"q{k:g}: {v:g}" for k, v in sorted(prediction.quantiles.items()))
+    return "(hidden)"
 
 
 CLAIM_WIDTH = 80

@@ -28,150 +28,60 @@ What it refuses, beyond everything ``predreg check`` refuses in those files:
   (``predreg/``, any ``conftest.py``, workflows, ``pyproject.toml``,
   ``requirements.txt`` ...);
 - a file under a ``.predreg/`` folder (predreg's local state: the index, the HTTP
-  cache, the last run), committed or merely not ignored (:func:`local_state`);
+  cache, the last run), committed or merely not ignored (``change_rules.local_state``);
 - with ``--registry-only`` (the pull-request workflow), any change outside the registry
   folder, or of code and configuration inside it (:func:`confined_to_registry`).
+
+The check is a pipeline of three stages, each a table of rules named for what they
+hold to, ``(change, context) -> Iterable[Problem]``:
+
+1. the changes: git's diff, renames across the registry's edge split, and the paths
+   refused as they stand (:mod:`predreg.changes`, ``change_rules.PATH_RULES``);
+2. what each change does to a registry file (``change_rules.CHANGE_RULES``);
+3. the records added and changed, checked together with what they refer to (the rules
+   of ``predreg check``), then each record added judged by its kind
+   (``trust.ADDED_RULES``), and every id and handle added (:func:`_lookalike_ids`,
+   :func:`_lookalike_handles`).
+
+The problems are sorted once all are found, so the order the rules run in changes nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 import os
-import stat
 import subprocess
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 import attrs
 
-from . import trust
+from . import change_rules, trust
+from .change_rules import PullRequest, RegistryChange, confined_to_registry
+from .changes import Change, Diff, GitError, changes, git, git_all, parse_changes
 from .checks import Registry, check_registry, normalised
-from .files import NotRegular, sha256_of_regular
+from .comment import forecast_text, render
 from .load import AUTHORS_FILE, Layout, Loaded, load_file, load_text
 from .model import Author, Prediction, Question, Resolution, Reveal, Withdrawal
 from .problems import Problem
 
-CODE = (
-    "predreg/*",
-    "*conftest.py",
-    ".github/*",
-    "templates/*",
-    ".ci/*",
-    "pyproject.toml",
-    "setup.py",
-    "setup.cfg",
-    "pytest.ini",
-    "tox.ini",
-    ".pre-commit-config.yaml",
-    ".pre-commit-hooks.yaml",
-    ".gitattributes",  # can re-encode an author's files on every fresh clone
-    "*/.gitattributes",
-    ".gitmodules",
-    "requirements*.txt",  # pins the predreg that judges the next pull requests
-    "requirements/*",
-    "*.py",
-)
-"""Paths (from the repository's top) that run or configure what runs: never in a data pull request."""
-
-LOCAL_STATE = ".predreg"
-"""The folder, in any registry, where predreg keeps what it may throw away: never in git."""
-
-
-FINAL = {
-    "question": (
-        "is a registered {kind} and was {verb}: registered records never change",
-        "restore it; to revise a forecast add a new file with `supersedes: <id>`, which is scored after it",
-    ),
-    "reveal": ("is a registered {kind} and was changed: registered records never change", "restore it"),
-    "resolution": (
-        "is a resolution and was {verb}: resolutions are final",
-        "restore it and add a correction, `resolutions/<question>.<n>.yaml` with `corrects: <file name>`",
-    ),
-}
-"""What a pull request may not do to each kind of registered record, and what to do instead."""
-FINAL["prediction"] = FINAL["question"]
-FINAL["withdrawal"] = FINAL["reveal"]
-
-
-class GitError(Exception):
-    """git could not answer: not a repository, an unknown ref, no merge base."""
-
-
-def git(top: str | Path, *args: str) -> str:
-    return git_all(top, args)[0]
-
-
-def git_all(top: str | Path, *commands: Sequence[str]) -> list[str]:
-    """The output of each git command, all run at once (each waits on the disk in its own process)."""
-    # git writes paths as bytes: UTF-8 where they are, kept byte for byte (surrogates) where not,
-    # whatever the locale says (under LC_ALL=C the default would refuse any non-ASCII name)
-    try:
-        running = [
-            (
-                args,
-                subprocess.Popen(
-                    ["git", *args],
-                    cwd=top,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    encoding="utf-8",
-                    errors="surrogateescape",
-                ),
-            )
-            for args in commands
-        ]
-    except FileNotFoundError:
-        raise GitError("git is not installed, or not on PATH; install git (pull-request mode runs it)") from None
-    outputs = []
-    for args, process in running:
-        out, err = process.communicate()
-        if process.returncode != 0:
-            for _, other in running:
-                other.kill()
-                other.wait()
-            raise GitError(f"git {' '.join(args)}: {err.strip() or 'failed'}")
-        outputs.append(out)
-    return outputs
-
-
-@attrs.frozen
-class Change:
-    status: str
-    """A added, M modified, D deleted, R renamed (T, a type change, counts as M)."""
-    path: str
-    """Repository-relative, as git writes it (the new path of a rename)."""
-    old: str | None = None
-
-
-DIFF = ("diff", "--name-status", "-z", "-M")
-UNTRACKED = ("ls-files", "--others", "--exclude-standard", "-z")
-
-
-def changes(top: str | Path, base: str) -> list[Change]:
-    """What the working tree changes relative to the commit ``base``, untracked files included."""
-    return parse_changes(*git_all(top, (*DIFF, base), UNTRACKED))
-
-
-def parse_changes(diff: str, untracked: str) -> list[Change]:
-    """The changes in the output of ``git diff --name-status -z -M`` and ``git ls-files --others -z``."""
-    fields = diff.split("\0")
-    found = []
-    index = 0
-    while index < len(fields) - 1:
-        status = fields[index][:1]
-        if status == "R" or status == "C":
-            found.append(Change("R" if status == "R" else "A", fields[index + 2], fields[index + 1]))
-            index += 3
-        else:
-            found.append(Change("M" if status == "T" else status, fields[index + 1]))
-            index += 2
-    for path in untracked.split("\0"):
-        if path:
-            found.append(Change("A", path))
-    return sorted(found, key=lambda change: change.path)
+__all__ = [
+    "Change",
+    "GitError",
+    "Review",
+    "changes",
+    "confined_to_registry",
+    "forecast_text",
+    "git",
+    "git_all",
+    "markdown",
+    "parse_changes",
+    "review",
+]
+"""What callers import from here, though the git plumbing, the comment and the rules on changed paths have
+modules of their own (predreg.changes, predreg.comment, predreg.change_rules)."""
 
 
 @attrs.frozen
@@ -211,293 +121,107 @@ def review(
     tolerance: int = 1,
     approved_by: Sequence[str] = (),
 ) -> Review:
-    """Check the change a pull request makes to the registry at ``registry`` against ``base``."""
+    """Check the change a pull request makes to the registry at ``registry`` against ``base``.
+
+    The three stages of the module's docstring, in order: the changes git reports, the
+    rules on each change, then the closure of what was added, checked, and the rules on
+    each record added. Raises GitError when git cannot say what changed.
+    """
     today = today or dt.datetime.now(dt.UTC).date()
-    if os.path.islink(os.path.abspath(registry)):  # git, run in it, would judge the tree the link leads to
-        raise GitError(f"{registry} is a symbolic link; a registry is a folder of the repository itself")
-    top = git(registry, "rev-parse", "--show-toplevel").strip()
-    inside = PurePosixPath(os.path.relpath(os.path.realpath(registry), os.path.realpath(top))).as_posix()
-    prefix = "" if inside == "." else inside + "/"
-    merge_base = git(top, "merge-base", base, "HEAD").strip()
-    diff, untracked, tree = git_all(
-        top, (*DIFF, merge_base), UNTRACKED, ("ls-tree", "-r", "--name-only", "-z", merge_base, "--", inside)
-    )
-    changed = parse_changes(diff, untracked)
-    problems = local_state(top, changed, {path for path in untracked.split("\0") if path})
-    problems += _registry_twins(top, changed, inside)
-    irregular = not_regular(top, [c for c in changed if c.path.startswith(prefix) and not _is_local_state(c.path)])
-    problems += irregular.values()
-    # the rules above have said all about these: never read them
-    judged = _split_crossing([c for c in changed if not _is_local_state(c.path) and c.path not in irregular], prefix)
+    diff = Diff.of(registry, base)
+    data, problems = change_rules.judged_changes(diff)
+    pull = PullRequest(diff, actor, _authors_before(diff))
+    edits = [_in_registry(change, diff) for change in data]
+    problems += change_rules.judge(edits, pull)
 
-    def refuse(path: str, field: str, message: str, hint: str) -> None:
-        problems.append(Problem(os.path.join(registry, path), 1, 1, field, message, hint))
-
-    data = [c for c in judged if c.path.startswith(prefix) and not _is_code(c.path)]
-    code = [c for c in judged if _is_code(c.path)]
-    if data and code:
-        for change in code:
-            problems.append(
-                Problem(
-                    os.path.relpath(os.path.join(top, change.path)),
-                    1,
-                    1,
-                    "file",
-                    "changes code or configuration in a pull request that changes registry data",
-                    "split it: registry data alone in one pull request, code in another",
-                )
-            )
-
-    registered = {path[len(prefix) :] for path in tree.split("\0") if path}
-    now_present = registered | {c.path[len(prefix) :] for c in data if c.status in "AR"}
-    now_present -= {c.path[len(prefix) :] for c in data if c.status == "D"}
-    now_present -= {c.old[len(prefix) :] for c in data if c.status == "R" and c.old}
-    stems = Stems(now_present)
-
-    to_load: list[str] = []
-    for change in data:
-        relative = change.path[len(prefix) :]
-        kind = kind_of(relative)
-        if change.status == "A":
-            if kind is None:
-                refuse(
-                    relative,
-                    "file",
-                    "is not a registry file",
-                    "registries hold YAML records and evidence/<sha256> only",
-                )
-            elif kind == "evidence":
-                if _evidence_hash(os.path.join(registry, relative)) != PurePosixPath(relative).name:
-                    refuse(
-                        relative,
-                        "file",
-                        "is not named by the sha256 of its bytes",
-                        "store evidence as evidence/<sha256>",
-                    )
-            else:
-                to_load.append(relative)
-            continue
-        old = (change.old or change.path)[len(prefix) :]
-        old_kind = kind_of(old)
-        if old_kind == "authors" and change.status == "M":
-            to_load.append(relative)
-            problems.extend(_author_changes(registry, top, merge_base, prefix + relative, actor))
-        elif old_kind in FINAL:
-            message, hint = FINAL[old_kind]
-            verb = {"M": "edited", "D": "deleted", "R": "renamed"}[change.status]
-            refuse(relative if change.status != "D" else old, "file", message.format(kind=old_kind, verb=verb), hint)
-        elif old_kind == "evidence":
-            refuse(
-                old, "file", "is stored evidence and was changed", "restore it: evidence bodies are named by their hash"
-            )
-        elif old_kind == "authors":
-            refuse(old, "file", f"authors.yaml was {'deleted' if change.status == 'D' else 'renamed'}", "restore it")
-
-    checked, loaded, own = check_with_references(registry, to_load, stems, now_present, today)
-    problems.extend(own)
-    problems += _lookalike_names(registry, top, merge_base, prefix, data, loaded, now_present)
+    present = _present_after(diff.registered, edits)
+    stems = Stems(present)
+    to_load = [edit.path for edit in edits if _is_read(edit)]
+    checked, loaded, own = check_with_references(registry, to_load, stems, present, today)
     mine = {os.path.join(registry, path) for path in to_load}
+    added = [item for item in loaded if item.path in mine and item.record is not None]
+    people = trust.People.of(actor, approved_by, checked.authors, _authors_of(pull.authors_before))
+    context = trust.Context(
+        registry=registry,
+        today=today,
+        tolerance=tolerance,
+        people=people,
+        checked=checked,
+        loaded=loaded,
+        registered=diff.registered,
+        same_id=stems.of,
+        stakes=_stakes(registry, added, people, present),
+    )
+    problems += own + _lookalike_ids(pull, edits, loaded, present) + _lookalike_handles(pull, edits, loaded)
+    problems += trust.judge(added, context)
 
-    added = [item for item in loaded if item.kind == "prediction" and item.path in mine and item.record is not None]
-    for item in added:
-        prediction: Prediction = item.record
-        for other in stems.of(prediction.id):
-            if other in registered and os.path.join(registry, other) != item.path:
-                problems.append(
-                    trust.at(item, "id", f"`{prediction.id}` is already registered as {other}", "choose another id")
-                )
-        if abs((prediction.registered - today).days) > tolerance:
-            problems.append(
-                trust.at(
-                    item,
-                    "registered",
-                    f"is {prediction.registered}, but the pull request is checked on {today} (UTC)",
-                    f"date a new prediction the day it is registered, `registered: {today}`"
-                    f" (within {tolerance} day(s)); git dates are not evidence of when it was written",
-                )
-            )
-        if actor is not None and not _is(actor, prediction.author, checked):
-            logins = checked.authors.get(prediction.author)
-            listed = ", ".join(logins.github) if logins and logins.github else "none"
-            problems.append(
-                trust.at(
-                    item,
-                    "author",
-                    f"`{prediction.author}` is not `{actor}`, who opened the pull request",
-                    f"register your own predictions; {prediction.author}'s GitHub logins in authors.yaml: {listed}",
-                )
-            )
-        problems.extend(trust.after_resolution(item, checked))
-    people = trust.People.of(actor, approved_by, checked.authors, _authors_at(top, merge_base, prefix, registered))
-    for item in loaded:
-        if item.path in mine and item.record is not None:
-            problems.extend(_people_and_dates(registry, item, people, loaded, now_present, today, tolerance))
-        if item.kind in ("reveal", "withdrawal") and item.path in mine and item.record is not None and actor:
-            owner = checked.predictions.get(item.record.prediction)
-            if owner is not None and not _is(actor, owner.author, checked):
-                hint = f"only {owner.author} may {'reveal' if item.kind == 'reveal' else 'withdraw'} their prediction"
-                problems.append(trust.at(item, "prediction", f"is {owner.author}'s, not `{actor}`'s", hint))
-
-    new = [
-        (item.record, _claim(item.record, checked)) for item in added if not any(p.path == item.path for p in problems)
-    ]
-    return Review(base, changed, sorted(set(problems)), new, checked)
+    return Review(
+        base, list(diff.changed), sorted(set(problems)), _valid_predictions(added, problems, checked), checked
+    )
 
 
-def _split_crossing(changed: list[Change], prefix: str) -> list[Change]:
-    """Renames across the registry's edge as a deletion and an addition.
-
-    A file renamed into the registry is a new file there and meets every rule for one; a
-    registered file renamed out of it is a deleted record.
-    """
-    split: list[Change] = []
-    for change in changed:
-        if change.status == "R" and change.old and change.old.startswith(prefix) != change.path.startswith(prefix):
-            split += [Change("D", change.old), Change("A", change.path)]
-        else:
-            split.append(change)
-    return split
-
-
-def _is_code(path: str) -> bool:
-    return any(fnmatch.fnmatch(path, pattern) for pattern in CODE)
-
-
-def _is_local_state(path: str) -> bool:
-    return LOCAL_STATE in PurePosixPath(path).parts
-
-
-def _evidence_hash(path: str) -> str | None:
-    """The sha256 of a stored evidence body; None if it is gone or not a regular file (never followed, nor read)."""
-    try:
-        return sha256_of_regular(path)
-    except (NotRegular, OSError):
-        return None
-
-
-def not_regular(top: str, changed: Sequence[Change]) -> dict[str, Problem]:
-    """Rule: an added or changed registry path is a regular file, never a link, a submodule or a folder.
-
-    A symbolic link's target can change later with no registry file changing (a docs-only
-    pull request then edits a registered forecast), and reading one follows it, to
-    ``/etc/passwd`` or ``/dev/zero``; so nothing behind one is read or shown. A submodule
-    (a gitlink) checks out as a folder. The problems are keyed by the path changed.
-    """
-    problems = {}
-    for change in changed:
-        if change.status == "D":
-            continue
-        where = os.path.join(top, change.path)
-        try:
-            mode = os.lstat(where).st_mode
-        except OSError:
-            continue  # not in the working tree: the other rules say what is missing
-        if stat.S_ISLNK(mode):
-            message = "is a symbolic link: the file it points to could change without this one changing"
-        elif stat.S_ISDIR(mode):
-            message = "is a folder where git records a file (a submodule)"
-        elif not stat.S_ISREG(mode):
-            message = "is not a regular file"
-        else:
-            continue
-        hint = "commit the record itself, a regular file"
-        problems[change.path] = Problem(os.path.relpath(where), 1, 1, "file", message, hint)
-    return problems
-
-
-def _registry_twins(top: str, changed: Sequence[Change], inside: str) -> list[Problem]:
-    """Rule: nothing is added in a folder that is the registry's but for case (predreg.lookalike)."""
-    from .lookalike import registry_twins
-
-    added = [change.path for change in changed if change.status != "D"]
-    message = f"is in a folder spelled like `{inside}/` but for case: on macOS or Windows it is the registry"
-    hint = f"predreg never checks it there; move it into {inside}/"
+def _valid_predictions(
+    added: Sequence[Loaded], problems: Sequence[Problem], checked: Registry
+) -> list[tuple[Prediction, str]]:
+    """The new predictions that have no problem, each with the claim it forecasts."""
+    refused = {problem.path for problem in problems}
     return [
-        Problem(os.path.relpath(os.path.join(top, p)), 1, 1, "file", message, hint)
-        for p in registry_twins(added, inside)
+        (item.record, _claim(item.record, checked))
+        for item in added
+        if item.kind == "prediction" and item.path not in refused
     ]
 
 
-def _lookalike_names(
-    registry: str,
-    top: str,
-    merge_base: str,
-    prefix: str,
-    data: Sequence[Change],
-    loaded: Sequence[Loaded],
-    present: set[str],
-) -> list[Problem]:
-    """Rule: a handle or an id the pull request adds does not look like another one (predreg.lookalike)."""
-    from .lookalike import new_handles, new_ids
-
-    added = {os.path.join(registry, change.path[len(prefix) :]) for change in data if change.status == "A"}
-    records = [i for i in loaded if i.path in added and i.kind in ("question", "prediction") and i.record is not None]
-    problems = new_ids(records, present, registry)
-    authors = prefix + AUTHORS_FILE
-    after = next((i for i in loaded if i.kind == "authors" and i.record is not None), None)
-    if after is not None and any(c.path == authors and c.status in "AM" for c in data):
-        before: Any = None  # a new registry's authors are all new
-        if git(top, "ls-tree", "--name-only", merge_base, "--", authors).strip():
-            before = load_text(authors, "authors", git(top, "show", f"{merge_base}:{authors}")).record
-            if before is None:  # the base's own authors.yaml does not load: nothing to tell new handles by
-                return problems
-        problems += new_handles(after, before.authors if before is not None else ())
-    return problems
+def _in_registry(change: Change, diff: Diff) -> RegistryChange:
+    """A change inside the registry folder in the registry's terms: its paths from the folder, their kinds."""
+    path, old = diff.relative(change.path), diff.relative(change.old or change.path)
+    return RegistryChange(change.status, path, old, kind_of(path), kind_of(old))
 
 
-def local_state(top: str, changed: Sequence[Change], untracked: set[str]) -> list[Problem]:
-    """Rule: no file under a ``.predreg/`` folder is added or changed, committed or not ignored.
+def _is_read(change: RegistryChange) -> bool:
+    """Whether the check reads the file: a record added, or authors.yaml edited (evidence is only hashed)."""
+    if change.status == "A":
+        return change.kind not in (None, "evidence")
+    return change.status == "M" and change.old_kind == "authors"
 
-    The index there is believed only by the process that wrote it (predreg.index), so
-    a committed copy does no harm to the check, but it is a machine's cache in the
-    record, and a pull request of 50 MB. Deleting one is the fix, and is allowed.
-    """
-    problems = []
-    for change in changed:
-        if change.status == "D" or not _is_local_state(change.path):
+
+def _present_after(registered: Iterable[str], changes: Sequence[RegistryChange]) -> set[str]:
+    """Every registry file once the pull request is merged, registry-relative."""
+    present = set(registered) | {change.path for change in changes if change.status in "AR"}
+    present -= {change.path for change in changes if change.status == "D"}
+    present -= {change.old for change in changes if change.status == "R"}
+    return present
+
+
+def _authors_before(diff: Diff) -> Loaded | None:
+    """authors.yaml as the merge base has it, loaded; None if the base has none."""
+    if AUTHORS_FILE not in diff.registered:
+        return None
+    path = diff.prefix + AUTHORS_FILE
+    return load_text(path, "authors", git(diff.top, "show", f"{diff.merge_base}:{path}"))
+
+
+def _authors_of(authors: Loaded | None) -> dict[str, Author] | None:
+    """The authors an authors.yaml lists (none if it does not load); None for no authors.yaml."""
+    if authors is None:
+        return None
+    return dict(authors.record.authors) if authors.record is not None else {}
+
+
+def _stakes(registry: str, added: Sequence[Loaded], people: trust.People, present: set[str]) -> dict[str, trust.Stake]:
+    """The stake in each resolution added, by its path (the rules on approvers and dates read it)."""
+    stakes = {}
+    for item in added:
+        if item.kind != "resolution":
             continue
-        where = os.path.relpath(os.path.join(top, change.path))
-        if change.path in untracked:
-            message = "is predreg's local state, and git does not ignore it: `git add -A` would commit it"
-            hint = "add `.predreg/` to .gitignore (`predreg init` writes it)"
+        resolution: Resolution = item.record
+        if trust.is_job_record(resolution, people):
+            # the job's own record: written by no one with a stake, so no need to look for one
+            stakes[item.path] = trust.Stake(resolution.question, (), {})
         else:
-            message = "is predreg's local state (the index and caches of one machine), committed to git"
-            hint = f"remove it from git with `git rm --cached {change.path}` and add `.predreg/` to .gitignore"
-        problems.append(Problem(where, 1, 1, "file", message, hint))
-    return problems
-
-
-def confined_to_registry(registry: str, result: Review) -> Review:
-    """Rule (``--registry-only``): the pull request changes registry data and nothing else.
-
-    The pull-request workflow asks for it. There a path outside the registry folder (a
-    ``pytest.py`` at the top, a workflow, a README) or code and configuration inside it
-    (a ``registry/conftest.py``, a ``registry/.gitattributes``) has no business in the
-    pull request, whether or not it also changes data: code reaches the default branch
-    through its maintainers, never through the check that judges data. Each such path
-    (both sides of a rename) is one problem naming it; git tells which paths changed
-    from its objects, so a sparse checkout of the registry alone still shows them.
-    """
-    top = git(registry, "rev-parse", "--show-toplevel").strip()
-    inside = PurePosixPath(os.path.relpath(os.path.realpath(registry), os.path.realpath(top))).as_posix()
-    prefix = "" if inside == "." else inside + "/"
-    named = {problem.path for problem in result.problems}
-    found = []
-    for change in result.changes:
-        for path in dict.fromkeys(p for p in (change.path, change.old) if p and not _is_local_state(p)):
-            where = os.path.relpath(os.path.join(top, path))
-            if where in named:
-                continue  # another rule has already refused this path
-            if not path.startswith(prefix):
-                message = f"is outside the registry ({inside}/), and this check takes registry data only"
-                hint = "leave it out: open a pull request of registry files alone (code goes in one of its own)"
-            elif _is_code(path):
-                message = "is code or configuration inside the registry, and this check takes registry data only"
-                hint = "remove it: a registry holds YAML records and evidence/<sha256> only"
-            else:
-                continue
-            found.append(Problem(where, 1, 1, "file", message, hint))
-    return attrs.evolve(result, problems=sorted(set(result.problems) | set(found)))
+            handles = people.actors_handles() | set(resolution.approved_by)
+            stakes[item.path] = _stake(registry, resolution.question, handles, present)
+    return stakes
 
 
 class Stems:
@@ -609,49 +333,37 @@ def _resolution_of(path: str) -> str:
     return head if head and tail.isdigit() else stem
 
 
-def _is(actor: str, handle: str, registry: Registry) -> bool:
-    """Whether the GitHub login ``actor`` is the author ``handle``."""
-    return actor.lower() in trust.logins_of(handle, registry.authors.get(handle))
-
-
-def _people_and_dates(
-    registry: str,
-    item: Loaded,
-    people: trust.People,
-    loaded: Sequence[Loaded],
-    present: set[str],
-    today: dt.date,
-    tolerance: int,
+def _lookalike_ids(
+    pull: PullRequest, changes: Sequence[RegistryChange], loaded: Sequence[Loaded], present: set[str]
 ) -> list[Problem]:
-    """The rules of :mod:`predreg.trust` that apply to the added record ``item``."""
-    if item.kind in ("reveal", "withdrawal"):
-        return trust.dated_today(item, today, tolerance)
-    if item.kind != "resolution":
+    """Rule: an id the pull request adds does not look like another one (predreg.lookalike)."""
+    from .lookalike import new_ids
+
+    registry = pull.diff.registry
+    added = {os.path.join(registry, change.path) for change in changes if change.status == "A"}
+    records = [i for i in loaded if i.path in added and i.kind in ("question", "prediction") and i.record is not None]
+    return new_ids(records, present, registry)
+
+
+def _lookalike_handles(pull: PullRequest, changes: Sequence[RegistryChange], loaded: Sequence[Loaded]) -> list[Problem]:
+    """Rule: a handle the pull request adds to authors.yaml does not look like another one (predreg.lookalike)."""
+    from .lookalike import new_handles
+
+    after = next((i for i in loaded if i.kind == "authors" and i.record is not None), None)
+    if after is None or not any(c.path == AUTHORS_FILE and c.status in "AM" for c in changes):
         return []
-    resolution: Resolution = item.record
-    problems = trust.automatic_record(item, people)
-    if people.is_resolve_job and resolution.resolved_by == trust.JOB:
-        # the job's own record: dated by its evidence, written by no one with a stake (no need to look for one)
-        return problems + trust.approvals(item, people, trust.Stake(resolution.question, (), {}))
-    handles = people.actors_handles() | set(resolution.approved_by)
-    stake = _stake(registry, resolution.question, handles, present)
-    problems += trust.approvals(item, people, stake) + trust.self_resolution(item, people, stake)
-    corrected = [
-        other.record
-        for other in loaded
-        if other.kind == "resolution" and other.stem == resolution.corrects and other.record is not None
-    ]
-    problems += trust.dated_today(item, today, tolerance, corrected[0] if corrected else None)
-    return problems + trust.backdated(item, stake)
+    before = _handles_before(pull)
+    return new_handles(after, before) if before is not None else []
 
 
-def _authors_at(top: str, commit: str, prefix: str, registered: set[str]) -> dict[str, Author] | None:
-    """authors.yaml as the commit (the merge base) has it; None if it has none."""
-    if AUTHORS_FILE not in registered:
-        return None
-    path = prefix + AUTHORS_FILE
-    record = load_text(path, "authors", git(top, "show", f"{commit}:{path}")).record
-    return dict(record.authors) if record is not None else {}
+def _handles_before(pull: PullRequest) -> Iterable[str] | None:
+    """The handles authors.yaml lists at the merge base (none in a new registry); None if it does not load."""
+    if pull.authors_before is not None:
+        record = pull.authors_before.record
+        return record.authors if record is not None else None
+    if any(path.startswith(AUTHORS_FILE + "/") for path in pull.diff.registered):
+        return None  # a folder in its place at the base loads no more than a broken file
+    return ()  # a new registry's authors are all new
 
 
 def _stake(registry: str, question: str, handles: Iterable[str], present: set[str]) -> trust.Stake:
@@ -671,6 +383,11 @@ def _stake(registry: str, question: str, handles: Iterable[str], present: set[st
         record = load_file(os.path.join(registry, path), "prediction").record
         if record is not None and key in (normalised(record.question_id), normalised(record.given or "")):
             forecasts.append(record)
+    return trust.Stake(question, tuple(forecasts), _reveals(registry, forecasts, present))
+
+
+def _reveals(registry: str, forecasts: Sequence[Prediction], present: set[str]) -> dict[str, Reveal]:
+    """The valid reveals of those ``forecasts`` that are commitments, by prediction id."""
     reveals = {}
     for forecast in forecasts:
         path = f"reveals/{forecast.id}.yaml"
@@ -678,7 +395,7 @@ def _stake(registry: str, question: str, handles: Iterable[str], present: set[st
             reveal = load_file(os.path.join(registry, path), "reveal").record
             if reveal is not None:
                 reveals[forecast.id] = reveal
-    return trust.Stake(question, tuple(forecasts), reveals)
+    return reveals
 
 
 def _mentioning(registry: str, word: str) -> list[str]:
@@ -690,53 +407,11 @@ def _mentioning(registry: str, word: str) -> list[str]:
     return [path for path in found.stdout.split("\0") if path]
 
 
-def _author_changes(registry: str, top: str, merge_base: str, path: str, actor: str | None) -> list[Problem]:
-    """Authors are never removed, and an author's entry is changed only by that author."""
-    before = load_text(path, "authors", git(top, "show", f"{merge_base}:{path}")).record
-    after = load_file(os.path.join(top, path), "authors").record
-    if before is None or after is None:
-        return []
-    problems = []
-    where = os.path.join(registry, AUTHORS_FILE)
-    for handle, entry in before.authors.items():
-        if handle not in after.authors:
-            problems.append(
-                Problem(
-                    where, 1, 1, f"authors.{handle}", "was removed: an author's forecasts stay scored", "restore it"
-                )
-            )
-        elif after.authors[handle] != entry and (actor is None or actor.lower() not in trust.logins_of(handle, entry)):
-            problems.append(
-                Problem(
-                    where,
-                    1,
-                    1,
-                    f"authors.{handle}",
-                    f"was changed by {actor or 'an unknown actor'}, not by {handle}",
-                    f"only {handle} (GitHub: {', '.join(entry.github) or handle}) may change their entry",
-                )
-            )
-    return problems
-
-
 def _claim(prediction: Prediction, registry: Registry) -> str:
     question = registry.questions.get(prediction.question_id)
     return question.claim if question else (prediction.claim or prediction.question_id)
 
 
-def forecast_text(prediction: Prediction) -> str:
-    """A prediction's forecast in a few characters, for a summary table."""
-    if prediction.probability is not None:
-        return f"{prediction.probability:g}"
-    if prediction.probabilities:
-        return ", ".join(f"{k} {v:g}" for k, v in prediction.probabilities.items())
-    if prediction.quantiles:
-        return ", ".join(f"q{k:g}: {v:g}" for k, v in sorted(prediction.quantiles.items()))
-    return "(hidden)"
-
-
 def markdown(result: Review) -> str:
     """A pull-request comment: the new predictions, then every problem (:mod:`predreg.comment`)."""
-    from .comment import render
-
     return render(result)
