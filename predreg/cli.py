@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from . import __version__, failures, reports
+from . import failures, reports
 from .checks import Registry, check_registry
 from .defaults import GROUPINGS, MIN_N, QUESTION_DEADLINE
 from .extras import MissingExtra
@@ -31,6 +31,7 @@ from .load import CLASSES
 from .problems import Problem, one_line
 from .reports import headline, summary
 from .schema import json_schema
+from .version import __version__
 
 if TYPE_CHECKING:
     from .fetch import Session

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
 from .files import WriteError, blocking_file
+from .version import __version__
 
 
 class UsageError(Exception):

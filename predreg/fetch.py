@@ -45,9 +45,9 @@ from urllib.parse import urljoin, urlsplit
 import attrs
 import requests
 
-from . import __version__
 from .connect import Blocked, Deadline, GuardedAdapter, refusal
 from .files import write_atomic
+from .version import __version__
 
 __all__ = ["MAX_BYTES", "Blocked", "Fetched", "Limits", "Session", "loopback_origin", "refusal"]
 

@@ -32,10 +32,10 @@ from pathlib import Path
 
 import attrs
 
-from . import __version__
 from .emit import flow
 from .files import create_many
 from .load import load_text
+from .version import __version__
 
 PREDREG_SOURCE = "https://github.com/predreg/predreg"
 """predreg's repository: requirements.txt pins a tag of it, and pre-commit installs its hooks from it."""

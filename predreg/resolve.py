@@ -23,7 +23,7 @@ from pathlib import Path
 
 import attrs
 
-from . import __version__, plugins
+from . import plugins
 from .checks import Registry, check_registry
 from .defaults import JOB, QUESTION_DEADLINE
 from .emit import scalar
@@ -36,6 +36,7 @@ from .parallel import Helper, HelperDied, Overran, side_by_side
 from .problems import Problem
 from .resolvers import deadline
 from .verdict import Verdict, failed, resolved
+from .version import __version__
 
 EXCERPT = 300
 BATCH = 500
