@@ -26,7 +26,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from . import commitment, scoring
+from . import commitment, parallel, scoring
 from .checks import Registry, outcome_problem
 from .defaults import BRIER_SCALE, MIN_N
 from .fields import PROBABILITY_MAX, PROBABILITY_MIN
@@ -427,11 +427,14 @@ def build(
     groups: Sequence[tuple[str, str]] = (),
     resamples: int = 200,
     table: Table | None = None,
+    mapper: parallel.Mapper = parallel.split_map,
 ) -> Leaderboard:
     """Score every resolved series of the registry and rank the authors.
 
     ``groups`` keeps only series in every (grouping, key) given, e.g. ``[("tag", "scheming")]``.
-    ``table`` reuses a :func:`score_table` of the same registry and policy.
+    ``table`` reuses a :func:`score_table` of the same registry and policy. ``mapper``
+    does the difficulty fit's bulk work: on the machine's cores by default, or
+    :func:`parallel.serial` to keep it in this process.
     """
     today = today or dt.datetime.now(dt.UTC).date()
     table = table if table is not None else score_table(registry, policy)
@@ -439,7 +442,7 @@ def build(
     for by, key in groups:
         rows &= np.array([key in labels for labels in group_labels(table, by)], dtype=bool)
     # peers and the adjusted fit use every author; --author only narrows what is shown
-    everyone = _author_scores(table, rows, today, resamples)
+    everyone = _author_scores(table, rows, today, resamples, mapper)
     unscored, unrevealed = table.unscored, table.unrevealed
     if authors is not None:
         wanted = set(authors)
@@ -477,7 +480,9 @@ def views(
     return [(key, build(registry, groups=[*groups, (by, key)], table=board.table, **options)) for key in keys]
 
 
-def _author_scores(table: Table, rows: np.ndarray, today: dt.date, resamples: int) -> list[AuthorScore]:
+def _author_scores(
+    table: Table, rows: np.ndarray, today: dt.date, resamples: int, mapper: parallel.Mapper
+) -> list[AuthorScore]:
     """Every author's scores over the table's ``rows``."""
     count = len(table.authors)
     brier = table.scores["brier"]
@@ -492,7 +497,7 @@ def _author_scores(table: Table, rows: np.ndarray, today: dt.date, resamples: in
             return _optional(np.bincount(of[present], values[present], minlength=count) / k)
 
     peer, peer_median = scoring.peer_scores_grouped(question, brier[with_brier])
-    effects, low, high = scoring.adjusted_effects(author, question, brier[with_brier], count, resamples)
+    effects, low, high = scoring.adjusted_effects(author, question, brier[with_brier], count, resamples, mapper=mapper)
     due_day = np.array([q.resolve_by.toordinal() for q in table.questions], dtype=np.int64)
     due = with_brier & ~np.isnan(table.last_probability) & (due_day[table.question] <= today.toordinal())
     outcomes = np.array([o == "yes" for o in table.outcomes], dtype=bool)

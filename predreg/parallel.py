@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
@@ -62,6 +62,21 @@ def split_map(function: Callable[[list[T]], R], items: Sequence[T], pieces_per_c
             return list(pool.map(function, pieces))
     except Exception:  # e.g. a plugin's unpicklable settings, or a lost worker: do it all here
         return [function(list(items))]  # (a real bug in ``function`` raises again, here, with its traceback)
+
+
+class Mapper(Protocol):
+    """How bulk work is done: ``function`` of consecutive pieces of ``items``, one result per piece, in order.
+
+    The core takes one as an argument (:func:`serial` by default) and the edge chooses:
+    :func:`split_map` to use the machine's cores, so no core module holds state for a fork.
+    """
+
+    def __call__(self, function: Callable[[list[T]], R], items: Sequence[T], /) -> list[R]: ...
+
+
+def serial(function: Callable[[list[T]], R], items: Sequence[T], /) -> list[R]:
+    """The :class:`Mapper` that does it all here: ``function`` of every item at once."""
+    return [function(list(items))]
 
 
 @contextlib.contextmanager
