@@ -205,18 +205,77 @@ def score_table(registry: Registry, policy: str = "time-averaged") -> Table:
     """
     names = sorted({p.author for p in registry.predictions.values()})
     questions = [registry.questions[qid] for qid in sorted(registry.questions)]
-    q_of = {q.id: i for i, q in enumerate(questions)}
     standing, invalid = standing_resolutions(registry)
     resolutions = [standing[q.id] for q in questions]
     outcomes = [r.outcome if r else None for r in resolutions]
-
-    # one row per forecast, sorted into series: author, question, date, revision, id
     forecasts, unrevealed = _revealed(registry, standing)
+    rows = _forecast_rows(forecasts, names, questions)
+    per_question = _question_columns(questions, resolutions, outcomes, rows)
+    series = _series(rows, per_question, names, questions, outcomes)
+    weights = _weights(rows, per_question, series, policy)
+    scored = weights.scored
+    per_forecast = _forecast_scores(
+        forecasts, rows.order[scored], rows.probability[scored], rows.question[scored], questions, outcomes
+    )
+    totals = {
+        name: np.bincount(weights.series[scored], values * weights.weight, minlength=len(series.starts))[series.keep]
+        for name, values in per_forecast.items()
+    }
+    keep, starts, stop = series.keep, series.starts, weights.stop
+    return Table(
+        policy=policy,
+        authors=names,
+        questions=questions,
+        outcomes=outcomes,
+        forecasts=forecasts,
+        order=rows.order,
+        author=rows.author[starts][keep],
+        question=series.question[keep],
+        first=starts[keep],
+        stop=stop[keep],
+        registered=rows.day[starts][keep],
+        resolved=per_question.end_of[series.question][keep],
+        scores=totals,
+        coverage=weights.coverage[keep],
+        last_probability=np.where(per_question.binary[series.question], rows.probability[stop - 1], np.nan)[keep],
+        unscored=series.unscored,
+        unrevealed=unrevealed,
+        invalid_resolutions=invalid,
+    )
+
+
+@attrs.frozen(eq=False)
+class _Rows:
+    """One row per forecast, sorted into series: by author, question, date, revision, id."""
+
+    order: np.ndarray
+    """``forecasts[order]`` are the rows."""
+    author: np.ndarray
+    question: np.ndarray
+    day: np.ndarray
+    given: np.ndarray
+    """The question code of the row's condition, -1 for none."""
+    probability: np.ndarray
+    """A binary forecast's probability, nan for the other kinds."""
+
+
+def _forecast_rows(forecasts: Sequence[Prediction], names: Sequence[str], questions: Sequence[Question]) -> _Rows:
     a_of = {name: i for i, name in enumerate(names)}
+    q_of = {q.id: i for i, q in enumerate(questions)}
     author = np.array([a_of[p.author] for p in forecasts], dtype=np.intp)
     question = np.array([q_of[p.question_id] for p in forecasts], dtype=np.intp)
     day = np.array([p.registered.toordinal() for p in forecasts], dtype=np.int64)
     revision = np.array([p.supersedes is not None for p in forecasts], dtype=bool)
+    order = _series_order(forecasts, author, question, day, revision)
+    given = np.array([q_of[p.given] if p.given else -1 for p in forecasts], dtype=np.intp)[order]
+    probability = np.array([p.probability or np.nan for p in forecasts], dtype=float)[order]
+    return _Rows(order, author[order], question[order], day[order], given, probability)
+
+
+def _series_order(
+    forecasts: Sequence[Prediction], author: np.ndarray, question: np.ndarray, day: np.ndarray, revision: np.ndarray
+) -> np.ndarray:
+    """The order of the rows by author, question, date and revision; forecasts equal in all four, by id."""
     order = np.lexsort((revision, day, question, author))
     keys = (author[order], question[order], day[order], revision[order])
     if np.any(np.logical_and.reduce([k[1:] == k[:-1] for k in keys])):  # same day, same kind: by id
@@ -224,84 +283,119 @@ def score_table(registry: Registry, policy: str = "time-averaged") -> Table:
         id_rank = np.empty(len(ids), dtype=np.intp)
         id_rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
         order = np.lexsort((id_rank, revision, day, question, author))
-    author, question, day = author[order], question[order], day[order]
-    given = np.array([q_of[p.given] if p.given else -1 for p in forecasts], dtype=np.intp)[order]
-    probability = np.array([p.probability or np.nan for p in forecasts], dtype=float)[order]
+    return order
 
-    # per question: resolution day (-1 while open), how it counts, and the first forecast anyone made
+
+@attrs.frozen(eq=False)
+class _QuestionColumns:
+    """Per question: resolution day (-1 while open), how it counts, and the first forecast anyone made."""
+
+    end_of: np.ndarray
+    annulled: np.ndarray
+    yes: np.ndarray
+    binary: np.ndarray
+    window_start: np.ndarray
+
+
+def _question_columns(
+    questions: Sequence[Question],
+    resolutions: Sequence[Resolution | None],
+    outcomes: Sequence[str | float | None],
+    rows: _Rows,
+) -> _QuestionColumns:
     end_of = np.array([r.resolved_at.date().toordinal() if r else -1 for r in resolutions], dtype=np.int64)
     annulled = np.array([o in UNSCORED_OUTCOMES for o in outcomes], dtype=bool)
     yes = np.array([o == "yes" for o in outcomes], dtype=bool)
     binary = np.array([q.kind == "binary" for q in questions], dtype=bool)
     window_start = np.full(len(questions), np.iinfo(np.int64).max)
-    np.minimum.at(window_start, question, day)
+    np.minimum.at(window_start, rows.question, rows.day)
+    return _QuestionColumns(end_of, annulled, yes, binary, window_start)
 
-    # series: runs of one author and question; only resolved questions count
-    n = len(forecasts)
+
+@attrs.frozen(eq=False)
+class _Series:
+    """Runs of rows of one author and question; only those of resolved questions count."""
+
+    new: np.ndarray
+    """Whether each row starts a series."""
+    starts: np.ndarray
+    """The first row of each series."""
+    question: np.ndarray
+    """Each series' question."""
+    keep: np.ndarray
+    """The series scored: resolved, not annulled, its condition met, begun before the resolution."""
+    unscored: list[Unscored]
+    """The resolved series that are not scored, each with why."""
+
+
+def _series(
+    rows: _Rows,
+    per_question: _QuestionColumns,
+    names: Sequence[str],
+    questions: list[Question],
+    outcomes: list[str | float | None],
+) -> _Series:
+    n = len(rows.order)
+    author, question, day = rows.author, rows.question, rows.day
     new = np.r_[True, (author[1:] != author[:-1]) | (question[1:] != question[:-1])] if n else np.zeros(0, bool)
     starts = np.flatnonzero(new)
     lasts = np.r_[starts[1:], n][: len(starts)] - 1  # (no series: none)
     s_question = question[starts]
-    condition = given[lasts]  # the latest forecast's condition is the one that holds
-    failed = (condition >= 0) & ~yes[condition]
-    late = day[starts] > end_of[s_question]
-    resolved = end_of[s_question] >= 0
+    condition = rows.given[lasts]  # the latest forecast's condition is the one that holds
+    failed = (condition >= 0) & ~per_question.yes[condition]
+    late = day[starts] > per_question.end_of[s_question]
+    resolved = per_question.end_of[s_question] >= 0
+    annulled = per_question.annulled[s_question]
     unscored = [
         Unscored(
             names[author[starts[s]]],
             questions[s_question[s]].id,
             _reason(s_question[s], condition[s], questions, outcomes),
         )
-        for s in np.flatnonzero(resolved & (annulled[s_question] | failed | late)).tolist()
+        for s in np.flatnonzero(resolved & (annulled | failed | late)).tolist()
     ]
-    keep = resolved & ~annulled[s_question] & ~failed & ~late
+    keep = resolved & ~annulled & ~failed & ~late
+    return _Series(new, starts, s_question, keep, unscored)
 
-    # forecasts standing at resolution (a prefix of each series) and the days each stood
-    series = np.cumsum(new) - 1
-    end = end_of[question]
-    standing = keep[series] & (day <= end)
+
+@attrs.frozen(eq=False)
+class _Weights:
+    """How much each forecast counts in its series' score, and the series' coverage."""
+
+    series: np.ndarray
+    """Each row's series."""
+    stop: np.ndarray
+    """Each series' end: its forecasts standing at resolution are ``starts[s]:stop[s]``."""
+    coverage: np.ndarray
+    scored: np.ndarray
+    """The rows that count."""
+    weight: np.ndarray
+    """Each counted row's share of its series' score (they sum to 1 per series)."""
+
+
+def _weights(rows: _Rows, per_question: _QuestionColumns, series: _Series, policy: str) -> _Weights:
+    """The forecasts standing at resolution (a prefix of each series) and the days each stood."""
+    day, new, starts, keep = rows.day, series.new, series.starts, series.keep
+    end_of = per_question.end_of
+    of_row = np.cumsum(new) - 1
+    end = end_of[rows.question]
+    standing = keep[of_row] & (day <= end)
     following = np.where(np.r_[~new[1:], False], np.r_[day[1:], 0], end)
     span = np.where(standing, np.clip(np.minimum(following, end) - day, 0, None), 0).astype(float)
-    stop = starts + np.bincount(series[standing], minlength=len(starts))
-    window = (end_of - window_start)[s_question].astype(float)
-    covered = np.bincount(series, span, minlength=len(starts))
+    stop = starts + np.bincount(of_row[standing], minlength=len(starts))
+    window = (end_of - per_question.window_start)[series.question].astype(float)
+    covered = np.bincount(of_row, span, minlength=len(starts))
     use_last = (window <= 0) | (covered == 0) | (policy == "last")
-    weight = np.where(use_last[series], 0.0, span)
+    weight = np.where(use_last[of_row], 0.0, span)
     weight[(stop - 1)[keep & use_last]] = 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
         if policy == "last":
-            coverage = np.where(window <= 0, 1.0, (end_of[s_question] - day[starts]) / window)
+            coverage = np.where(window <= 0, 1.0, (end_of[series.question] - day[starts]) / window)
         else:
             coverage = np.where(window <= 0, 1.0, covered / window)
     scored = np.flatnonzero(weight > 0)
-    weight = weight[scored] / np.bincount(series[scored], weight[scored], minlength=len(starts))[series[scored]]
-    per_forecast = _forecast_scores(
-        forecasts, order[scored], probability[scored], question[scored], questions, outcomes
-    )
-    totals = {
-        name: np.bincount(series[scored], values * weight, minlength=len(starts))[keep]
-        for name, values in per_forecast.items()
-    }
-    return Table(
-        policy=policy,
-        authors=names,
-        questions=questions,
-        outcomes=outcomes,
-        forecasts=forecasts,
-        order=order,
-        author=author[starts][keep],
-        question=s_question[keep],
-        first=starts[keep],
-        stop=stop[keep],
-        registered=day[starts][keep],
-        resolved=end_of[s_question][keep],
-        scores=totals,
-        coverage=coverage[keep],
-        last_probability=np.where(binary[s_question], probability[stop - 1], np.nan)[keep],
-        unscored=unscored,
-        unrevealed=unrevealed,
-        invalid_resolutions=invalid,
-    )
+    weight = weight[scored] / np.bincount(of_row[scored], weight[scored], minlength=len(starts))[of_row[scored]]
+    return _Weights(of_row, stop, coverage, scored, weight)
 
 
 def standing_resolutions(registry: Registry) -> tuple[dict[str, Resolution | None], list[InvalidResolution]]:
