@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING, NoReturn
 from . import failures, reports
 from .checks import Registry, check_registry
 from .defaults import GROUPINGS, MIN_N, QUESTION_DEADLINE
-from .extras import MissingExtra
-from .failures import UsageError
+from .errors import OutputError, PredregError, UsageError
 from .files import WriteError, write_atomic, write_output
 from .load import CLASSES
 from .problems import Problem, one_line
@@ -262,26 +261,17 @@ EXAMPLES = {"table": "leaderboard.txt", "md": "leaderboard.md", "json": "leaderb
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``predreg`` command; returns its exit code. Known failures are one line on stderr."""
-    from .plugins import PluginError
-
     failures.tolerant_output()
     stdout, sys.stdout = sys.stdout, failures.Output(sys.stdout)
     try:
         code = _main(argv)
         sys.stdout.flush()  # now, not at exit: a full disk under `> out.txt` is then reported as below
         return code
-    except failures.OutputError as error:
-        print(
-            f"predreg: standard output: cannot write: {error}; free some space, or send it elsewhere", file=sys.stderr
-        )
-        os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())  # or the exit would try again, loudly
-        return EXIT_USAGE
-    except (UsageError, PluginError, MissingExtra) as error:
-        print(f"predreg: {_lines(str(error))}", file=sys.stderr)
-        return EXIT_USAGE
-    except WriteError as error:
-        print(f"predreg: {one_line(str(error))}; {failures.write_hint(error)}", file=sys.stderr)
-        return EXIT_USAGE
+    except PredregError as error:  # any failure a user can cause (predreg.errors): its line, its exit code
+        print(error.shown(), file=sys.stderr)
+        if isinstance(error, OutputError):  # or the exit would try to flush it again, loudly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
+        return error.exit_code
     except BrokenPipeError:  # output piped into `head` and cut short: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
@@ -293,11 +283,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
     finally:
         sys.stdout = stdout
-
-
-def _lines(text: str) -> str:
-    """An error's text, each of its own lines made one line (a file name can hold a newline)."""
-    return "\n".join(one_line(line) for line in text.split("\n"))
 
 
 def _preflight(args: argparse.Namespace) -> None:
@@ -452,8 +437,7 @@ def _check_pull_request(args: argparse.Namespace) -> int:
                 f"no such branch or commit here; `git fetch` it first, or, if the remote has no {args.base} yet"
                 " (a first push), there is nothing to compare with: push once with `git push --no-verify`"
             )
-        print(f"predreg: --base {args.base}: {one_line(first)}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"--base {args.base}: {one_line(first)}") from None
     if args.format == "md":
         print(pr.markdown(result))
         for problem in result.problems:  # the job log holds them all; a long comment is cut
@@ -466,7 +450,6 @@ def _check_pull_request(args: argparse.Namespace) -> int:
 def _resolve(args: argparse.Namespace) -> int:
     """``predreg resolve``: a person's resolution (``--manual``), the offline audit, or the job."""
     from . import authoring_cli, resolve
-    from .files import Busy
     from .progress import Progress
 
     if args.manual or any(getattr(args, flag) for flag in authoring_cli.MANUAL_ONLY):
@@ -483,9 +466,6 @@ def _resolve(args: argparse.Namespace) -> int:
             print(problem, file=sys.stderr)
         print(f"{args.registry}: fix these problems first (predreg check)", file=sys.stderr)
         return EXIT_PROBLEMS
-    except Busy as busy:
-        print(f"predreg: {busy}; try again when it has finished", file=sys.stderr)
-        return EXIT_BUSY
     finally:
         progress.done()
     return _resolved(args, run, progress.terminal)

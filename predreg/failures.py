@@ -7,7 +7,6 @@ ours: one line, with the traceback kept in a file for the report.
 
 from __future__ import annotations
 
-import errno
 import os
 import sys
 import tempfile
@@ -16,16 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .errors import OutputError, UsageError
 from .files import WriteError, blocking_file
 from .version import __version__
-
-
-class UsageError(Exception):
-    """The command cannot run as asked; the message is the line to print after ``predreg: ``."""
-
-
-class OutputError(Exception):
-    """Standard output could not be written (``> /dev/full``, a disk that filled up)."""
 
 
 class Output:
@@ -90,14 +82,8 @@ def internal_error(error: Exception, argv: Sequence[str] | None) -> None:
 
 
 def write_hint(error: WriteError) -> str:
-    """What to do about a failed write, by its cause."""
-    if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return "free some space and run again"
-    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "check the permissions of its folder, or choose another path"
-    if error.errno == errno.EISDIR:  # e.g. registry/.predreg/resolve.lock made a folder
-        return "remove it or move it away (predreg keeps a file there), and run again"
-    return "check the path and run again"
+    """What to do about a failed write, by its cause (:attr:`errors.CannotWrite.hint`)."""
+    return error.hint
 
 
 def require_registry(registry: str, command: str) -> None:

@@ -22,6 +22,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
+from .errors import HelperDied
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -95,17 +97,6 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-class HelperDied(Exception):
-    """The helper process ended before it answered: the call's work may be undone, or half done.
-
-    Not an OSError: a broken pipe to the helper is not standard output closing.
-    """
-
-    def __init__(self, how: str) -> None:
-        super().__init__(f"the helper process {how}")
-        self.how = how
 
 
 class Helper(Generic[T, R]):

@@ -15,13 +15,10 @@ from typing import cast
 import pluggy
 
 from . import hookspecs
+from .errors import PluginError
 from .verdict import ResolverInfo
 
 BUILTINS = ("predreg.resolvers.logic", "predreg.resolvers.web", "predreg.resolvers.services")
-
-
-class PluginError(Exception):
-    """A plugin that cannot be used: say which, and why."""
 
 
 def make_manager(entry_points: bool = True) -> pluggy.PluginManager:

@@ -27,13 +27,13 @@ from . import plugins
 from .checks import Registry, check_registry
 from .defaults import JOB, QUESTION_DEADLINE
 from .emit import scalar
+from .errors import RegistryInvalid
 from .fetch import Fetched, Session
 from .fields import settings_of
 from .files import create_many, locked, on_disk
 from .load import load_text
 from .model import Question, Resolution, Resolver, Snapshot
 from .parallel import Helper, HelperDied, Overran, side_by_side
-from .problems import Problem
 from .resolvers import deadline
 from .verdict import Verdict, failed, resolved
 from .version import __version__
@@ -72,12 +72,6 @@ class Run:
 
     def overdue_manual(self) -> list[Result]:
         return [r for r in self.results if r.status == "overdue" and r.resolver == "manual"]
-
-
-class RegistryInvalid(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
 
 
 def resolve_registry(
