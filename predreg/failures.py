@@ -1,8 +1,9 @@
 """How the command line fails: one line for each failure a user can cause, never a traceback.
 
 What is checked before any work (the registry folder, the shape of ``-o``), how a
-failed write or a full standard output is told, and the last resort for a bug of
-ours: one line, with the traceback kept in a file for the report.
+full standard output is detected, and the last resort for a bug of ours: one line,
+with the traceback kept in a file for the report. The errors themselves, and how each
+is told, are ``predreg.errors`` (``UsageError`` and ``OutputError`` are re-exported here).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OutputError, UsageError
-from .files import WriteError, blocking_file
+from .files import blocking_file
 from .version import __version__
 
 
@@ -79,11 +80,6 @@ def internal_error(error: Exception, argv: Sequence[str] | None) -> None:
         f"please report it with this command ({command}) and {log}",
         file=sys.stderr,
     )
-
-
-def write_hint(error: WriteError) -> str:
-    """What to do about a failed write, by its cause (:attr:`errors.CannotWrite.hint`)."""
-    return error.hint
 
 
 def require_registry(registry: str, command: str) -> None:
