@@ -5,11 +5,10 @@ The public API: load and check a registry, and the format's model classes.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from .checks import Registry, check_registry
 from .model import Author, Link, Prediction, Question, Resolution, Resolver, Snapshot
 from .problems import Problem
+from .version import __version__
 
 __all__ = [
     "Author",

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from .errors import BadAnswer, Cancelled
 from .fields import INVALID, Date, FieldType, LinkOrRecord, ListOf, MappingOf, Number
 from .load import is_utf8
 from .problems import Problem, Problems
@@ -32,18 +33,6 @@ DATE_HINT = "write YYYY-MM-DD, e.g. 2027-12-31"
 CTRL_C = 130
 """Exit code after Ctrl-C at a prompt, as a shell gives for SIGINT."""
 CANCELLED = "predreg: cancelled (Ctrl-C); nothing written"
-
-
-class BadAnswer(Exception):
-    """A value the loader would refuse; the message says what to write instead (one line per problem)."""
-
-
-class Cancelled(Exception):
-    """The user left a prompt: nothing is written. ``code`` is the exit code."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 NOT_UTF8 = "is not UTF-8 text (it holds a byte of another encoding)"

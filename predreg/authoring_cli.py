@@ -4,7 +4,9 @@
 What they write, and how each value is read and asked for, is ``predreg.scaffold``,
 ``predreg.authoring`` and ``predreg.manual``; this module only prints and exits.
 Exit codes as for every command (``predreg.cli``): 0 written, 1 problems (nothing
-written), 2 usage error, 3 busy; 130 after Ctrl-C, 1 after Ctrl-D at a prompt.
+written), 2 usage error, 3 busy; 130 after Ctrl-C, 1 after Ctrl-D at a prompt. The
+user's errors (:class:`predreg.errors.PredregError`: a missing value, a busy lock, a
+prompt left) reach ``predreg.cli.main``, which prints each and exits with its code.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cli import EXIT_BUSY, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, _date  # predreg.cli imports this module late
+from .cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, _date  # predreg.cli imports this module late
 from .problems import Problem
 
 if TYPE_CHECKING:
@@ -114,7 +116,7 @@ def add_manual_flags(resolve: argparse.ArgumentParser) -> None:
 def write_record(args: argparse.Namespace) -> int:
     """`new`, `commit`, `reveal`, `question new` and `withdraw`: check the record, write it or say why not."""
     from . import scaffold
-    from .answers import Answers, Cancelled
+    from .answers import Answers
 
     if wrong := _not_utf8(args):
         return _refused(wrong)
@@ -127,11 +129,6 @@ def write_record(args: argparse.Namespace) -> int:
             path, text, problems = _withdraw(args, answers, today)
         else:
             path, text, problems = _drafted(args, answers, today)
-    except scaffold.ScaffoldError as error:
-        return _refused(error)
-    except Cancelled as cancelled:
-        print(cancelled, file=sys.stderr)
-        return cancelled.code
     except KeyboardInterrupt:  # while checking or writing: the write is whole or absent
         return _interrupted()
     except OSError as error:
@@ -243,9 +240,8 @@ MANUAL_ONLY = ("outcome", "evidence", "excerpt", "by", "note")
 def resolve_manual(args: argparse.Namespace, session: Session) -> int:
     """`predreg resolve --manual`: a person's resolution, its evidence fetched through ``session``."""
     from . import manual
-    from .answers import Answers, Cancelled
-    from .files import Busy
-    from .scaffold import ScaffoldError, default_author
+    from .answers import Answers
+    from .scaffold import default_author
 
     if wrong := _not_utf8(args):
         return _refused(wrong)
@@ -269,19 +265,8 @@ def resolve_manual(args: argparse.Namespace, session: Session) -> int:
         path, text, problems = manual.resolve_manually(
             args.registry, question, values, now=now, note=args.note, excerpt=args.excerpt
         )
-    except ScaffoldError as error:
-        return _refused(error)
-    except manual.Unresolvable as error:
-        print(f"predreg: {error}; nothing written", file=sys.stderr)
-        return EXIT_PROBLEMS
-    except Cancelled as cancelled:
-        print(cancelled, file=sys.stderr)
-        return cancelled.code
     except KeyboardInterrupt:  # while fetching evidence or writing: the writes are whole or absent
         return _interrupted()
-    except Busy as busy:
-        print(f"predreg: {busy}; try again when it has finished", file=sys.stderr)
-        return EXIT_BUSY
     except OSError as error:
         return _unwritable(error)
     return _written(path, text, problems, [f"kept evidence/{evidence.sha256}" for evidence in values["evidence"]])

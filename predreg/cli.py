@@ -21,19 +21,24 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from . import __version__, failures, reports
+from . import failures, reports
 from .checks import Registry, check_registry
 from .defaults import GROUPINGS, MIN_N, QUESTION_DEADLINE
-from .extras import MissingExtra
-from .failures import UsageError
+from .errors import OutputError, PredregError, UsageError
 from .files import WriteError, write_atomic, write_output
 from .load import CLASSES
 from .problems import Problem, one_line
 from .reports import headline, summary
 from .schema import json_schema
+from .version import __version__
 
 if TYPE_CHECKING:
     from .fetch import Session
+    from .leaderboard import Leaderboard
+    from .progress import Progress
+    from .resolve import Run
+
+    Views = list[tuple[str, Leaderboard]]
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -129,12 +134,36 @@ def _workflow_options(check: argparse.ArgumentParser) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     from . import authoring_cli  # it imports this module's exit codes
+    from .init import add_arguments
 
     parser = _Parser(prog="predreg", description="A git-native registry of dated, scored predictions.")
     parser.add_argument("--version", action="version", version=f"predreg {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _check_parser(commands.add_parser("check", help="validate a registry (exit 1 if anything is wrong)"))
+    summary_ = commands.add_parser("summary", help="predictions per author and kind")
+    _no_index(summary_)
+    summary_.add_argument("registry", nargs="?", default="registry")
+    summary_.add_argument("--today", type=_date)
+    _score_parser(commands.add_parser("score", help="the leaderboard: Brier, log and peer scores per author"))
+    _resolve_parser(
+        commands.add_parser(
+            "resolve", help="resolve every unresolved question through its resolver, recording the evidence"
+        )
+    )
+    authoring_cli.add_commands(commands)
+    reveal_ = commands.add_parser("reveal", help="reveal a hidden prediction from the salt `predreg commit` kept")
+    reveal_.add_argument("id", help="the prediction's id")
+    reveal_.add_argument("registry", nargs="?", default="registry")
+    reveal_.add_argument("--keep", type=Path)
+    reveal_.add_argument("--today", type=_date, help=argparse.SUPPRESS)
+    add_arguments(commands.add_parser("init", help="set up a registry repository (never over an existing file)"))
+    schema = commands.add_parser("schema", help="print the JSON Schema of a registry file, for editors")
+    schema.add_argument("kind", nargs="?", default="prediction", choices=sorted(CLASSES))
+    return parser
 
-    check = commands.add_parser("check", help="validate a registry (exit 1 if anything is wrong)")
+
+def _check_parser(check: argparse.ArgumentParser) -> None:
+    """``predreg check``: the whole registry, a pull request (``--base``) or a shard (``--shard``)."""
     _no_index(check)
     check.add_argument("registry", nargs="?", default="registry", help="the registry folder (default: registry)")
     check.add_argument("--today", type=_date, help="check as of this UTC date (default: today)")
@@ -159,12 +188,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--quiet", "-q", action="store_true", help="print problems only")
 
-    summary_ = commands.add_parser("summary", help="predictions per author and kind")
-    _no_index(summary_)
-    summary_.add_argument("registry", nargs="?", default="registry")
-    summary_.add_argument("--today", type=_date)
 
-    score = commands.add_parser("score", help="the leaderboard: Brier, log and peer scores per author")
+def _score_parser(score: argparse.ArgumentParser) -> None:
+    """``predreg score``: the leaderboard, in one of five formats."""
     _no_index(score)
     score.add_argument("registry", nargs="?", default="registry")
     score.add_argument("--format", choices=["table", "md", "json", "csv", "html"], default="table")
@@ -183,9 +209,11 @@ def _parser() -> argparse.ArgumentParser:
         "--merge", nargs="+", metavar="SHARD.jsonl", help="score the records of these shards (`check --shard -o`)"
     )
 
-    resolve = commands.add_parser(
-        "resolve", help="resolve every unresolved question through its resolver, recording the evidence"
-    )
+
+def _resolve_parser(resolve: argparse.ArgumentParser) -> None:
+    """``predreg resolve``: the job, its offline audit, and a person's resolution (``--manual``)."""
+    from . import authoring_cli
+
     resolve.add_argument("registry", nargs="?", default="registry")
     _no_index(resolve)
     resolve.add_argument("--dry-run", action="store_true", help="print what would be resolved; write nothing")
@@ -223,22 +251,6 @@ def _parser() -> argparse.ArgumentParser:
         help="also fetch from this loopback origin (a local test server); everything private stays refused",
     )
 
-    authoring_cli.add_commands(commands)
-
-    reveal_ = commands.add_parser("reveal", help="reveal a hidden prediction from the salt `predreg commit` kept")
-    reveal_.add_argument("id", help="the prediction's id")
-    reveal_.add_argument("registry", nargs="?", default="registry")
-    reveal_.add_argument("--keep", type=Path)
-    reveal_.add_argument("--today", type=_date, help=argparse.SUPPRESS)
-
-    from .init import add_arguments
-
-    add_arguments(commands.add_parser("init", help="set up a registry repository (never over an existing file)"))
-
-    schema = commands.add_parser("schema", help="print the JSON Schema of a registry file, for editors")
-    schema.add_argument("kind", nargs="?", default="prediction", choices=sorted(CLASSES))
-    return parser
-
 
 READS_REGISTRY = {"check", "summary", "score", "resolve", "new", "commit", "reveal", "question", "withdraw"}
 """The commands that work on an existing registry folder (``schema`` needs none)."""
@@ -249,26 +261,17 @@ EXAMPLES = {"table": "leaderboard.txt", "md": "leaderboard.md", "json": "leaderb
 
 def main(argv: Sequence[str] | None = None) -> int:
     """The ``predreg`` command; returns its exit code. Known failures are one line on stderr."""
-    from .plugins import PluginError
-
     failures.tolerant_output()
     stdout, sys.stdout = sys.stdout, failures.Output(sys.stdout)
     try:
         code = _main(argv)
         sys.stdout.flush()  # now, not at exit: a full disk under `> out.txt` is then reported as below
         return code
-    except failures.OutputError as error:
-        print(
-            f"predreg: standard output: cannot write: {error}; free some space, or send it elsewhere", file=sys.stderr
-        )
-        os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())  # or the exit would try again, loudly
-        return EXIT_USAGE
-    except (UsageError, PluginError, MissingExtra) as error:
-        print(f"predreg: {_lines(str(error))}", file=sys.stderr)
-        return EXIT_USAGE
-    except WriteError as error:
-        print(f"predreg: {one_line(str(error))}; {failures.write_hint(error)}", file=sys.stderr)
-        return EXIT_USAGE
+    except PredregError as error:  # any failure a user can cause (predreg.errors): its line, its exit code
+        print(error.shown(), file=sys.stderr)
+        if isinstance(error, OutputError):  # or the exit would try to flush it again, loudly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
+        return error.exit_code
     except BrokenPipeError:  # output piped into `head` and cut short: not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
@@ -280,11 +283,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
     finally:
         sys.stdout = stdout
-
-
-def _lines(text: str) -> str:
-    """An error's text, each of its own lines made one line (a file name can hold a newline)."""
-    return "\n".join(one_line(line) for line in text.split("\n"))
 
 
 def _preflight(args: argparse.Namespace) -> None:
@@ -305,8 +303,7 @@ def _preflight(args: argparse.Namespace) -> None:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     if args.command == "schema":
         print(json.dumps(json_schema(args.kind), indent=2, allow_nan=False))
         return EXIT_OK
@@ -315,30 +312,52 @@ def _main(argv: Sequence[str] | None) -> int:
 
         return init.run(args)
     _preflight(args)
-    if args.command == "resolve":
-        return _resolve(args)
-    if args.command in ("new", "commit", "reveal", "question", "withdraw"):
+    if args.command in AUTHORING:
         from . import authoring_cli
 
         return authoring_cli.write_record(args)
-    if args.command == "check" and args.base:
+    handler = {"check": _check, "summary": _summary, "score": _score_command, "resolve": _resolve}
+    return handler[args.command](args)
+
+
+AUTHORING = ("new", "commit", "reveal", "question", "withdraw")
+"""The commands that write one record (``predreg.authoring_cli``)."""
+
+
+def _checked(args: argparse.Namespace) -> Registry:
+    """The registry, loaded and checked as the command's flags ask."""
+    return check_registry(args.registry, today=args.today, index=not args.no_index)
+
+
+def _check(args: argparse.Namespace) -> int:
+    """``predreg check``: a pull request (``--base``), a shard (``--shard``) or the whole registry."""
+    if args.base:
         return _check_pull_request(args)
-    if args.command == "check" and args.shard:
+    if args.shard:
         return _check_shard(args)
-    if args.command == "score" and args.merge:
-        return _score(args, _merged(args))
-    if args.command == "check" and args.format == "md":
-        print("predreg: --format md goes with --base (a pull-request summary)", file=sys.stderr)
-        return EXIT_USAGE
-    registry = check_registry(args.registry, today=args.today, index=not args.no_index)
-    if args.command == "check":
-        return _report(args, registry.problems, headline(registry))
-    if args.command == "score":
-        return _score(args, registry)
+    if args.format == "md":
+        raise UsageError("--format md goes with --base (a pull-request summary)")
+    return _check_whole(args)
+
+
+def _check_whole(args: argparse.Namespace) -> int:
+    """``predreg check``: every file of the registry."""
+    registry = _checked(args)
+    return _report(args, registry.problems, headline(registry))
+
+
+def _summary(args: argparse.Namespace) -> int:
+    """``predreg summary``: predictions per author and kind; the problems on stderr."""
+    registry = _checked(args)
     print(summary(registry))
     for problem in registry.problems:
         print(problem, file=sys.stderr)
     return EXIT_PROBLEMS if registry.problems else EXIT_OK
+
+
+def _score_command(args: argparse.Namespace) -> int:
+    """``predreg score``: the leaderboard of the registry, or of the shards' files (``--merge``)."""
+    return _score(args, _merged(args) if args.merge else _checked(args))
 
 
 def _is_shard_header(line: str) -> bool:
@@ -418,8 +437,7 @@ def _check_pull_request(args: argparse.Namespace) -> int:
                 f"no such branch or commit here; `git fetch` it first, or, if the remote has no {args.base} yet"
                 " (a first push), there is nothing to compare with: push once with `git push --no-verify`"
             )
-        print(f"predreg: --base {args.base}: {one_line(first)}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"--base {args.base}: {one_line(first)}") from None
     if args.format == "md":
         print(pr.markdown(result))
         for problem in result.problems:  # the job log holds them all; a long comment is cut
@@ -430,8 +448,8 @@ def _check_pull_request(args: argparse.Namespace) -> int:
 
 
 def _resolve(args: argparse.Namespace) -> int:
+    """``predreg resolve``: a person's resolution (``--manual``), the offline audit, or the job."""
     from . import authoring_cli, resolve
-    from .files import Busy
     from .progress import Progress
 
     if args.manual or any(getattr(args, flag) for flag in authoring_cli.MANUAL_ONLY):
@@ -442,35 +460,48 @@ def _resolve(args: argparse.Namespace) -> int:
             session.close()
     progress = Progress(sys.stderr)
     try:
-        if args.offline:
-            run = resolve.audit_registry(args.registry, progress=progress.step, index=not args.no_index)
-        else:
-            session = _session(args)
-            try:
-                run = resolve.resolve_registry(
-                    args.registry,
-                    session=session,
-                    now=args.now,
-                    dry_run=args.dry_run,
-                    only=args.question,
-                    progress=progress.step,
-                    shard=args.shard,
-                    jobs=args.jobs,
-                    index=not args.no_index,
-                    question_deadline=args.question_deadline,
-                )
-            finally:
-                session.close()
+        run = _audit(args, progress) if args.offline else _resolve_all(args, progress)
     except resolve.RegistryInvalid as invalid:
         for problem in invalid.problems:
             print(problem, file=sys.stderr)
         print(f"{args.registry}: fix these problems first (predreg check)", file=sys.stderr)
         return EXIT_PROBLEMS
-    except Busy as busy:
-        print(f"predreg: {busy}; try again when it has finished", file=sys.stderr)
-        return EXIT_BUSY
     finally:
         progress.done()
+    return _resolved(args, run, progress.terminal)
+
+
+def _audit(args: argparse.Namespace, progress: Progress) -> Run:
+    """``predreg resolve --offline``: every recorded resolution against its stored evidence."""
+    from . import resolve
+
+    return resolve.audit_registry(args.registry, progress=progress.step, index=not args.no_index)
+
+
+def _resolve_all(args: argparse.Namespace, progress: Progress) -> Run:
+    """``predreg resolve``: every unresolved question through its resolver, fetching through the safe session."""
+    from . import resolve
+
+    session = _session(args)
+    try:
+        return resolve.resolve_registry(
+            args.registry,
+            session=session,
+            now=args.now,
+            dry_run=args.dry_run,
+            only=args.question,
+            progress=progress.step,
+            shard=args.shard,
+            jobs=args.jobs,
+            index=not args.no_index,
+            question_deadline=args.question_deadline,
+        )
+    finally:
+        session.close()
+
+
+def _resolved(args: argparse.Namespace, run: Run, terminal: bool) -> int:
+    """The end of a run: its summary kept in ``.predreg/last-run.json`` (unless it wrote nothing), then told."""
     summary = reports.resolve_json(run)
     unsaved = None
     if not (args.dry_run or args.offline):  # the errors stay on record until the next run
@@ -479,7 +510,7 @@ def _resolve(args: argparse.Namespace) -> int:
         except WriteError as error:  # (a full disk): the run's results are still told, then this
             unsaved = error
     # in a log (not a terminal) the progress lines already named each question
-    print(summary if args.format == "json" else reports.resolve_text(run, details=progress.terminal))
+    print(summary if args.format == "json" else reports.resolve_text(run, details=terminal))
     if unsaved is not None:
         raise unsaved
     return EXIT_PROBLEMS if run.failed else EXIT_OK
@@ -510,36 +541,48 @@ def _score(args: argparse.Namespace, registry: Registry) -> int:
     options = {"policy": args.policy, "min_n": args.min_n, "today": args.today, "authors": args.author}
     board = leaderboard.build(registry, groups=groups, **options)
     if args.format == "html":
-        from . import html  # matplotlib is there: _preflight made sure
-
-        tag_views = leaderboard.views(registry, board, "tag", groups, **options)
-        page = html.render(registry, board, dt.datetime.now(dt.UTC), tag_views)
-        target = os.path.join(args.output or "site", "index.html")
-        write_atomic(target, page)
-        print(reports.leaderboard_text(board))
-        print(f"\nwrote {target}")
+        _site(args, registry, board, leaderboard.views(registry, board, "tag", groups, **options))
         return EXIT_PROBLEMS if registry.problems else EXIT_OK
     if args.format == "json":
         text = json.dumps(leaderboard.as_json(board, dt.datetime.now(dt.UTC)), indent=2, allow_nan=False)
     elif args.format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(reports.LEADERBOARD_HEADER)
-        writer.writerows(reports.leaderboard_rows(board))
-        text = buffer.getvalue().rstrip("\n")
+        text = _csv(board)
     else:
-        render = reports.leaderboard_markdown if args.format == "md" else reports.leaderboard_text
-        parts = [render(board)]
-        if args.by is not None:
-            for key, view in leaderboard.views(registry, board, args.by, groups, **options):
-                parts.append(f"\n## {args.by}: {key}\n" if args.format == "md" else f"\n[{args.by}: {key}]")
-                parts.append(render(view))
-        text = "\n".join(parts)
+        text = _boards(args, board, leaderboard.views(registry, board, args.by, groups, **options) if args.by else [])
     if args.output:
         write_output(args.output, text + "\n")
     else:
         print(text)
     return EXIT_PROBLEMS if registry.problems else EXIT_OK
+
+
+def _site(args: argparse.Namespace, registry: Registry, board: Leaderboard, tag_views: Views) -> None:
+    """``score --format html``: the site's page written, the table printed."""
+    from . import html  # matplotlib is there: _preflight made sure
+
+    page = html.render(registry, board, dt.datetime.now(dt.UTC), tag_views)
+    target = os.path.join(args.output or "site", "index.html")
+    write_atomic(target, page)
+    print(reports.leaderboard_text(board))
+    print(f"\nwrote {target}")
+
+
+def _csv(board: Leaderboard) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(reports.LEADERBOARD_HEADER)
+    writer.writerows(reports.leaderboard_rows(board))
+    return buffer.getvalue().rstrip("\n")
+
+
+def _boards(args: argparse.Namespace, board: Leaderboard, views: Views) -> str:
+    """The leaderboard as a table or Markdown, then one per group of ``--by``."""
+    render = reports.leaderboard_markdown if args.format == "md" else reports.leaderboard_text
+    parts = [render(board)]
+    for key, view in views:
+        parts.append(f"\n## {args.by}: {key}\n" if args.format == "md" else f"\n[{args.by}: {key}]")
+        parts.append(render(view))
+    return "\n".join(parts)
 
 
 if __name__ == "__main__":  # pragma: no cover

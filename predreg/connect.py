@@ -26,9 +26,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
-
-class Blocked(Exception):
-    """A fetch refused by the rules above."""
+from .errors import Blocked
 
 
 def refusal(address: str, port: int | None = None, allowed: frozenset[str] = frozenset()) -> str | None:

@@ -10,15 +10,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-
-class MissingExtra(Exception):
-    """An optional dependency cannot be imported; the message names the extra that brings it."""
-
-    def __init__(self, module: str, extra: str, purpose: str, missing: str | None) -> None:
-        why = "is not installed" if missing in (None, module) else f"cannot be imported (no module {missing})"
-        super().__init__(f"{purpose}: needs {module}, which {why}; run: pip install 'predreg[{extra}]'")
-        self.module = module
-        self.extra = extra
+from .errors import MissingExtra
 
 
 def require(module: str, extra: str, purpose: str) -> ModuleType:

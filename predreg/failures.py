@@ -1,13 +1,13 @@
 """How the command line fails: one line for each failure a user can cause, never a traceback.
 
 What is checked before any work (the registry folder, the shape of ``-o``), how a
-failed write or a full standard output is told, and the last resort for a bug of
-ours: one line, with the traceback kept in a file for the report.
+full standard output is detected, and the last resort for a bug of ours: one line,
+with the traceback kept in a file for the report. The errors themselves, and how each
+is told, are ``predreg.errors`` (``UsageError`` and ``OutputError`` are re-exported here).
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import sys
 import tempfile
@@ -16,16 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .files import WriteError, blocking_file
-
-
-class UsageError(Exception):
-    """The command cannot run as asked; the message is the line to print after ``predreg: ``."""
-
-
-class OutputError(Exception):
-    """Standard output could not be written (``> /dev/full``, a disk that filled up)."""
+from .errors import OutputError, UsageError
+from .files import blocking_file
+from .version import __version__
 
 
 class Output:
@@ -87,17 +80,6 @@ def internal_error(error: Exception, argv: Sequence[str] | None) -> None:
         f"please report it with this command ({command}) and {log}",
         file=sys.stderr,
     )
-
-
-def write_hint(error: WriteError) -> str:
-    """What to do about a failed write, by its cause."""
-    if error.errno in (errno.ENOSPC, errno.EDQUOT):
-        return "free some space and run again"
-    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return "check the permissions of its folder, or choose another path"
-    if error.errno == errno.EISDIR:  # e.g. registry/.predreg/resolve.lock made a folder
-        return "remove it or move it away (predreg keeps a file there), and run again"
-    return "check the path and run again"
 
 
 def require_registry(registry: str, command: str) -> None:

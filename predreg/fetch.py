@@ -39,17 +39,27 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 from urllib.parse import urljoin, urlsplit
 
 import attrs
 import requests
 
-from . import __version__
 from .connect import Blocked, Deadline, GuardedAdapter, refusal
 from .files import write_atomic
+from .version import __version__
 
-__all__ = ["MAX_BYTES", "Blocked", "Fetched", "Limits", "Session", "loopback_origin", "refusal"]
+__all__ = [
+    "MAX_BYTES",
+    "Blocked",
+    "Fetched",
+    "Limits",
+    "NetworkTransport",
+    "Session",
+    "Transport",
+    "loopback_origin",
+    "refusal",
+]
 
 USER_AGENT = f"predreg/{__version__} (prediction registry resolver; https://pypi.org/project/predreg/)"
 MAX_BYTES = 5 * 1024 * 1024
@@ -132,32 +142,50 @@ def loopback_origin(text: str) -> str:
     return text.replace("localhost:", "127.0.0.1:")
 
 
+class Transport(Protocol):
+    """Where a :class:`Session`'s fetches come from: the network, or stored evidence.
+
+    The seam tests and audits plug into (httpx's ``BaseTransport.handle_request``): a
+    session takes a transport, it is never subclassed. ``fetch`` is asked once per URL
+    per run and, like the session, returns a failure as a :class:`Fetched` with
+    ``error`` set rather than raising.
+    """
+
+    def fetch(self, url: str) -> Fetched:
+        """The body at ``url``, or why there is none."""
+        ...
+
+    def close(self) -> None:
+        """Release what the transport holds (connections)."""
+        ...
+
+
 class Session:
-    """The run's fetcher: resolvers call :meth:`get`; every URL is fetched once per run."""
+    """The run's fetcher: resolvers call :meth:`get`; every URL is fetched once per run.
+
+    The fetches themselves are the ``transport``'s: by default the network, through a
+    :class:`NetworkTransport` that ``allow_loopback``, ``limits``, ``cache`` and
+    ``clock`` configure (they are refused alongside another transport).
+    """
 
     def __init__(
         self,
+        transport: Transport | None = None,
         *,
         allow_loopback: Iterable[str] = (),
         limits: Limits | None = None,
         cache: Path | None = None,
         clock: Callable[[], dt.datetime] | None = None,
     ) -> None:
-        self.limits = limits or Limits()
-        self.cache = cache
-        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        if transport is None:
+            transport = NetworkTransport(allow_loopback=allow_loopback, limits=limits, cache=cache, clock=clock)
+        elif allow_loopback or limits or cache or clock:
+            raise TypeError("allow_loopback, limits, cache and clock configure the network transport; not with another")
+        self.transport = transport
         self.fetched: dict[str, Fetched] = {}
-        self.requests = 0  # (counted without a lock: a figure for tests, not for decisions)
         self._local = threading.local()  # each thread records its own fetches
         self._locks: dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
-        self._http = requests.Session()
-        self._http.trust_env = False  # no proxies from the environment: the peer must be the server
-        self._http.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
-        self.allowed = frozenset(allow_loopback)
-        self._adapter = GuardedAdapter(self.allowed)
-        self._http.mount("http://", self._adapter)
-        self._http.mount("https://", self._adapter)
 
     def get(self, url: str) -> Fetched:
         """The body at ``url`` (fetched at most once per run, whatever the threads), recorded as evidence."""
@@ -168,7 +196,7 @@ class Session:
             with lock:  # a second thread asking for the same URL waits for the first one's fetch
                 result = self.fetched.get(url)
                 if result is None:
-                    result = self.fetched[url] = self._fetch(url)
+                    result = self.fetched[url] = self.transport.fetch(url)
         log = getattr(self._local, "log", None)
         if log is not None and result not in log:
             log.append(result)
@@ -185,11 +213,37 @@ class Session:
             self._local.log = previous
 
     def close(self) -> None:
+        self.transport.close()
+
+
+class NetworkTransport:
+    """The default transport: the network, behind the rules in this module's docstring."""
+
+    def __init__(
+        self,
+        *,
+        allow_loopback: Iterable[str] = (),
+        limits: Limits | None = None,
+        cache: Path | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
+    ) -> None:
+        self.limits = limits or Limits()
+        self.cache = cache
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self.requests = 0  # (counted without a lock: a figure for tests, not for decisions)
+        self._http = requests.Session()
+        self._http.trust_env = False  # no proxies from the environment: the peer must be the server
+        self._http.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"})
+        self.allowed = frozenset(allow_loopback)
+        self._adapter = GuardedAdapter(self.allowed)
+        self._http.mount("http://", self._adapter)
+        self._http.mount("https://", self._adapter)
+
+    def close(self) -> None:
         self._http.close()
 
-    # --- the network ---------------------------------------------------------------
-
-    def _fetch(self, url: str) -> Fetched:
+    def fetch(self, url: str) -> Fetched:
+        """One fetch, inside its deadline; whatever goes wrong is the :class:`Fetched`'s ``error``."""
         now = self.clock()
         if urlsplit(url).scheme not in ("http", "https"):
             return Fetched(url, None, b"", now, error="only http and https URLs are fetched")

@@ -14,8 +14,10 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
+from .errors import Busy, CannotWrite
 
-class WriteError(Exception):
+
+class WriteError(CannotWrite):
     """A file could not be written (a read-only folder, a full disk, a file where a folder must be).
 
     The message names the file meant, never the temporary one beside it, and the cause.
@@ -291,10 +293,6 @@ def _syncfs() -> Callable[[int], int] | None:
         return ctypes.CDLL(None, use_errno=True).syncfs
     except (OSError, AttributeError):
         return None
-
-
-class Busy(Exception):
-    """Another process holds the lock."""
 
 
 @contextmanager

@@ -13,12 +13,13 @@ import io
 from collections.abc import Iterable
 from types import ModuleType
 
-from . import __version__, reports
+from . import reports
 from .checks import Registry
 from .defaults import BRIER_SCALE
 from .extras import require
 from .leaderboard import AuthorScore, Leaderboard
 from .scoring import CalibrationBin
+from .version import __version__
 
 _STYLE = """
 body { font: 15px/1.5 system-ui, sans-serif; margin: 0; color: #1d2330; background: #f6f7f9; }

@@ -32,10 +32,11 @@ from pathlib import Path
 
 import attrs
 
-from . import __version__
 from .emit import flow
+from .errors import InitError
 from .files import create_many
 from .load import load_text
+from .version import __version__
 
 PREDREG_SOURCE = "https://github.com/predreg/predreg"
 """predreg's repository: requirements.txt pins a tag of it, and pre-commit installs its hooks from it."""
@@ -49,10 +50,6 @@ _BRANCH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 """The CLI's exit codes (predreg.cli), and 130 for Ctrl-C, as a shell reports SIGINT."""
-
-
-class InitError(Exception):
-    """Something the user must fix before anything is written (exit 2)."""
 
 
 @attrs.frozen

@@ -26,53 +26,19 @@ from typing import Any
 import attrs
 import numpy as np
 
-from . import commitment, scoring
-from .checks import Registry, outcome_problem
+from . import parallel, scoring
+from .checks import Registry
 from .defaults import BRIER_SCALE, MIN_N
-from .fields import PROBABILITY_MAX, PROBABILITY_MIN
-from .model import UNSCORED_OUTCOMES, Prediction, Question, Resolution
+from .table import (  # (the table's types, still importable from here)
+    InvalidResolution,
+    ScoredSeries,
+    Table,
+    Unscored,
+    optional,
+    score_table,
+)
 
 _EPOCH = dt.date(1970, 1, 1).toordinal()
-
-
-@attrs.frozen
-class ScoredSeries:
-    """One author's scored forecasts on one resolved question."""
-
-    author: str
-    question: str
-    kind: str
-    predictions: tuple[str, ...]
-    outcome: str | float
-    resolved_at: dt.date
-    registered: dt.date
-    brier: float | None
-    log_score: float | None
-    baseline: float | None
-    pinball: float | None
-    interval: float | None
-    crps: float | None
-    coverage: float
-    last_probability: float | None
-    """The binary probability standing at resolution (for calibration)."""
-    tags: tuple[str, ...]
-
-
-@attrs.frozen
-class Unscored:
-    author: str
-    question: str
-    reason: str
-
-
-@attrs.frozen
-class InvalidResolution:
-    """A standing resolution whose outcome does not fit its question: not scored, listed."""
-
-    path: str | None
-    question: str
-    outcome: str | float
-    reason: str
 
 
 @attrs.frozen
@@ -94,90 +60,6 @@ class AuthorScore:
     unrevealed: int = 0
 
 
-_SCORES = ("brier", "log_score", "baseline", "pinball", "interval", "crps")
-
-
-@attrs.frozen(eq=False)
-class Table:
-    """Every scored series of a registry as columns, one row per (author, question).
-
-    Scoring a million forecasts is array work; objects are made only for what is shown
-    (:meth:`series`). Rows are in (author, question) order. Scores are nan where none
-    applies (a Brier for a numeric question, say).
-    """
-
-    policy: str
-    authors: list[str]
-    """Author names by code: everyone with a forecast."""
-    questions: list[Question]
-    """Questions by code."""
-    outcomes: list[str | float | None]
-    """The standing outcome of each question, by code (None while unresolved)."""
-    forecasts: list[Prediction]
-    order: np.ndarray
-    """``forecasts[order]`` is grouped by series, oldest first: row i's are ``order[first[i]:stop[i]]``."""
-    author: np.ndarray
-    question: np.ndarray
-    first: np.ndarray
-    stop: np.ndarray
-    registered: np.ndarray
-    """Day ordinal of the series' first forecast."""
-    resolved: np.ndarray
-    """Day ordinal of the resolution."""
-    scores: dict[str, np.ndarray]
-    coverage: np.ndarray
-    last_probability: np.ndarray
-    unscored: list[Unscored]
-    unrevealed: list[Unscored] = attrs.field(factory=list)
-    """Commitments never revealed by their question's resolution (scored as the worst forecast)."""
-    invalid_resolutions: list[InvalidResolution] = attrs.field(factory=list)
-    """Resolutions whose outcome does not fit their question; those questions count as unresolved."""
-
-    def __len__(self) -> int:
-        return len(self.author)
-
-    @functools.cached_property
-    def tags(self) -> list[tuple[str, ...]]:
-        """Each row's tags: its question's and those of the forecasts standing in it."""
-        of_question = [tuple(sorted(set(q.tags))) for q in self.questions]
-        result = [of_question[q] for q in self.question.tolist()]
-        for row, (first, stop) in enumerate(zip(self.first.tolist(), self.stop.tolist(), strict=True)):
-            own = {tag for i in self.order[first:stop].tolist() for tag in self.forecasts[i].tags}
-            if not own.issubset(result[row]):
-                result[row] = tuple(sorted(own.union(result[row])))
-        return result
-
-    def series(self, rows: np.ndarray) -> list[ScoredSeries]:
-        """The rows picked by the mask ``rows``, as objects."""
-        picked = np.flatnonzero(rows).tolist()
-        scores = {name: _optional(column[picked]) for name, column in self.scores.items()}
-        last = _optional(self.last_probability[picked])
-        result = []
-        for k, row in enumerate(picked):
-            question = self.questions[self.question[row]]
-            standing = [self.forecasts[i] for i in self.order[self.first[row] : self.stop[row]].tolist()]
-            result.append(
-                ScoredSeries(
-                    author=self.authors[self.author[row]],
-                    question=question.id,
-                    kind=question.kind,
-                    predictions=tuple(p.id for p in standing),
-                    outcome=self.outcomes[self.question[row]],
-                    resolved_at=dt.date.fromordinal(int(self.resolved[row])),
-                    registered=dt.date.fromordinal(int(self.registered[row])),
-                    coverage=float(self.coverage[row]),
-                    last_probability=last[k],
-                    tags=self.tags[row],
-                    **{name: values[k] for name, values in scores.items()},
-                )
-            )
-        return result
-
-
-def _optional(values: np.ndarray) -> list[float | None]:
-    return [None if math.isnan(v) else v for v in values.tolist()]
-
-
 @attrs.frozen(eq=False)
 class Leaderboard:
     ranked: list[AuthorScore]
@@ -196,227 +78,6 @@ class Leaderboard:
         return self.table.series(self.rows)
 
 
-def score_table(registry: Registry, policy: str = "time-averaged") -> Table:
-    """Score every series of the registry whose question has resolved.
-
-    An author's forecasts on one question form a series, oldest first (a revision after
-    what it revises). Each forecast standing at resolution is scored, and the series'
-    score is their time-weighted mean (or the last one's, per ``policy``).
-    """
-    names = sorted({p.author for p in registry.predictions.values()})
-    questions = [registry.questions[qid] for qid in sorted(registry.questions)]
-    q_of = {q.id: i for i, q in enumerate(questions)}
-    standing, invalid = standing_resolutions(registry)
-    resolutions = [standing[q.id] for q in questions]
-    outcomes = [r.outcome if r else None for r in resolutions]
-
-    # one row per forecast, sorted into series: author, question, date, revision, id
-    forecasts, unrevealed = _revealed(registry, standing)
-    a_of = {name: i for i, name in enumerate(names)}
-    author = np.array([a_of[p.author] for p in forecasts], dtype=np.intp)
-    question = np.array([q_of[p.question_id] for p in forecasts], dtype=np.intp)
-    day = np.array([p.registered.toordinal() for p in forecasts], dtype=np.int64)
-    revision = np.array([p.supersedes is not None for p in forecasts], dtype=bool)
-    order = np.lexsort((revision, day, question, author))
-    keys = (author[order], question[order], day[order], revision[order])
-    if np.any(np.logical_and.reduce([k[1:] == k[:-1] for k in keys])):  # same day, same kind: by id
-        ids = [p.id for p in forecasts]
-        id_rank = np.empty(len(ids), dtype=np.intp)
-        id_rank[sorted(range(len(ids)), key=ids.__getitem__)] = np.arange(len(ids))
-        order = np.lexsort((id_rank, revision, day, question, author))
-    author, question, day = author[order], question[order], day[order]
-    given = np.array([q_of[p.given] if p.given else -1 for p in forecasts], dtype=np.intp)[order]
-    probability = np.array([p.probability or np.nan for p in forecasts], dtype=float)[order]
-
-    # per question: resolution day (-1 while open), how it counts, and the first forecast anyone made
-    end_of = np.array([r.resolved_at.date().toordinal() if r else -1 for r in resolutions], dtype=np.int64)
-    annulled = np.array([o in UNSCORED_OUTCOMES for o in outcomes], dtype=bool)
-    yes = np.array([o == "yes" for o in outcomes], dtype=bool)
-    binary = np.array([q.kind == "binary" for q in questions], dtype=bool)
-    window_start = np.full(len(questions), np.iinfo(np.int64).max)
-    np.minimum.at(window_start, question, day)
-
-    # series: runs of one author and question; only resolved questions count
-    n = len(forecasts)
-    new = np.r_[True, (author[1:] != author[:-1]) | (question[1:] != question[:-1])] if n else np.zeros(0, bool)
-    starts = np.flatnonzero(new)
-    lasts = np.r_[starts[1:], n][: len(starts)] - 1  # (no series: none)
-    s_question = question[starts]
-    condition = given[lasts]  # the latest forecast's condition is the one that holds
-    failed = (condition >= 0) & ~yes[condition]
-    late = day[starts] > end_of[s_question]
-    resolved = end_of[s_question] >= 0
-    unscored = [
-        Unscored(
-            names[author[starts[s]]],
-            questions[s_question[s]].id,
-            _reason(s_question[s], condition[s], questions, outcomes),
-        )
-        for s in np.flatnonzero(resolved & (annulled[s_question] | failed | late)).tolist()
-    ]
-    keep = resolved & ~annulled[s_question] & ~failed & ~late
-
-    # forecasts standing at resolution (a prefix of each series) and the days each stood
-    series = np.cumsum(new) - 1
-    end = end_of[question]
-    standing = keep[series] & (day <= end)
-    following = np.where(np.r_[~new[1:], False], np.r_[day[1:], 0], end)
-    span = np.where(standing, np.clip(np.minimum(following, end) - day, 0, None), 0).astype(float)
-    stop = starts + np.bincount(series[standing], minlength=len(starts))
-    window = (end_of - window_start)[s_question].astype(float)
-    covered = np.bincount(series, span, minlength=len(starts))
-    use_last = (window <= 0) | (covered == 0) | (policy == "last")
-    weight = np.where(use_last[series], 0.0, span)
-    weight[(stop - 1)[keep & use_last]] = 1.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if policy == "last":
-            coverage = np.where(window <= 0, 1.0, (end_of[s_question] - day[starts]) / window)
-        else:
-            coverage = np.where(window <= 0, 1.0, covered / window)
-    scored = np.flatnonzero(weight > 0)
-    weight = weight[scored] / np.bincount(series[scored], weight[scored], minlength=len(starts))[series[scored]]
-    per_forecast = _forecast_scores(
-        forecasts, order[scored], probability[scored], question[scored], questions, outcomes
-    )
-    totals = {
-        name: np.bincount(series[scored], values * weight, minlength=len(starts))[keep]
-        for name, values in per_forecast.items()
-    }
-    return Table(
-        policy=policy,
-        authors=names,
-        questions=questions,
-        outcomes=outcomes,
-        forecasts=forecasts,
-        order=order,
-        author=author[starts][keep],
-        question=s_question[keep],
-        first=starts[keep],
-        stop=stop[keep],
-        registered=day[starts][keep],
-        resolved=end_of[s_question][keep],
-        scores=totals,
-        coverage=coverage[keep],
-        last_probability=np.where(binary[s_question], probability[stop - 1], np.nan)[keep],
-        unscored=unscored,
-        unrevealed=unrevealed,
-        invalid_resolutions=invalid,
-    )
-
-
-def standing_resolutions(registry: Registry) -> tuple[dict[str, Resolution | None], list[InvalidResolution]]:
-    """Each question's standing resolution, None where there is none or its outcome does not fit.
-
-    ``predreg check`` refuses such an outcome, but scoring also runs on what a check left
-    standing (a registry with problems, merged shards, the pytest plugin): a binary
-    `maybe` would be scored as no, an unknown category or a numeric `yes` would not
-    score at all. The question is then scored as unresolved, and the record listed.
-    """
-    standing: dict[str, Resolution | None] = {}
-    invalid = []
-    for qid, question in registry.questions.items():
-        resolution = registry.resolution(qid)
-        wrong = None if resolution is None else outcome_problem(question, resolution.outcome)
-        if resolution is not None and wrong is not None:
-            outcome = resolution.outcome
-            shown = outcome if isinstance(outcome, str) or math.isfinite(outcome) else repr(outcome)
-            invalid.append(InvalidResolution(registry.resolution_file(qid), qid, shown, wrong[0]))
-            resolution = None
-        standing[qid] = resolution
-    return standing, sorted(invalid, key=lambda r: r.question)
-
-
-def _revealed(registry: Registry, standing: dict[str, Resolution | None]) -> tuple[list[Prediction], list[Unscored]]:
-    """Every forecast as scored: commitments replaced by their reveal, or by the worst forecast.
-
-    A reveal counts if it came by the question's resolution; a commitment still hidden
-    when its question resolved is scored as the worst forecast allowed, and listed.
-    """
-    forecasts = list(registry.predictions.values())
-    unrevealed = []
-    for index in [i for i, p in enumerate(forecasts) if p.commitment is not None]:
-        hidden = forecasts[index]
-        resolution = standing[hidden.question_id]
-        reveal = registry.reveals.get(hidden.id)
-        if reveal is not None and (resolution is None or reveal.revealed <= resolution.resolved_at.date()):
-            forecasts[index] = attrs.evolve(hidden, commitment=None, **commitment.forecast_of(reveal))
-        elif resolution is not None and resolution.outcome not in UNSCORED_OUTCOMES:
-            worst = _worst(registry.questions[hidden.question_id], str(resolution.outcome))
-            forecasts[index] = attrs.evolve(hidden, commitment=None, **worst)
-            why = f"commitment {hidden.id} not revealed by the resolution: scored as the worst forecast"
-            unrevealed.append(Unscored(hidden.author, hidden.question_id, why))
-    return forecasts, unrevealed
-
-
-def _worst(question: Question, outcome: str) -> dict[str, Any]:
-    """The worst forecast allowed of what happened: 0.001 on it, the rest on one outcome that did not."""
-    if question.kind == "binary":
-        return {"probability": PROBABILITY_MIN if outcome == "yes" else PROBABILITY_MAX}
-    names = question.allowed_outcomes()
-    other = next(name for name in names if name != outcome)
-    return {
-        "probabilities": {n: PROBABILITY_MIN if n == outcome else PROBABILITY_MAX if n == other else 0.0 for n in names}
-    }
-
-
-def _reason(question: int, condition: int, questions: list[Question], outcomes: list[str | float | None]) -> str:
-    """Why a resolved series is not scored (:func:`score_table` found that it is not)."""
-    if outcomes[question] in UNSCORED_OUTCOMES:
-        return f"question {outcomes[question]}"
-    if condition >= 0 and outcomes[condition] is None:
-        return "condition not yet resolved"
-    if condition >= 0 and outcomes[condition] != "yes":
-        return f"condition {questions[condition].id} resolved {outcomes[condition]}"
-    return "registered after the question resolved"
-
-
-def _forecast_scores(
-    forecasts: list[Prediction],
-    index: np.ndarray,
-    probability: np.ndarray,
-    question: np.ndarray,
-    questions: list[Question],
-    outcomes: list[str | float | None],
-) -> dict[str, np.ndarray]:
-    """Each score of the forecasts ``forecasts[index]`` (nan where it does not apply).
-
-    Binary forecasts, the bulk, are scored as arrays from ``probability``; the others one by one.
-    """
-    result = {name: np.full(len(index), np.nan) for name in _SCORES}
-    binary = np.array([q.kind == "binary" for q in questions], dtype=bool)[question]
-    yes = np.array([o == "yes" for o in outcomes], dtype=bool)[question][binary]
-    p = probability[binary]
-    p_outcome = np.where(yes, p, 1 - p)
-    result["brier"][binary] = scoring.brier_binary(p, yes)
-    result["log_score"][binary] = scoring.log_score(p_outcome)
-    result["baseline"][binary] = scoring.baseline_score(p_outcome, 2)
-    for k in np.flatnonzero(~binary).tolist():
-        q = int(question[k])
-        for name, value in _one_forecast(forecasts[index[k]], questions[q], outcomes[q]).items():  # type: ignore[arg-type]
-            result[name][k] = np.nan if value is None else value
-    return result
-
-
-def _one_forecast(prediction: Prediction, question: Question, outcome: str | float) -> dict[str, float | None]:
-    """Scores of one categorical, ordering or numeric forecast."""
-    if question.kind == "numeric":
-        quantiles = prediction.quantiles or {}
-        value = float(outcome)
-        interval = scoring.central_interval(quantiles)
-        return {
-            "pinball": scoring.pinball_loss(quantiles, value),
-            "crps": scoring.crps_from_quantiles(quantiles, value),
-            "interval": scoring.interval_score(*interval, value) if interval else None,
-        }
-    probabilities = prediction.probabilities or {}
-    p_outcome = probabilities[str(outcome)]
-    return {
-        "brier": scoring.brier_categorical(probabilities, str(outcome)),
-        "log_score": float(scoring.log_score(p_outcome)),
-        "baseline": float(scoring.baseline_score(p_outcome, len(probabilities))),
-    }
-
-
 def build(
     registry: Registry,
     *,
@@ -427,11 +88,14 @@ def build(
     groups: Sequence[tuple[str, str]] = (),
     resamples: int = 200,
     table: Table | None = None,
+    mapper: parallel.Mapper = parallel.split_map,
 ) -> Leaderboard:
     """Score every resolved series of the registry and rank the authors.
 
     ``groups`` keeps only series in every (grouping, key) given, e.g. ``[("tag", "scheming")]``.
-    ``table`` reuses a :func:`score_table` of the same registry and policy.
+    ``table`` reuses a :func:`score_table` of the same registry and policy. ``mapper``
+    does the difficulty fit's bulk work: on the machine's cores by default, or
+    :func:`parallel.serial` to keep it in this process.
     """
     today = today or dt.datetime.now(dt.UTC).date()
     table = table if table is not None else score_table(registry, policy)
@@ -439,7 +103,7 @@ def build(
     for by, key in groups:
         rows &= np.array([key in labels for labels in group_labels(table, by)], dtype=bool)
     # peers and the adjusted fit use every author; --author only narrows what is shown
-    everyone = _author_scores(table, rows, today, resamples)
+    everyone = _author_scores(table, rows, today, resamples, mapper)
     unscored, unrevealed = table.unscored, table.unrevealed
     if authors is not None:
         wanted = set(authors)
@@ -477,7 +141,9 @@ def views(
     return [(key, build(registry, groups=[*groups, (by, key)], table=board.table, **options)) for key in keys]
 
 
-def _author_scores(table: Table, rows: np.ndarray, today: dt.date, resamples: int) -> list[AuthorScore]:
+def _author_scores(
+    table: Table, rows: np.ndarray, today: dt.date, resamples: int, mapper: parallel.Mapper
+) -> list[AuthorScore]:
     """Every author's scores over the table's ``rows``."""
     count = len(table.authors)
     brier = table.scores["brier"]
@@ -489,10 +155,10 @@ def _author_scores(table: Table, rows: np.ndarray, today: dt.date, resamples: in
         present = ~np.isnan(values)
         k = np.bincount(of[present], minlength=count)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return _optional(np.bincount(of[present], values[present], minlength=count) / k)
+            return optional(np.bincount(of[present], values[present], minlength=count) / k)
 
     peer, peer_median = scoring.peer_scores_grouped(question, brier[with_brier])
-    effects, low, high = scoring.adjusted_effects(author, question, brier[with_brier], count, resamples)
+    effects, low, high = scoring.adjusted_effects(author, question, brier[with_brier], count, resamples, mapper=mapper)
     due_day = np.array([q.resolve_by.toordinal() for q in table.questions], dtype=np.int64)
     due = with_brier & ~np.isnan(table.last_probability) & (due_day[table.question] <= today.toordinal())
     outcomes = np.array([o == "yes" for o in table.outcomes], dtype=bool)

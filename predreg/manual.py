@@ -22,6 +22,7 @@ import attrs
 from .answers import Answers, BadAnswer, Given, Parse, Parsed, field_reader
 from .authoring import Ask, Flags, ask_missing, read_flags, require
 from .checks import outcome_problem
+from .errors import Unresolvable
 from .fetch import MAX_BYTES, Fetched, Session
 from .fields import specs
 from .files import locked
@@ -29,10 +30,6 @@ from .model import Question, Resolution, Snapshot
 from .problems import Problem
 from .resolve import dumped, one_line, quoted_in, write_files
 from .scaffold import ScaffoldError, check_new, find_question, refuse_outside
-
-
-class Unresolvable(Exception):
-    """The question or its evidence cannot be had: nothing is written (exit 1)."""
 
 
 @attrs.frozen

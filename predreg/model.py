@@ -215,6 +215,9 @@ class Snapshot:
     sha256: str | None = spec(Sha256(), "sha256 of the body; the body is kept as `evidence/<sha256>`.", default=None)
     status: int | None = spec(Integer(), "HTTP status of the fetch.", default=None)
     excerpt: str | None = spec(Text(), "A short quote of the part that decides.", default=None)
+    content_type: str | None = spec(
+        Text("text/html; charset=utf-8"), "The body's Content-Type, as served: how an audit reads it.", default=None
+    )
 
 
 @attrs.frozen

@@ -18,9 +18,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
+
+from .errors import HelperDied
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -64,6 +66,21 @@ def split_map(function: Callable[[list[T]], R], items: Sequence[T], pieces_per_c
         return [function(list(items))]  # (a real bug in ``function`` raises again, here, with its traceback)
 
 
+class Mapper(Protocol):
+    """How bulk work is done: ``function`` of consecutive pieces of ``items``, one result per piece, in order.
+
+    The core takes one as an argument (:func:`serial` by default) and the edge chooses:
+    :func:`split_map` to use the machine's cores, so no core module holds state for a fork.
+    """
+
+    def __call__(self, function: Callable[[list[T]], R], items: Sequence[T], /) -> list[R]: ...
+
+
+def serial(function: Callable[[list[T]], R], items: Sequence[T], /) -> list[R]:
+    """The :class:`Mapper` that does it all here: ``function`` of every item at once."""
+    return [function(list(items))]
+
+
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while many records are built (also a decorator).
@@ -80,17 +97,6 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-class HelperDied(Exception):
-    """The helper process ended before it answered: the call's work may be undone, or half done.
-
-    Not an OSError: a broken pipe to the helper is not standard output closing.
-    """
-
-    def __init__(self, how: str) -> None:
-        super().__init__(f"the helper process {how}")
-        self.how = how
 
 
 class Helper(Generic[T, R]):

@@ -20,6 +20,7 @@ import attrs
 import pluggy
 
 from . import hookspecs
+from .errors import PluginError
 
 if TYPE_CHECKING:
     from .fetch import Session
@@ -27,10 +28,6 @@ if TYPE_CHECKING:
     from .verdict import Verdict
 
 BUILTINS = ("predreg.resolvers.logic", "predreg.resolvers.web", "predreg.resolvers.services")
-
-
-class PluginError(Exception):
-    """A plugin that cannot be used: say which, and why."""
 
 
 class ResolverFunction(Protocol):

@@ -23,19 +23,20 @@ from pathlib import Path
 
 import attrs
 
-from . import __version__, plugins
+from . import plugins
 from .checks import Registry, check_registry
 from .defaults import JOB, QUESTION_DEADLINE
 from .emit import scalar
+from .errors import RegistryInvalid
 from .fetch import Fetched, Session
 from .fields import settings_of
 from .files import create_many, locked, on_disk
 from .load import load_text
 from .model import Question, Resolution, Resolver, Snapshot
 from .parallel import Helper, HelperDied, Overran, side_by_side
-from .problems import Problem
 from .resolvers import deadline
 from .verdict import Verdict, failed, resolved
+from .version import __version__
 
 EXCERPT = 300
 BATCH = 500
@@ -71,12 +72,6 @@ class Run:
 
     def overdue_manual(self) -> list[Result]:
         return [r for r in self.results if r.status == "overdue" and r.resolver == "manual"]
-
-
-class RegistryInvalid(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
 
 
 def resolve_registry(
@@ -251,7 +246,7 @@ def _not_the_jobs(question: Question, resolution: Resolution) -> str | None:
 
 
 def _reproduce(root: Path, question: Question, resolution: Resolution) -> Result:
-    session = StoredSession(root / "evidence", resolution.evidence)
+    session = stored_session(root, resolution)
     # the original run's time: the evidence was fetched then
     then = max((s.fetched_at for s in resolution.evidence if s.fetched_at), default=resolution.resolved_at)
     verdict = ask(question.resolver, question, session, then)
@@ -263,7 +258,7 @@ def _reproduce(root: Path, question: Question, resolution: Resolution) -> Result
 
 
 def _verify(root: Path, question: Question, resolution: Resolution) -> Result:
-    session = StoredSession(root / "evidence", resolution.evidence)
+    session = stored_session(root, resolution)
     checked = []
     for snapshot in resolution.evidence:
         if snapshot.sha256 is None:
@@ -461,6 +456,7 @@ def resolution_record(question: Question, verdict: Verdict, used: list[Fetched],
             sha256=f.sha256,
             status=f.status,
             excerpt=one_line(verdict.excerpts.get(f.url) or f.text()[:EXCERPT]) or None,
+            content_type=one_line(f.content_type) or None,  # what the audit reads the body as
         )
         for f in used
         if f.ok
@@ -529,20 +525,28 @@ def dump_resolution(record: Resolution) -> str:
                 lines.append(f"    sha256: {snapshot.sha256}")
             if snapshot.excerpt:
                 lines.append(f"    excerpt: {scalar(snapshot.excerpt)}")
+            if snapshot.content_type:
+                lines.append(f"    content_type: {scalar(snapshot.content_type)}")
     if record.note:
         lines.append(f"note: {scalar(record.note)}")
     return "\n".join(lines) + "\n"
 
 
-class StoredSession(Session):
-    """A session that fetches nothing: it serves the bodies stored as a resolution's evidence."""
+class StoredEvidence:
+    """A transport that fetches nothing: it replays the bodies stored as a resolution's evidence.
+
+    Each body is served as it was recorded: its status, its content type (so that an
+    HTML page is read as HTML, and in its charset) and the time it was fetched. A
+    record written before snapshots kept a content type serves the body without one,
+    as the audit always read it.
+    """
 
     def __init__(self, evidence: Path, snapshots: Iterable[Snapshot]) -> None:
-        super().__init__()
         self.evidence = evidence
         self.snapshots = {s.url: s for s in snapshots if s.sha256}
 
-    def _fetch(self, url: str) -> Fetched:
+    def fetch(self, url: str) -> Fetched:
+        """The stored body cited for ``url``, checked against its hash; an error if it is not there or not it."""
         snapshot = self.snapshots.get(url)
         when = snapshot.fetched_at if snapshot and snapshot.fetched_at else dt.datetime.now(dt.UTC)
         if snapshot is None or snapshot.sha256 is None:
@@ -553,4 +557,12 @@ class StoredSession(Session):
             return Fetched(url, None, b"", when, error=f"evidence/{snapshot.sha256} is missing")
         if hashlib.sha256(body).hexdigest() != snapshot.sha256:
             return Fetched(url, None, b"", when, error=f"evidence/{snapshot.sha256} does not match its hash")
-        return Fetched(url, snapshot.status or 200, body, when)
+        return Fetched(url, snapshot.status or 200, body, when, snapshot.content_type or "")
+
+    def close(self) -> None:
+        """Nothing to release: no connection was made."""
+
+
+def stored_session(root: Path, resolution: Resolution) -> Session:
+    """A session serving only ``resolution``'s stored evidence, from ``root/evidence``."""
+    return Session(StoredEvidence(root / "evidence", resolution.evidence))

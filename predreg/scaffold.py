@@ -22,16 +22,13 @@ from . import commitment
 from .answers import BadAnswer, read
 from .checks import normalised
 from .emit import record
+from .errors import ScaffoldError
 from .fields import Identifier, specs
 from .files import create_atomic
 from .load import discover, load_file, load_text
 from .model import Link, Prediction, Question, Resolver
 from .pr import Stems, check_with_references
 from .problems import Problem
-
-
-class ScaffoldError(Exception):
-    """Something the user must supply or fix before anything is written."""
 
 
 def default_author() -> str | None:

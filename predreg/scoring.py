@@ -13,6 +13,7 @@ Scales, stated once here and in every report:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -348,13 +349,22 @@ sampling error.
 
 
 def adjusted_effects(
-    authors: np.ndarray, questions: np.ndarray, scores: np.ndarray, n_authors: int, resamples: int = 200, seed: int = 0
+    authors: np.ndarray,
+    questions: np.ndarray,
+    scores: np.ndarray,
+    n_authors: int,
+    resamples: int = 200,
+    seed: int = 0,
+    *,
+    mapper: parallel.Mapper = parallel.serial,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Author effects with question-bootstrap 95% intervals, as arrays over author codes.
 
     Effects are only comparable between authors linked through shared questions, so
     only the largest such connected group is fitted; the other authors (and everyone,
-    when the group has one author) get nan. Returns (effects, low, high).
+    when the group has one author) get nan. Returns (effects, low, high). A large fit's
+    resamples are refitted in pieces through ``mapper`` (the caller's choice of
+    :func:`parallel.split_map` puts them on the machine's cores).
     """
     nothing = np.full(n_authors, np.nan)
     keep = largest_connected(authors, questions)
@@ -362,7 +372,7 @@ def adjusted_effects(
         return nothing, nothing.copy(), nothing.copy()
     design = TwoWay.from_rows(authors[keep], questions[keep], scores[keep], n_authors)
     effects = design.fit()
-    draws = _bootstrap(design, effects, resamples, seed)
+    draws = _bootstrap(design, effects, resamples, seed, mapper)
     low, high = nothing.copy(), nothing.copy()
     for i in np.flatnonzero(~np.isnan(effects)):
         column = draws[:, i][~np.isnan(draws[:, i])]  # an author absent from a resample has no draw in it
@@ -372,16 +382,11 @@ def adjusted_effects(
 
 
 PARALLEL_ROWS = 200_000
-"""From this many rows, bootstrap resamples are refitted in worker processes, one per core."""
-
-_SHARED: tuple[TwoWay, np.ndarray] | None = None
-"""The design and its full fit, inherited by forked bootstrap workers (never pickled)."""
+"""From this many rows, bootstrap resamples are refitted in pieces through the mapper (smaller fits: here)."""
 
 
-def _refit(seeds: list[np.random.SeedSequence]) -> np.ndarray:
-    """One refit per seed of the shared design, each from its own question draw."""
-    assert _SHARED is not None
-    design, effects = _SHARED
+def _refit(design: TwoWay, effects: np.ndarray, seeds: list[np.random.SeedSequence]) -> np.ndarray:
+    """One refit per seed of ``design``, each from its own question draw, warm-started at ``effects``."""
     count = len(design.sizes)
     draws = np.empty((len(seeds), design.n_authors))
     for k, seed in enumerate(seeds):
@@ -390,20 +395,18 @@ def _refit(seeds: list[np.random.SeedSequence]) -> np.ndarray:
     return draws
 
 
-def _bootstrap(design: TwoWay, effects: np.ndarray, resamples: int, seed: int) -> np.ndarray:
+def _bootstrap(design: TwoWay, effects: np.ndarray, resamples: int, seed: int, mapper: parallel.Mapper) -> np.ndarray:
     """``resamples`` question-bootstrap refits, one row of author effects each.
 
     Each resample has its own seed, so the draws are the same however the work is split.
+    The design travels with the function (a partial, pickled by a mapper that needs it),
+    not in a module global.
     """
-    global _SHARED
     seeds = np.random.SeedSequence(seed).spawn(resamples)
-    _SHARED = (design, effects)
-    try:
-        if len(design.authors) < PARALLEL_ROWS:
-            return _refit(seeds)
-        return np.concatenate(parallel.split_map(_refit, seeds))
-    finally:
-        _SHARED = None
+    refit = functools.partial(_refit, design, effects)
+    if len(design.authors) < PARALLEL_ROWS:
+        return refit(seeds)
+    return np.concatenate(mapper(refit, seeds))
 
 
 def difficulty_adjusted(rows: Iterable[tuple[str, str, float]], resamples: int = 200, seed: int = 0) -> Adjusted:
