@@ -401,3 +401,17 @@ def test_a_metaculus_numeric_resolution_that_is_no_finite_number_does_not_resolv
     verdict = ask(question.resolver, question, session(server), NOW)
     assert (verdict.status, verdict.outcome) == ("error", None), verdict
     assert "not a finite number" in verdict.reason
+
+
+def test_a_csv_row_shorter_than_its_header_is_a_row_without_a_date(server: EvidenceServer, tmp_path: Path) -> None:
+    # attack: the table ends a matching row early, so csv reads its missing date cell as None, not as text
+    table = "Model,Organization,Publication date\nShort Model,Big Lab\nLong Model,Big Lab,2026-05-01\n"
+    server.routes["/models.csv"] = body(table, content_type="text/csv")
+    resolver = {"name": "csv", "url": server.url("/models.csv"), "where": {"Organization": {"contains": "Big Lab"}}}
+    root = write_registry(tmp_path / "registry", {"q": {**resolver, "date_column": "Publication date"}})
+    registry = check_registry(str(root), today=NOW.date())
+    assert registry.problems == []
+    question = registry.questions["q"]
+    verdict = ask(question.resolver, question, session(server), NOW)
+    assert (verdict.status, verdict.outcome) == ("resolved", "yes"), verdict.reason
+    assert verdict.happened_at == dt.datetime(2026, 5, 1, tzinfo=dt.UTC)

@@ -318,7 +318,7 @@ def _earliest_dated(
 
     An undated row cannot show that it happened by a date, so it does not count.
     """
-    dated = [(when, row) for row in matches if (when := _row_date(row.get(column, ""))) is not None]
+    dated = [(when, row) for row in matches if (when := _row_date(row.get(column) or "")) is not None]
     if not dated:
         return None
     when, row = min(dated, key=lambda match: match[0])  # min keeps the first of rows dated alike, as a sort would
