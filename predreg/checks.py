@@ -13,11 +13,13 @@ import math
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from collections.abc import Mapping as MappingType
 from typing import Any
 
 import attrs
 
 from . import commitment
+from .fields import resolver_settings
 from .load import Layout, Loaded, discover, load_files, name_text
 from .model import (
     AMBIGUOUS,
@@ -32,6 +34,7 @@ from .model import (
     Withdrawal,
 )
 from .parallel import collector_paused
+from .plugins import catalogue
 from .problems import Problem
 
 SUM_TOLERANCE = 1e-9
@@ -91,11 +94,14 @@ def check_registry(
     files: Sequence[Loaded] | None = None,
     layout: Layout | None = None,
     index: bool = False,
+    *,
+    resolvers: MappingType[str, Any] | None = None,
 ) -> Registry:
     """Load and check every file of the registry at ``root`` (or only ``files``, listed in ``layout``).
 
-    ``index`` reuses what ``.predreg/index.sqlite`` holds for unchanged files (see ``predreg.index``);
-    records from it carry their resolvers' plain config, and ``fields.settings_of`` rebuilds the settings.
+    ``index`` reuses what ``.predreg/index.sqlite`` holds for unchanged files (see ``predreg.index``).
+    ``resolvers`` is the catalogue each resolver block is checked against (name -> entry with
+    ``.settings``); None means the installed plugins' catalogue.
     """
     layout = layout if layout is not None else discover(root)
     if files is not None:
@@ -108,7 +114,18 @@ def check_registry(
         loaded = load_files(layout.files)
     checker = _Checker(root, today or dt.datetime.now(dt.UTC).date(), loaded)
     checker.problems.extend(layout.problems)
+    checker.problems.extend(resolver_problems(loaded, catalogue() if resolvers is None else resolvers))
     return attrs.evolve(checker.run(), paths=tuple(path for path, _ in layout.files))
+
+
+def resolver_problems(loaded: Iterable[Loaded], resolvers: MappingType[str, Any]) -> list[Problem]:
+    """The problems of each record's resolver block, checked against the catalogue ``resolvers``."""
+    return [
+        problem
+        for item in loaded
+        if item.kind in ("question", "prediction") and item.record is not None and item.record.resolver is not None
+        for problem in resolver_settings(item.record.resolver, resolvers, item.path)[1]
+    ]
 
 
 class _Checker:

@@ -26,9 +26,9 @@ import attrs
 from . import __version__, plugins
 from .checks import Registry, check_registry
 from .defaults import JOB, QUESTION_DEADLINE
-from .emit import scalar
+from .emit import document
 from .fetch import Fetched, Session
-from .fields import settings_of
+from .fields import resolver_settings
 from .files import create_many, locked, on_disk
 from .load import load_text
 from .model import Question, Resolution, Resolver, Snapshot
@@ -313,7 +313,12 @@ def ask(resolver: Resolver, question: Question, session: Session, now: dt.dateti
 
     try:
         verdict = plugins.manager().hook.predreg_resolve(
-            name=resolver.name, question=question, settings=settings_of(resolver), session=session, now=now, resolve=sub
+            name=resolver.name,
+            question=question,
+            settings=resolver_settings(resolver, plugins.catalogue())[0],
+            session=session,
+            now=now,
+            resolve=sub,
         )
     except KeyboardInterrupt:
         raise
@@ -508,32 +513,8 @@ def dumped(path: str | Path, record: Resolution) -> str:
 
 
 def dump_resolution(record: Resolution) -> str:
-    """A resolution record as YAML, the same bytes for the same record."""
-    lines = [
-        f"question: {record.question}",
-        f"outcome: {scalar(record.outcome)}",
-        f"resolved_at: {scalar(record.resolved_at)}",
-        f"resolver: {record.resolver}",
-    ]
-    if record.resolved_by:
-        lines.append(f"resolved_by: {record.resolved_by}")
-    if record.resolver_version:
-        lines.append(f"resolver_version: {scalar(record.resolver_version)}")
-    if record.evidence:
-        lines.append("evidence:")
-        for snapshot in record.evidence:
-            lines.append(f"  - url: {scalar(snapshot.url)}")
-            if snapshot.fetched_at:
-                lines.append(f"    fetched_at: {scalar(snapshot.fetched_at)}")
-            if snapshot.status is not None:
-                lines.append(f"    status: {snapshot.status}")
-            if snapshot.sha256:
-                lines.append(f"    sha256: {snapshot.sha256}")
-            if snapshot.excerpt:
-                lines.append(f"    excerpt: {scalar(snapshot.excerpt)}")
-    if record.note:
-        lines.append(f"note: {scalar(record.note)}")
-    return "\n".join(lines) + "\n"
+    """A resolution record as YAML, the same bytes for the same record (the one record writer's)."""
+    return document(record)
 
 
 class StoredSession(Session):
