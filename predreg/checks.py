@@ -120,12 +120,12 @@ def check_registry(
 
 def resolver_problems(loaded: Iterable[Loaded], resolvers: MappingType[str, Any]) -> list[Problem]:
     """The problems of each record's resolver block, checked against the catalogue ``resolvers``."""
-    return [
-        problem
-        for item in loaded
-        if item.kind in ("question", "prediction") and item.record is not None and item.record.resolver is not None
-        for problem in resolver_settings(item.record.resolver, resolvers, item.path)[1]
-    ]
+    problems: list[Problem] = []
+    for item in loaded:  # a file whose record could not be built keeps its block for this check
+        resolver = item.resolver if item.record is None else getattr(item.record, "resolver", None)
+        if item.kind in ("question", "prediction") and resolver is not None:
+            problems += resolver_settings(resolver, resolvers, item.path)[1]
+    return problems
 
 
 class _Checker:

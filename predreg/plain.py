@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from .fieldtypes import Config, Date, FieldType, ListOf, MappingOf, Number, Record, Timestamp, specs
+from .model import Resolver
 from .safeyaml import Mapping, Node, Scalar, Sequence
 
 Convert = Callable[[Any], Any]
@@ -74,6 +75,17 @@ def _dump_mapping(kind: MappingOf, value: Any) -> Any:
     return {
         repr(k) if isinstance(k, float) else k: None if v is None else _dump(kind.value, v) for k, v in value.items()
     }
+
+
+def dump_resolver(resolver: Any) -> Any:
+    """A resolver (a record's, or a file's whose record could not be built) as JSON values."""
+    return _dump_config(Config(type(resolver)), resolver)
+
+
+def load_resolver(data: Any) -> Any:
+    """The resolver ``dump_resolver`` made ``data`` from (None for None)."""
+    from_plain = _load_config(Config(Resolver))
+    return None if data is None or from_plain is None else from_plain(data)
 
 
 def load(cls: type, data: dict[str, Any]) -> Any:
