@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import functools
 import math
 import re
 import sys
+from collections.abc import Callable
 from collections.abc import Mapping as MappingType
 from typing import Any
 
@@ -156,12 +156,36 @@ def _describe(node: Node) -> str:
     return f"`{node.text}`"
 
 
-@functools.singledispatch
+Reader = Callable[[Any, Node, str, Reading], Any]
+_READERS: dict[type, Reader] = {}
+"""The dispatch table: descriptor class -> its hook (a subclass without its own takes its base's)."""
+
+
+def _reads(kind: type) -> Callable[[Reader], Reader]:
+    """Register the decorated function as the hook of the descriptor class ``kind``."""
+
+    def register(hook: Reader) -> Reader:
+        _READERS[kind] = hook
+        return hook
+
+    return register
+
+
 def _read(kind: FieldType, node: Node, field: str, reading: Reading) -> Any:
-    raise TypeError(f"no YAML reader for the field type {type(kind).__name__}")
+    """The value of ``node`` by the hook of ``kind``'s class (a dict lookup: this runs for every field read)."""
+    hook = _READERS.get(type(kind)) or _hook_of(type(kind))
+    return hook(kind, node, field, reading)
 
 
-@_read.register
+def _hook_of(cls: type) -> Reader:
+    for base in cls.__mro__:
+        if base in _READERS:
+            _READERS[cls] = _READERS[base]
+            return _READERS[cls]
+    raise TypeError(f"no YAML reader for the field type {cls.__name__}")
+
+
+@_reads(Text)
 def _text(kind: Text, node: Node, field: str, reading: Reading) -> Any:
     if not isinstance(node, Scalar):
         reading.problems.add(
@@ -175,7 +199,7 @@ def _text(kind: Text, node: Node, field: str, reading: Reading) -> Any:
     return text
 
 
-@_read.register
+@_reads(Identifier)
 def _identifier(kind: Identifier, node: Node, field: str, reading: Reading) -> Any:
     text = _text(kind, node, field, reading)
     if text is not INVALID and not _ID.match(text):
@@ -189,12 +213,12 @@ def _identifier(kind: Identifier, node: Node, field: str, reading: Reading) -> A
     return text
 
 
-@_read.register
+@_reads(Key)
 def _key(kind: Key, node: Node, field: str, reading: Reading) -> Any:
     return node.text if isinstance(node, Scalar) else _text(Text(), node, field, reading)
 
 
-@_read.register
+@_reads(Choice)
 def _choice(kind: Choice, node: Node, field: str, reading: Reading) -> Any:
     text = _text(kind, node, field, reading)
     if text is not INVALID and text not in kind.choices:
@@ -208,7 +232,7 @@ def _choice(kind: Choice, node: Node, field: str, reading: Reading) -> Any:
     return text
 
 
-@_read.register
+@_reads(Pattern)
 def _pattern(kind: Pattern, node: Node, field: str, reading: Reading) -> Any:
     text = _text(kind, node, field, reading)
     if text is INVALID:
@@ -221,7 +245,7 @@ def _pattern(kind: Pattern, node: Node, field: str, reading: Reading) -> Any:
     return text
 
 
-@_read.register
+@_reads(Url)
 def _url(kind: Url, node: Node, field: str, reading: Reading) -> Any:
     text = _text(kind, node, field, reading)
     if text is not INVALID and not re.match(r"^https?://[^\s/]+", text):
@@ -230,7 +254,7 @@ def _url(kind: Url, node: Node, field: str, reading: Reading) -> Any:
     return text
 
 
-@_read.register
+@_reads(Sha256)
 def _sha256(kind: Sha256, node: Node, field: str, reading: Reading) -> Any:
     text = _text(kind, node, field, reading)
     if text is not INVALID and not (text.startswith(kind.prefix) and _SHA256.match(text[len(kind.prefix) :])):
@@ -239,7 +263,7 @@ def _sha256(kind: Sha256, node: Node, field: str, reading: Reading) -> Any:
     return text
 
 
-@_read.register
+@_reads(Hex)
 def _hex(kind: Hex, node: Node, field: str, reading: Reading) -> Any:
     text = _text(kind, node, field, reading)
     if text is not INVALID and not re.fullmatch(r"[0-9a-f]+", text):
@@ -248,7 +272,7 @@ def _hex(kind: Hex, node: Node, field: str, reading: Reading) -> Any:
     return text
 
 
-@_read.register
+@_reads(Plain)
 def _plain(kind: Plain, node: Node, field: str, reading: Reading) -> Any:
     before = len(reading.problems)
     for number in _plain_numbers(node):
@@ -292,7 +316,7 @@ def _shown(text: str) -> str:
     return f"`{text}`" if len(text) <= 40 else f"a number of {len(text)} characters"
 
 
-@_read.register
+@_reads(Number)
 def _number(kind: Number, node: Node, field: str, reading: Reading) -> Any:
     if not isinstance(node, Scalar):
         reading.problems.add(node.at, field, f"expected a number, got {_describe(node)}", _number_example(field))
@@ -327,7 +351,7 @@ def _not_a_number(text: str, plain: bool, field: str) -> tuple[str, str] | None:
     return number_problem(text, MAGNITUDE_MAX)
 
 
-@_read.register
+@_reads(Probability)
 def _probability(kind: Probability, node: Node, field: str, reading: Reading) -> Any:
     value = _number(kind, node, field, reading)
     if value is INVALID:
@@ -347,7 +371,7 @@ def _probability(kind: Probability, node: Node, field: str, reading: Reading) ->
     return value
 
 
-@_read.register
+@_reads(Integer)
 def _integer(kind: Integer, node: Node, field: str, reading: Reading) -> Any:
     value = _number(kind, node, field, reading)
     if value is not INVALID and not value.is_integer():
@@ -356,7 +380,7 @@ def _integer(kind: Integer, node: Node, field: str, reading: Reading) -> Any:
     return value if value is INVALID else int(value)
 
 
-@_read.register
+@_reads(QuantileLevel)
 def _quantile_level(kind: QuantileLevel, node: Node, field: str, reading: Reading) -> Any:
     level = _number(kind, node, field, reading)
     if level is not INVALID and not 0 < level < 1:
@@ -372,7 +396,7 @@ _RELATIVE_WORDS = re.compile(
 )
 
 
-@_read.register
+@_reads(Date)
 def _date(kind: Date, node: Node, field: str, reading: Reading) -> Any:
     example = f"write an absolute date, e.g. `{field}: 2027-12-31`"
     if not isinstance(node, Scalar):
@@ -401,7 +425,7 @@ def _date(kind: Date, node: Node, field: str, reading: Reading) -> Any:
     return INVALID
 
 
-@_read.register
+@_reads(Timestamp)
 def _timestamp(kind: Timestamp, node: Node, field: str, reading: Reading) -> Any:
     if isinstance(node, Scalar):
         text = node.text.strip()
@@ -424,7 +448,7 @@ def _timestamp(kind: Timestamp, node: Node, field: str, reading: Reading) -> Any
     return INVALID
 
 
-@_read.register
+@_reads(Outcome)
 def _outcome(kind: Outcome, node: Node, field: str, reading: Reading) -> Any:
     if not isinstance(node, Scalar) or is_null(node):
         reading.problems.add(
@@ -451,7 +475,7 @@ def _outcome(kind: Outcome, node: Node, field: str, reading: Reading) -> Any:
     return float(text)
 
 
-@_read.register
+@_reads(ListOf)
 def _list_of(kind: ListOf, node: Node, field: str, reading: Reading) -> Any:
     if not isinstance(node, Sequence):
         reading.problems.add(
@@ -464,7 +488,7 @@ def _list_of(kind: ListOf, node: Node, field: str, reading: Reading) -> Any:
     return tuple(items)
 
 
-@_read.register
+@_reads(MappingOf)
 def _mapping_of(kind: MappingOf, node: Node, field: str, reading: Reading) -> Any:
     if not isinstance(node, Mapping) or not node:
         reading.problems.add(
@@ -482,13 +506,13 @@ def _mapping_of(kind: MappingOf, node: Node, field: str, reading: Reading) -> An
     return result
 
 
-@_read.register
+@_reads(Record)
 def _record(kind: Record, node: Node, field: str, reading: Reading) -> Any:
     value = _structure(kind.cls, node, reading, prefix=f"{field}.")
     return INVALID if value is None else value
 
 
-@_read.register
+@_reads(LinkOrRecord)
 def _link_or_record(kind: LinkOrRecord, node: Node, field: str, reading: Reading) -> Any:
     if isinstance(node, Scalar):
         url = _text(Text("https://..."), node, field, reading)
@@ -496,7 +520,7 @@ def _link_or_record(kind: LinkOrRecord, node: Node, field: str, reading: Reading
     return _record(kind, node, field, reading)
 
 
-@_read.register
+@_reads(Config)
 def _config(kind: Config, node: Node, field: str, reading: Reading) -> Any:
     if isinstance(node, Scalar) and not is_null(node):
         reading.problems.add(node.at, field, "expected a mapping", f"write `{field}: {{name: {node.text.strip()}}}`")

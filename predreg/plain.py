@@ -92,7 +92,10 @@ def load(cls: type, data: dict[str, Any]) -> Any:
     """The record ``dump`` made ``data`` from."""
     converters = _converters(cls)
     return cls(
-        **{name: value if (convert := converters[name]) is None else convert(value) for name, value in data.items()}
+        **{
+            name: value if value is None or (convert := converters[name]) is None else convert(value)
+            for name, value in data.items()
+        }
     )
 
 
@@ -103,15 +106,8 @@ def _converters(cls: type) -> dict[str, Convert | None]:
     """Per field, how to turn its plain value back (None: it is already right), worked out once per class."""
     found = _CONVERTERS.get(cls)
     if found is None:
-        found = _CONVERTERS[cls] = {name: _nullable(_converter(spec.type)) for name, (_, spec) in specs(cls).items()}
+        found = _CONVERTERS[cls] = {name: _converter(spec.type) for name, (_, spec) in specs(cls).items()}
     return found
-
-
-def _nullable(convert: Convert | None) -> Convert | None:
-    """``convert``, passing None (a field or item left empty) through unchanged."""
-    if convert is None:
-        return None
-    return lambda value: None if value is None else convert(value)
 
 
 @functools.singledispatch
@@ -148,21 +144,20 @@ def _load_record(kind: Record) -> Convert | None:
 
 @_converter.register
 def _load_list(kind: ListOf) -> Convert | None:
-    item_of = _nullable(_converter(kind.item))
+    item_of = _converter(kind.item)
     if item_of is None:
         return tuple
-    return lambda value: tuple(item_of(item) for item in value)
+    return lambda value: tuple(None if item is None else item_of(item) for item in value)
 
 
 @_converter.register
 def _load_mapping(kind: MappingOf) -> Convert | None:
-    value_of = _nullable(_converter(kind.value))
+    value_of = _converter(kind.value)
     number_keys = isinstance(kind.key, Number)  # JSON keys are strings: quantile levels come back as floats
-    if value_of is None and not number_keys:
-        return None
-    convert_value: Convert = value_of or (lambda v: v)
+    if value_of is None:
+        return (lambda value: {float(k): v for k, v in value.items()}) if number_keys else None
     key_of: Convert = float if number_keys else (lambda k: k)
-    return lambda value: {key_of(k): convert_value(v) for k, v in value.items()}
+    return lambda value: {key_of(k): None if v is None else value_of(v) for k, v in value.items()}
 
 
 def dump_node(node: Node) -> Any:
