@@ -12,14 +12,14 @@ import itertools
 import math
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from collections.abc import Mapping as MappingType
 from typing import Any
 
 import attrs
 
 from . import commitment
-from .fields import resolver_settings
+from .fields import resolver_settings, written_form
 from .load import Layout, Loaded, discover, load_files, name_text
 from .model import (
     AMBIGUOUS,
@@ -121,10 +121,14 @@ def check_registry(
 def resolver_problems(loaded: Iterable[Loaded], resolvers: MappingType[str, Any]) -> list[Problem]:
     """The problems of each record's resolver block, checked against the catalogue ``resolvers``."""
     problems: list[Problem] = []
+    checked: dict[Hashable, list[Problem]] = {}  # by written form: a block copied from a template is checked once
     for item in loaded:  # a file whose record could not be built keeps its block for this check
         resolver = item.resolver if item.record is None else getattr(item.record, "resolver", None)
         if item.kind in ("question", "prediction") and resolver is not None:
-            problems += resolver_settings(resolver, resolvers, item.path)[1]
+            form = written_form(resolver)
+            if form not in checked:
+                checked[form] = resolver_settings(resolver, resolvers)[1]
+            problems += [attrs.evolve(problem, path=item.path) for problem in checked[form]]
     return problems
 
 

@@ -18,7 +18,7 @@ import difflib
 import math
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from collections.abc import Mapping as MappingType
 from typing import Any
 
@@ -105,6 +105,7 @@ __all__ = [  # the descriptors and bounds, re-exported: plugins and modules impo
     "specs",
     "structure",
     "value_of",
+    "written_form",
 ]
 
 outcome_name = OUTCOME_NAME
@@ -575,6 +576,23 @@ def _settings(resolver: Any, field: str, reading: Reading) -> Any:
             at = node.key_at.get(key, node.at) if key in node else node.at
             reading.problems.add(at, f"{field}.{key}", message, hint)
     return settings if len(reading.problems) == before else None
+
+
+def written_form(resolver: Any) -> Hashable:
+    """All that checking a resolver's settings reads of its block, positions included: equal forms check alike.
+
+    Files made from one template hold the same block at the same place, so a check of
+    many files checks each form once.
+    """
+    return _form(_written(resolver))
+
+
+def _form(node: Node) -> Hashable:
+    if isinstance(node, Mapping):
+        return ("mapping", node.at, tuple((key, node.key_at[key], _form(child)) for key, child in node.items()))
+    if isinstance(node, Sequence):
+        return ("list", node.at, tuple(_form(child) for child in node))
+    return (node.text, node.plain, node.line, node.col)
 
 
 def _written(resolver: Any) -> Mapping:
