@@ -122,3 +122,14 @@ def test_the_settings_of_a_file_whose_record_cannot_be_built_are_still_checked(t
     ]
     assert runs[0] == runs[1] == runs[2]
     assert [(p.line, p.field) for p in runs[0]] == [(7, "resolver.url"), (8, "kind")]
+
+
+def test_the_same_bad_block_in_two_files_is_reported_in_each(tmp_path: Path) -> None:
+    root = registry_with(tmp_path, QUESTION.format(url="example.org/card"))
+    twin = QUESTION.format(url="example.org/card").replace("id: card-mentions-sandbagging", "id: card-twin")
+    (root / "questions" / "card-twin.yaml").write_text(twin, encoding="utf-8")
+    problems = check_registry(str(root), today=TODAY, resolvers=CATALOGUE).problems
+    assert [(Path(p.path).name, p.line, p.col, p.field) for p in problems] == [
+        ("card-mentions-sandbagging.yaml", 7, 8, "resolver.url"),
+        ("card-twin.yaml", 7, 8, "resolver.url"),
+    ]
