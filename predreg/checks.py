@@ -20,7 +20,7 @@ import attrs
 
 from . import commitment
 from .fields import resolver_settings, written_form
-from .load import Layout, Loaded, discover, load_files, name_text
+from .load import RESOLVER_KINDS, Layout, Loaded, discover, load_files, name_text
 from .model import (
     AMBIGUOUS,
     ANNULLED,
@@ -124,7 +124,7 @@ def resolver_problems(loaded: Iterable[Loaded], resolvers: MappingType[str, Any]
     checked: dict[Hashable, list[Problem]] = {}  # by written form: a block copied from a template is checked once
     for item in loaded:  # a file whose record could not be built keeps its block for this check
         resolver = item.resolver if item.record is None else getattr(item.record, "resolver", None)
-        if item.kind in ("question", "prediction") and resolver is not None:
+        if item.kind in RESOLVER_KINDS and resolver is not None:
             form = written_form(resolver)
             if form not in checked:
                 checked[form] = resolver_settings(resolver, resolvers)[1]

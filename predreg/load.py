@@ -37,6 +37,8 @@ CLASSES: dict[str, type] = {
     "reveal": Reveal,
     "withdrawal": Withdrawal,
 }
+RESOLVER_KINDS = ("question", "prediction")
+"""The kinds of record that may hold a resolver block (a prediction, for its inline question)."""
 FOLDERS = {
     "questions": "question",
     "predictions": "prediction",
@@ -121,7 +123,7 @@ def load_text(path: str, kind: str, text: str | None, problems: Problems | None 
             record = structure(CLASSES[kind], node, problems)
             if isinstance(node, safeyaml.Mapping):
                 key_at = node.key_at
-                resolver = _unbuilt_resolver(node, path) if record is None else None
+                resolver = _unbuilt_resolver(node, path) if record is None and kind in RESOLVER_KINDS else None
     return Loaded(path, kind, record, key_at, tuple(problems.items), resolver)
 
 
