@@ -19,7 +19,6 @@ from typing import Any
 import attrs
 
 from . import commitment
-from .fields import resolver_settings, written_form
 from .load import RESOLVER_KINDS, Layout, Loaded, discover, load_files, name_text
 from .model import (
     AMBIGUOUS,
@@ -36,6 +35,7 @@ from .model import (
 from .parallel import collector_paused
 from .plugins import catalogue
 from .problems import Problem
+from .settings import resolver_settings, written_form
 
 SUM_TOLERANCE = 1e-9
 FUTURE_TOLERANCE = dt.timedelta(days=1)

@@ -8,7 +8,7 @@ Schema (``predreg.schema``), plain values (``predreg.plain``) and YAML writing
 (``predreg.emit``) are dispatches over the same descriptors.
 
 A resolver's block is read as plain values (its name and config) and where each was
-written; :func:`resolver_settings` validates it against a catalogue it is given.
+written; ``predreg.settings`` validates it against a catalogue it is given.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ import difflib
 import math
 import re
 import sys
-from collections.abc import Callable, Hashable
-from collections.abc import Mapping as MappingType
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -60,7 +59,7 @@ from .fieldtypes import (
     specs,
 )
 from .patterns import PatternError, compile_pattern
-from .problems import Problem, Problems
+from .problems import Problems
 from .safeyaml import Mapping, Node, Scalar, Sequence
 
 __all__ = [  # the descriptors and bounds, re-exported: plugins and modules import them from here
@@ -95,17 +94,17 @@ __all__ = [  # the descriptors and bounds, re-exported: plugins and modules impo
     "Text",
     "Timestamp",
     "Url",
+    "did_you_mean",
     "is_null",
     "number_problem",
     "outcome_name",
     "plain_value",
     "quantile_level",
-    "resolver_settings",
+    "read_record",
     "spec",
     "specs",
     "structure",
     "value_of",
-    "written_form",
 ]
 
 outcome_name = OUTCOME_NAME
@@ -129,15 +128,15 @@ INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
 
 @attrs.frozen
 class Reading:
-    """What a hook reads with: where problems go, and the resolvers that settings are checked against.
+    """What a hook reads with: where problems go, and what is done with each resolver block read.
 
-    ``resolvers`` is None while a file is loaded: a resolver block is then read as plain
-    values. :func:`resolver_settings` reads a block's settings with a catalogue, so the
-    sub-resolvers of a composite are checked against it too.
+    ``on_resolver`` is None while a file is loaded: a resolver block is then read as plain
+    values. ``predreg.settings`` reads a block's settings with a hook that checks each
+    sub-resolver of a composite against the same catalogue.
     """
 
     problems: Problems
-    resolvers: MappingType[str, Any] | None = None
+    on_resolver: Callable[[Any, str, Reading], object] | None = None
 
 
 def value_of(kind: FieldType, node: Node, field: str, problems: Problems) -> Any:
@@ -227,7 +226,7 @@ def _choice(kind: Choice, node: Node, field: str, reading: Reading) -> Any:
             node.at,
             field,
             f"`{text}` is not one of {', '.join(kind.choices)}",
-            f"write one of them{_did_you_mean(text, kind.choices)}",
+            f"write one of them{did_you_mean(text, kind.choices)}",
         )
         return INVALID
     return text
@@ -509,7 +508,7 @@ def _mapping_of(kind: MappingOf, node: Node, field: str, reading: Reading) -> An
 
 @_reads(Record)
 def _record(kind: Record, node: Node, field: str, reading: Reading) -> Any:
-    value = _structure(kind.cls, node, reading, prefix=f"{field}.")
+    value = read_record(kind.cls, node, reading, prefix=f"{field}.")
     return INVALID if value is None else value
 
 
@@ -534,93 +533,9 @@ def _config(kind: Config, node: Node, field: str, reading: Reading) -> Any:
         return INVALID
     plain = {key: plain_value(value) for key, value in node.items() if key != "name"}
     resolver = kind.cls(name=name, config=plain, source=node)
-    if reading.resolvers is not None:  # a sub-resolver, inside settings being checked: check its own
-        _settings(resolver, field, reading)
+    if reading.on_resolver is not None:  # a sub-resolver, inside settings being checked
+        reading.on_resolver(resolver, field, reading)
     return resolver
-
-
-def resolver_settings(
-    resolver: Any, resolvers: MappingType[str, Any], path: str = "<resolver>", field: str = "resolver"
-) -> tuple[Any, list[Problem]]:
-    """A resolver's settings object, validated against the settings class ``resolvers`` names for it.
-
-    ``resolvers`` maps each installed resolver's name to its catalogue entry (anything with
-    ``.settings``, an attrs class declared with :func:`spec`). Returns the settings (None if
-    they do not validate) and the problems, located where the block was written in ``path``,
-    with ``field`` the block's name in messages. A resolver made in code is checked as if
-    its config were written in JSON.
-    """
-    problems = Problems(path)
-    settings = _settings(resolver, field, Reading(problems, resolvers))
-    return settings, problems.items
-
-
-def _settings(resolver: Any, field: str, reading: Reading) -> Any:
-    """The resolver's settings object, its problems recorded; None if they do not validate."""
-    resolvers = reading.resolvers or {}
-    node = _written(resolver)
-    info = resolvers.get(resolver.name)
-    if info is None:
-        reading.problems.add(
-            node["name"].at,
-            f"{field}.name",
-            f"no resolver `{resolver.name}` is installed",
-            f"{_did_you_mean(resolver.name, resolvers).removeprefix('; ') or 'check the name.'} Installed: "
-            f"{', '.join(sorted(resolvers))} (a plugin's resolvers appear once its package is installed)",
-        )
-        return None
-    before = len(reading.problems)
-    settings = _structure(info.settings, node, reading, prefix=f"{field}.", ignore=("name",))
-    if settings is not None and hasattr(settings, "check"):
-        for key, message, hint in settings.check():
-            at = node.key_at.get(key, node.at) if key in node else node.at
-            reading.problems.add(at, f"{field}.{key}", message, hint)
-    return settings if len(reading.problems) == before else None
-
-
-def written_form(resolver: Any) -> Hashable:
-    """All that checking a resolver's settings reads of its block, positions included: equal forms check alike.
-
-    Files made from one template hold the same block at the same place, so a check of
-    many files checks each form once.
-    """
-    return _form(_written(resolver))
-
-
-def _form(node: Node) -> Hashable:
-    if isinstance(node, Mapping):
-        return ("mapping", node.at, tuple((key, node.key_at[key], _form(child)) for key, child in node.items()))
-    if isinstance(node, Sequence):
-        return ("list", node.at, tuple(_form(child) for child in node))
-    return (node.text, node.plain, node.line, node.col)
-
-
-def _written(resolver: Any) -> Mapping:
-    """The resolver's block as it was read, or, for one made in code, as if its config were written in JSON."""
-    if isinstance(resolver.source, Mapping):
-        return resolver.source
-    node = node_of({"name": resolver.name, **resolver.config})
-    assert isinstance(node, Mapping)  # a dict's node is a mapping
-    return node
-
-
-def node_of(value: Any) -> Node:
-    """The node a JSON text of ``value`` (plain values) parses to: strings quoted, the rest plain, all at 1:1."""
-    if isinstance(value, dict):
-        mapping = Mapping(1, 1)
-        for key, item in value.items():
-            mapping[str(key)] = node_of(item)
-            mapping.key_at[str(key)] = (1, 1)
-        return mapping
-    if isinstance(value, list | tuple):
-        sequence = Sequence(1, 1)
-        sequence.extend(node_of(item) for item in value)
-        return sequence
-    if isinstance(value, str):
-        return Scalar(value, False, 1, 1)
-    if value is None or isinstance(value, bool):
-        return Scalar("null" if value is None else str(value).lower(), True, 1, 1)
-    return Scalar(repr(value), True, 1, 1)
 
 
 def plain_value(node: Node) -> Any:
@@ -654,10 +569,11 @@ def structure(cls: type, node: Node | None, problems: Problems, prefix: str = ""
     Unknown keys are reported (with a "did you mean") but do not stop the record being
     built, so that registry-wide rules can still look at the rest of the file.
     """
-    return _structure(cls, node, Reading(problems), prefix, ignore)
+    return read_record(cls, node, Reading(problems), prefix, ignore)
 
 
-def _structure(cls: type, node: Node | None, reading: Reading, prefix: str = "", ignore: tuple[str, ...] = ()) -> Any:
+def read_record(cls: type, node: Node | None, reading: Reading, prefix: str = "", ignore: tuple[str, ...] = ()) -> Any:
+    """:func:`structure`, reading with ``reading`` (``ignore``: keys read by someone else)."""
     if node is None or not isinstance(node, Mapping):
         where = (1, 1) if node is None else node.at
         found = "nothing" if node is None else _describe(node)
@@ -705,7 +621,7 @@ def _field_value(
             node.key_at[key],
             prefix + key,
             "is not a field of this format",
-            f"remove it{_did_you_mean(key, fields)}",
+            f"remove it{did_you_mean(key, fields)}",
         )
         return _SKIPPED
     if is_null(child) and entry[0].default is not attrs.NOTHING:
@@ -713,6 +629,7 @@ def _field_value(
     return _read(entry[1].type, child, prefix + key, reading)
 
 
-def _did_you_mean(word: str, choices: Any) -> str:
+def did_you_mean(word: str, choices: Any) -> str:
+    """``; did you mean `x`?`` for the choice closest to ``word``, or nothing if none is close."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean `{close[0]}`?" if close else ""

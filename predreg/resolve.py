@@ -28,13 +28,13 @@ from .checks import Registry, check_registry
 from .defaults import JOB, QUESTION_DEADLINE
 from .emit import document
 from .fetch import Fetched, Session
-from .fields import resolver_settings
 from .files import create_many, locked, on_disk
 from .load import load_text
 from .model import Question, Resolution, Resolver, Snapshot
 from .parallel import Helper, HelperDied, Overran, side_by_side
 from .problems import Problem
 from .resolvers import deadline
+from .settings import resolver_settings
 from .verdict import Verdict, failed, resolved
 
 EXCERPT = 300

@@ -11,9 +11,10 @@ import attrs
 
 from predreg import plain, plugins
 from predreg.checks import check_registry
-from predreg.fields import Text, Url, resolver_settings, spec
+from predreg.fields import Text, Url, spec
 from predreg.load import load_text
 from predreg.model import Question, Resolver
+from predreg.settings import resolver_settings
 
 from .conftest import DATA, TODAY
 
