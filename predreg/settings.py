@@ -25,7 +25,7 @@ def resolver_settings(
     """A resolver's settings object, validated against the settings class ``resolvers`` names for it.
 
     ``resolvers`` maps each installed resolver's name to its catalogue entry (anything with
-    ``.settings``, an attrs class declared with :func:`spec`). Returns the settings (None if
+    ``.settings``, an attrs class declared with ``predreg.fieldtypes.spec``). Returns the settings (None if
     they do not validate) and the problems, located where the block was written in ``path``,
     with ``field`` the block's name in messages. A resolver made in code is checked as if
     its config were written in JSON.
