@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from .errors import BadAnswer, Cancelled
-from .fields import INVALID, Date, FieldType, LinkOrRecord, ListOf, MappingOf, Number
+from .fields import INVALID, Date, FieldType, LinkOrRecord, ListOf, MappingOf, Number, value_of
 from .load import is_utf8
 from .problems import Problem, Problems
 from .safeyaml import Mapping, Node, Scalar, Sequence, parse
@@ -47,7 +47,7 @@ def _percent(text: str, notes: list[str]) -> str:
     """``70%`` as ``0.7`` (a note says so); anything else as it is."""
     stripped = text.strip()
     number = stripped[:-1].strip()
-    if not stripped.endswith("%") or Number().structure(scalar(number), "", Problems("")) is INVALID:
+    if not stripped.endswith("%") or value_of(Number(), scalar(number), "", Problems("")) is INVALID:
         return text  # the loader's number, not Decimal's (`1_0`, `nan`): then the field type says what is wrong
     try:
         fraction = Decimal(number).scaleb(-2).normalize()
@@ -122,7 +122,7 @@ def read(field_type: FieldType, field: str, given: Given) -> Parsed:
     """The value the loader would make of ``given`` for ``field``, with notes; :class:`BadAnswer` if it refuses it."""
     notes: list[str] = []
     problems = Problems("<answer>")
-    value = field_type.structure(node_of(field_type, field, given, notes), field, problems)
+    value = value_of(field_type, node_of(field_type, field, given, notes), field, problems)
     if problems or value is INVALID:
         raise BadAnswer(describe(problems.items, field_type))
     return value, notes

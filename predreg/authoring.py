@@ -18,13 +18,14 @@ import attrs
 from . import plugins
 from .answers import Answers, BadAnswer, Given, Parse, Parsed, describe, field_reader, read, scalar, setting_node
 from .checks import closes_too_soon, unknown_author
-from .fields import Config, specs
+from .fields import INVALID, Config, specs, value_of
 from .load import AUTHORS_FILE, load_file
 from .model import Prediction, Question, Resolver, Withdrawal
 from .problems import Problem, Problems
 from .safeyaml import Mapping as MappingNode
 from .safeyaml import Node
 from .scaffold import ScaffoldError, find_question, latest_forecast
+from .settings import resolver_settings
 
 Flags = Mapping[str, Any]
 """Flag values by field name (``resolve_by``, not ``--resolve-by``); None or [] when not given."""
@@ -242,7 +243,9 @@ def _structure_resolver(name: str, given: dict[str, Node]) -> tuple[Resolver | N
     node.update(given)
     node.key_at.update(dict.fromkeys(node, (1, 1)))
     problems = Problems("<resolver>")
-    resolver = Config(Resolver).structure(node, "resolver", problems)
+    resolver = value_of(Config(Resolver), node, "resolver", problems)
+    if resolver is not INVALID:
+        problems.items.extend(resolver_settings(resolver, plugins.catalogue(), problems.path)[1])
     return (_as_typed(resolver) if not problems else None), problems
 
 
@@ -252,7 +255,8 @@ def _as_typed(resolver: Resolver) -> Resolver:
     Its plain config types `007`, `-0` and `1e400` as numbers, which would be written as
     `7`, `0` and `inf`: a page would then be searched for other words than were given.
     """
-    typed = {key: _typed(value, getattr(resolver.settings, key, None)) for key, value in resolver.config.items()}
+    settings = resolver_settings(resolver, plugins.catalogue())[0]
+    typed = {key: _typed(value, getattr(settings, key, None)) for key, value in resolver.config.items()}
     return attrs.evolve(resolver, config=typed)
 
 
@@ -318,7 +322,7 @@ def _setting_reader(field_type: Any, key: str) -> Parse:
         text = given if isinstance(given, str) else ",".join(given)
         node = setting_node(text)
         problems = Problems("<setting>")
-        field_type.structure(node, f"resolver.{key}", problems)
+        value_of(field_type, node, f"resolver.{key}", problems)
         if problems:
             raise BadAnswer(describe(problems.items))
         return node, []

@@ -12,13 +12,14 @@ import itertools
 import math
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Mapping as MappingType
 from typing import Any
 
 import attrs
 
 from . import commitment
-from .load import Layout, Loaded, discover, load_files, name_text
+from .load import RESOLVER_KINDS, Layout, Loaded, discover, load_files, name_text
 from .model import (
     AMBIGUOUS,
     ANNULLED,
@@ -32,7 +33,9 @@ from .model import (
     Withdrawal,
 )
 from .parallel import collector_paused
+from .plugins import catalogue
 from .problems import Problem
+from .settings import resolver_settings, written_form
 
 SUM_TOLERANCE = 1e-9
 FUTURE_TOLERANCE = dt.timedelta(days=1)
@@ -91,11 +94,14 @@ def check_registry(
     files: Sequence[Loaded] | None = None,
     layout: Layout | None = None,
     index: bool = False,
+    *,
+    resolvers: MappingType[str, Any] | None = None,
 ) -> Registry:
     """Load and check every file of the registry at ``root`` (or only ``files``, listed in ``layout``).
 
-    ``index`` reuses what ``.predreg/index.sqlite`` holds for unchanged files (see ``predreg.index``);
-    records from it carry their resolvers' plain config, and ``fields.settings_of`` rebuilds the settings.
+    ``index`` reuses what ``.predreg/index.sqlite`` holds for unchanged files (see ``predreg.index``).
+    ``resolvers`` is the catalogue each resolver block is checked against (name -> entry with
+    ``.settings``); None means the installed plugins' catalogue.
     """
     layout = layout if layout is not None else discover(root)
     if files is not None:
@@ -108,7 +114,22 @@ def check_registry(
         loaded = load_files(layout.files)
     checker = _Checker(root, today or dt.datetime.now(dt.UTC).date(), loaded)
     checker.problems.extend(layout.problems)
+    checker.problems.extend(resolver_problems(loaded, catalogue() if resolvers is None else resolvers))
     return attrs.evolve(checker.run(), paths=tuple(path for path, _ in layout.files))
+
+
+def resolver_problems(loaded: Iterable[Loaded], resolvers: MappingType[str, Any]) -> list[Problem]:
+    """The problems of each record's resolver block, checked against the catalogue ``resolvers``."""
+    problems: list[Problem] = []
+    checked: dict[Hashable, list[Problem]] = {}  # by written form: a block copied from a template is checked once
+    for item in loaded:  # a file whose record could not be built keeps its block for this check
+        resolver = item.resolver if item.record is None else getattr(item.record, "resolver", None)
+        if item.kind in RESOLVER_KINDS and resolver is not None:
+            form = written_form(resolver)
+            if form not in checked:
+                checked[form] = resolver_settings(resolver, resolvers)[1]
+            problems += [attrs.evolve(problem, path=item.path) for problem in checked[form]]
+    return problems
 
 
 class _Checker:

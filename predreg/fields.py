@@ -1,8 +1,14 @@
-"""Field types of the registry format: how a YAML node becomes a value, or a problem.
+"""Reading the registry format from YAML: how a node becomes a value of its field's type, or a problem.
 
-Each model field (``predreg.model``) names one of these types in its metadata, so the
-model classes stay the one source of truth: the same declaration drives structuring,
-unknown-key detection and the JSON Schema (``predreg.schema``).
+The model (``predreg.model``) declares each field with an inert descriptor of
+``predreg.fieldtypes``; this module is the YAML side of the format layer: one hook
+per descriptor type in a dispatch table (cattrs' converter shape), so the same
+declaration drives structuring, unknown-key detection and every message. The JSON
+Schema (``predreg.schema``), plain values (``predreg.plain``) and YAML writing
+(``predreg.emit``) are dispatches over the same descriptors.
+
+A resolver's block is read as plain values (its name and config) and where each was
+written; ``predreg.settings`` validates it against a catalogue it is given.
 """
 
 from __future__ import annotations
@@ -13,24 +19,98 @@ import math
 import re
 import sys
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
 
+from .fieldtypes import (
+    AUTHOR_HANDLE,
+    ID_PATTERN,
+    MAGNITUDE_MAX,
+    OUTCOME_NAME,
+    PROBABILITY_MAX,
+    PROBABILITY_MIN,
+    QUANTILE_LEVEL,
+    SHA256_PATTERN,
+    Choice,
+    Config,
+    Date,
+    FieldType,
+    Hex,
+    Identifier,
+    Integer,
+    Key,
+    LinkOrRecord,
+    ListOf,
+    MappingOf,
+    Number,
+    Outcome,
+    Pattern,
+    Plain,
+    Probability,
+    QuantileLevel,
+    Record,
+    Sha256,
+    Spec,
+    Text,
+    Timestamp,
+    Url,
+    spec,
+    specs,
+)
 from .patterns import PatternError, compile_pattern
 from .problems import Problems
 from .safeyaml import Mapping, Node, Scalar, Sequence
 
-PROBABILITY_MIN = 0.001
-PROBABILITY_MAX = 0.999
-MAGNITUDE_MAX = 1e100
-"""The largest size of a forecast or outcome number (a quantile, a numeric outcome).
+__all__ = [  # the descriptors and bounds, re-exported: plugins and modules import them from here
+    "AUTHOR_HANDLE",
+    "ID_PATTERN",
+    "INVALID",
+    "MAGNITUDE_MAX",
+    "OUTCOME_NAME",
+    "PROBABILITY_MAX",
+    "PROBABILITY_MIN",
+    "QUANTILE_LEVEL",
+    "Choice",
+    "Config",
+    "Date",
+    "FieldType",
+    "Hex",
+    "Identifier",
+    "Integer",
+    "Key",
+    "LinkOrRecord",
+    "ListOf",
+    "MappingOf",
+    "Number",
+    "Outcome",
+    "Pattern",
+    "Plain",
+    "Probability",
+    "QuantileLevel",
+    "Record",
+    "Sha256",
+    "Spec",
+    "Text",
+    "Timestamp",
+    "Url",
+    "did_you_mean",
+    "is_null",
+    "number_problem",
+    "outcome_name",
+    "plain_value",
+    "quantile_level",
+    "read_record",
+    "spec",
+    "specs",
+    "structure",
+    "value_of",
+]
 
-Scores multiply a difference of two such numbers by up to 1e12 (the 2/alpha of the
-narrowest central interval quantile levels can give) and sum millions of them: from
-numbers this size every score, sum and square stays finite, far below float's 1.8e308.
-"""
-ID_PATTERN = r"^[\w][\w.-]{0,119}$"
+outcome_name = OUTCOME_NAME
+"""The descriptor of an outcome's name as a mapping key (``MappingOf(outcome_name, ...)``)."""
+quantile_level = QUANTILE_LEVEL
+"""The descriptor of a quantile level as a mapping key."""
 
 _NUMBER = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _BOOLEAN_WORDS = {"yes", "no", "true", "false", "on", "off", "y", "n"}
@@ -39,22 +119,29 @@ _NULL_WORDS = {"", "~", "null"}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}(:\d{2}(\.\d+)?)?)\s*(Z|z|[+-]\d{2}:?\d{2})$")
 _ID = re.compile(ID_PATTERN)
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_SHA256 = re.compile(SHA256_PATTERN)
+_RESOLVER_NAME = Identifier("resolver name")
 
 INVALID: Any = type("Invalid", (), {"__repr__": lambda self: "INVALID"})()
-"""Returned by a field type after it has recorded a problem."""
+"""Returned by a hook after it has recorded a problem."""
 
 
-class FieldType:
-    """Turns one YAML node into a value; records a problem and returns INVALID if it can't."""
+@attrs.frozen
+class Reading:
+    """What a hook reads with: where problems go, and what is done with each resolver block read.
 
-    schema: ClassVar[dict[str, Any]] = {}
+    ``on_resolver`` is None while a file is loaded: a resolver block is then read as plain
+    values. ``predreg.settings`` reads a block's settings with a hook that checks each
+    sub-resolver of a composite against the same catalogue.
+    """
 
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        raise NotImplementedError
+    problems: Problems
+    on_resolver: Callable[[Any, str, Reading], object] | None = None
 
-    def json_schema(self) -> dict[str, Any]:
-        return dict(self.schema)
+
+def value_of(kind: FieldType, node: Node, field: str, problems: Problems) -> Any:
+    """The value ``node`` holds as a field of type ``kind``; INVALID, with its problems recorded, if none."""
+    return _read(kind, node, field, Reading(problems))
 
 
 def is_null(node: Node) -> bool:
@@ -69,124 +156,129 @@ def _describe(node: Node) -> str:
     return f"`{node.text}`"
 
 
-class Text(FieldType):
-    """Free text: any scalar, kept as written, not empty."""
-
-    def __init__(self, example: str = "...") -> None:
-        self.example = example
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "string", "minLength": 1}
-
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        if not isinstance(node, Scalar):
-            problems.add(node.at, field, f"expected text, got {_describe(node)}", f"write `{field}: {self.example}`")
-            return INVALID
-        text = node.text.strip()
-        if not text or is_null(node):
-            problems.add(node.at, field, "is empty", f"write `{field}: {self.example}`")
-            return INVALID
-        return text
+Reader = Callable[[Any, Node, str, Reading], Any]
+_READERS: dict[type, Reader] = {}
+"""The dispatch table: descriptor class -> its hook (a subclass without its own takes its base's)."""
 
 
-class Identifier(Text):
-    """An id or handle: letters, digits, '_', '-', '.'; the file is named after it."""
+def _reads(kind: type) -> Callable[[Reader], Reader]:
+    """Register the decorated function as the hook of the descriptor class ``kind``."""
 
-    def __init__(self, what: str = "id") -> None:
-        super().__init__("neuralese-before-full-automation")
-        self.what = what
+    def register(hook: Reader) -> Reader:
+        _READERS[kind] = hook
+        return hook
 
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "string", "pattern": ID_PATTERN}
-
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        text = super().structure(node, field, problems)
-        if text is not INVALID and not _ID.match(text):
-            problems.add(
-                node.at,
-                field,
-                f"`{text}` is not a valid {self.what}",
-                "use letters, digits, '-', '_' and '.', at most 120 characters, e.g. `scheming-by-2030`",
-            )
-            return INVALID
-        return text
+    return register
 
 
-class Choice(Text):
-    """One word out of a fixed set."""
-
-    def __init__(self, *choices: str) -> None:
-        super().__init__(choices[0])
-        self.choices = choices
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"enum": list(self.choices)}
-
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        text = super().structure(node, field, problems)
-        if text is not INVALID and text not in self.choices:
-            problems.add(
-                node.at,
-                field,
-                f"`{text}` is not one of {', '.join(self.choices)}",
-                f"write one of them{_did_you_mean(text, self.choices)}",
-            )
-            return INVALID
-        return text
+def _read(kind: FieldType, node: Node, field: str, reading: Reading) -> Any:
+    """The value of ``node`` by the hook of ``kind``'s class (a dict lookup: this runs for every field read)."""
+    hook = _READERS.get(type(kind)) or _hook_of(type(kind))
+    return hook(kind, node, field, reading)
 
 
-class Pattern(Text):
-    """A regular expression (RE2 syntax), compiled at check time by the engine the resolver runs.
-
-    RE2 rather than Python's ``re``: see :mod:`predreg.patterns` for why, and for what
-    it refuses (backreferences, lookarounds), so that a pattern never passes the check
-    and then fails, or hangs, when it is resolved.
-    """
-
-    def __init__(self) -> None:
-        super().__init__("GPT-5(\\.\\d)? system card")
-
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        text = super().structure(node, field, problems)
-        if text is INVALID:
-            return INVALID
-        try:
-            compile_pattern(text)
-        except PatternError as error:
-            problems.add(node.at, field, error.message, error.hint)
-            return INVALID
-        return text
+def _hook_of(cls: type) -> Reader:
+    for base in cls.__mro__:
+        if base in _READERS:
+            _READERS[cls] = _READERS[base]
+            return _READERS[cls]
+    raise TypeError(f"no YAML reader for the field type {cls.__name__}")
 
 
-class Url(Text):
-    """An http or https address."""
-
-    def __init__(self) -> None:
-        super().__init__("https://example.org/page")
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "string", "pattern": "^https?://"}
-
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        text = super().structure(node, field, problems)
-        if text is not INVALID and not re.match(r"^https?://[^\s/]+", text):
-            problems.add(node.at, field, f"`{text}` is not an http(s) URL", "write the full address, `https://...`")
-            return INVALID
-        return text
+@_reads(Text)
+def _text(kind: Text, node: Node, field: str, reading: Reading) -> Any:
+    if not isinstance(node, Scalar):
+        reading.problems.add(
+            node.at, field, f"expected text, got {_describe(node)}", f"write `{field}: {kind.example}`"
+        )
+        return INVALID
+    text = node.text.strip()
+    if not text or is_null(node):
+        reading.problems.add(node.at, field, "is empty", f"write `{field}: {kind.example}`")
+        return INVALID
+    return text
 
 
-class Plain(FieldType):
-    """Any value (text, number, true/false, list, mapping), typed as YAML's core schema would."""
+@_reads(Identifier)
+def _identifier(kind: Identifier, node: Node, field: str, reading: Reading) -> Any:
+    text = _text(kind, node, field, reading)
+    if text is not INVALID and not _ID.match(text):
+        reading.problems.add(
+            node.at,
+            field,
+            f"`{text}` is not a valid {kind.what}",
+            "use letters, digits, '-', '_' and '.', at most 120 characters, e.g. `scheming-by-2030`",
+        )
+        return INVALID
+    return text
 
-    def json_schema(self) -> dict[str, Any]:
-        return {}
 
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        before = len(problems)
-        for number in _plain_numbers(node):
-            if unreadable := number_problem(number.text, math.inf):
-                problems.add(number.at, field, *unreadable)
-        return plain_value(node) if len(problems) == before else INVALID
+@_reads(Key)
+def _key(kind: Key, node: Node, field: str, reading: Reading) -> Any:
+    return node.text if isinstance(node, Scalar) else _text(Text(), node, field, reading)
+
+
+@_reads(Choice)
+def _choice(kind: Choice, node: Node, field: str, reading: Reading) -> Any:
+    text = _text(kind, node, field, reading)
+    if text is not INVALID and text not in kind.choices:
+        reading.problems.add(
+            node.at,
+            field,
+            f"`{text}` is not one of {', '.join(kind.choices)}",
+            f"write one of them{did_you_mean(text, kind.choices)}",
+        )
+        return INVALID
+    return text
+
+
+@_reads(Pattern)
+def _pattern(kind: Pattern, node: Node, field: str, reading: Reading) -> Any:
+    text = _text(kind, node, field, reading)
+    if text is INVALID:
+        return INVALID
+    try:
+        compile_pattern(text)
+    except PatternError as error:
+        reading.problems.add(node.at, field, error.message, error.hint)
+        return INVALID
+    return text
+
+
+@_reads(Url)
+def _url(kind: Url, node: Node, field: str, reading: Reading) -> Any:
+    text = _text(kind, node, field, reading)
+    if text is not INVALID and not re.match(r"^https?://[^\s/]+", text):
+        reading.problems.add(node.at, field, f"`{text}` is not an http(s) URL", "write the full address, `https://...`")
+        return INVALID
+    return text
+
+
+@_reads(Sha256)
+def _sha256(kind: Sha256, node: Node, field: str, reading: Reading) -> Any:
+    text = _text(kind, node, field, reading)
+    if text is not INVALID and not (text.startswith(kind.prefix) and _SHA256.match(text[len(kind.prefix) :])):
+        reading.problems.add(node.at, field, "is not a sha256 digest", f"write {kind.prefix}<64 lowercase hex digits>")
+        return INVALID
+    return text
+
+
+@_reads(Hex)
+def _hex(kind: Hex, node: Node, field: str, reading: Reading) -> Any:
+    text = _text(kind, node, field, reading)
+    if text is not INVALID and not re.fullmatch(r"[0-9a-f]+", text):
+        reading.problems.add(node.at, field, "is not lowercase hex digits", "copy the salt that `predreg commit` kept")
+        return INVALID
+    return text
+
+
+@_reads(Plain)
+def _plain(kind: Plain, node: Node, field: str, reading: Reading) -> Any:
+    before = len(reading.problems)
+    for number in _plain_numbers(node):
+        if unreadable := number_problem(number.text, math.inf):
+            reading.problems.add(number.at, field, *unreadable)
+    return plain_value(node) if len(reading.problems) == before else INVALID
 
 
 def _plain_numbers(node: Node) -> list[Scalar]:
@@ -224,71 +316,79 @@ def _shown(text: str) -> str:
     return f"`{text}`" if len(text) <= 40 else f"a number of {len(text)} characters"
 
 
-class Number(FieldType):
-    """A finite number written plain: not quoted, not a boolean, not a percentage."""
-
-    schema: ClassVar[dict[str, Any]] = {"type": "number", "minimum": -MAGNITUDE_MAX, "maximum": MAGNITUDE_MAX}
-
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        example = f"write a number, e.g. `{field}: 0.7`"
-        if not isinstance(node, Scalar):
-            problems.add(node.at, field, f"expected a number, got {_describe(node)}", example)
-            return INVALID
-        text = node.text.strip()
-        lowered = text.lower()
-        if not node.plain:
-            problems.add(node.at, field, f'is the quoted string "{text}", not a number', "remove the quotes")
-        elif lowered in _BOOLEAN_WORDS:
-            problems.add(node.at, field, f"is the boolean `{text}`, not a number", example)
-        elif lowered in _NULL_WORDS:
-            problems.add(node.at, field, "is empty", example)
-        elif text.endswith("%") and _NUMBER.match(text[:-1].strip()):
-            value = float(text[:-1]) / 100
-            problems.add(node.at, field, f"is the percentage `{text}`", f"write it as a fraction: `{field}: {value:g}`")
-        elif lowered in _NOT_FINITE:
-            problems.add(node.at, field, f"`{text}` is not a finite number", example)
-        elif not _NUMBER.match(text):
-            problems.add(node.at, field, f"`{text}` is not a number", example)
-        elif unreadable := number_problem(text, MAGNITUDE_MAX):
-            problems.add(node.at, field, *unreadable)
-        else:
-            return float(text)
+@_reads(Number)
+def _number(kind: Number, node: Node, field: str, reading: Reading) -> Any:
+    if not isinstance(node, Scalar):
+        reading.problems.add(node.at, field, f"expected a number, got {_describe(node)}", _number_example(field))
         return INVALID
+    problem = _not_a_number(node.text.strip(), node.plain, field)
+    if problem is not None:
+        reading.problems.add(node.at, field, *problem)
+        return INVALID
+    return float(node.text.strip())
 
 
-class Probability(Number):
-    """A number in [PROBABILITY_MIN, PROBABILITY_MAX]: nothing forecast here is certain."""
-
-    schema: ClassVar[dict[str, Any]] = {"type": "number", "minimum": PROBABILITY_MIN, "maximum": PROBABILITY_MAX}
-
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        value = super().structure(node, field, problems)
-        if value is INVALID:
-            return INVALID
-        if not PROBABILITY_MIN <= value <= PROBABILITY_MAX:
-            if 1 < value <= 100:
-                hint = f"if you mean {value:g}%, write `{value / 100:g}`"
-            else:
-                hint = f"write {PROBABILITY_MIN} for 'almost surely not' or {PROBABILITY_MAX} for 'almost surely'"
-            problems.add(
-                node.at,
-                field,
-                f"{value:g} is outside [{PROBABILITY_MIN}, {PROBABILITY_MAX}], the range a forecast may take",
-                hint,
-            )
-            return INVALID
-        return value
+def _number_example(field: str) -> str:
+    return f"write a number, e.g. `{field}: 0.7`"
 
 
-class Integer(Number):
-    schema: ClassVar[dict[str, Any]] = {"type": "integer"}
+def _not_a_number(text: str, plain: bool, field: str) -> tuple[str, str] | None:
+    """Why a scalar written as ``text`` is no finite number (message, hint); None if it is one."""
+    lowered = text.lower()
+    if not plain:
+        return (f'is the quoted string "{text}", not a number', "remove the quotes")
+    if lowered in _BOOLEAN_WORDS:
+        return (f"is the boolean `{text}`, not a number", _number_example(field))
+    if lowered in _NULL_WORDS:
+        return ("is empty", _number_example(field))
+    if text.endswith("%") and _NUMBER.match(text[:-1].strip()):
+        value = float(text[:-1]) / 100
+        return (f"is the percentage `{text}`", f"write it as a fraction: `{field}: {value:g}`")
+    if lowered in _NOT_FINITE:
+        return (f"`{text}` is not a finite number", _number_example(field))
+    if not _NUMBER.match(text):
+        return (f"`{text}` is not a number", _number_example(field))
+    return number_problem(text, MAGNITUDE_MAX)
 
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        value = super().structure(node, field, problems)
-        if value is not INVALID and not value.is_integer():
-            problems.add(node.at, field, f"{value:g} is not a whole number", f"write e.g. `{field}: 200`")
-            return INVALID
-        return value if value is INVALID else int(value)
+
+@_reads(Probability)
+def _probability(kind: Probability, node: Node, field: str, reading: Reading) -> Any:
+    value = _number(kind, node, field, reading)
+    if value is INVALID:
+        return INVALID
+    if not PROBABILITY_MIN <= value <= PROBABILITY_MAX:
+        if 1 < value <= 100:
+            hint = f"if you mean {value:g}%, write `{value / 100:g}`"
+        else:
+            hint = f"write {PROBABILITY_MIN} for 'almost surely not' or {PROBABILITY_MAX} for 'almost surely'"
+        reading.problems.add(
+            node.at,
+            field,
+            f"{value:g} is outside [{PROBABILITY_MIN}, {PROBABILITY_MAX}], the range a forecast may take",
+            hint,
+        )
+        return INVALID
+    return value
+
+
+@_reads(Integer)
+def _integer(kind: Integer, node: Node, field: str, reading: Reading) -> Any:
+    value = _number(kind, node, field, reading)
+    if value is not INVALID and not value.is_integer():
+        reading.problems.add(node.at, field, f"{value:g} is not a whole number", f"write e.g. `{field}: 200`")
+        return INVALID
+    return value if value is INVALID else int(value)
+
+
+@_reads(QuantileLevel)
+def _quantile_level(kind: QuantileLevel, node: Node, field: str, reading: Reading) -> Any:
+    level = _number(kind, node, field, reading)
+    if level is not INVALID and not 0 < level < 1:
+        reading.problems.add(
+            node.at, field, f"quantile level {level:g} is not between 0 and 1", "write levels such as 0.05, 0.5, 0.95"
+        )
+        return INVALID
+    return level
 
 
 _RELATIVE_WORDS = re.compile(
@@ -296,288 +396,146 @@ _RELATIVE_WORDS = re.compile(
 )
 
 
-class Date(FieldType):
-    """An absolute calendar date, YYYY-MM-DD."""
-
-    schema: ClassVar[dict[str, Any]] = {"type": "string", "format": "date"}
-
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        example = f"write an absolute date, e.g. `{field}: 2027-12-31`"
-        if not isinstance(node, Scalar):
-            problems.add(node.at, field, f"expected a date, got {_describe(node)}", example)
-            return INVALID
-        text = node.text.strip()
-        if _DATE.match(text):
-            try:
-                return dt.date.fromisoformat(text)
-            except ValueError:
-                problems.add(node.at, field, f"{text} is not a day of the calendar", "check the month and the day")
-                return INVALID
-        if _TIMESTAMP.match(text):
-            problems.add(node.at, field, f"`{text}` has a time of day", f"write the date only: `{field}: {text[:10]}`")
-        elif _RELATIVE_WORDS.search(text):
-            problems.add(
-                node.at,
-                field,
-                f"`{text}` is a relative date, whose meaning drifts with time",
-                f"{example}, the day you mean as of today",
-            )
-        else:
-            problems.add(node.at, field, f"`{text}` is not a date", example)
+@_reads(Date)
+def _date(kind: Date, node: Node, field: str, reading: Reading) -> Any:
+    example = f"write an absolute date, e.g. `{field}: 2027-12-31`"
+    if not isinstance(node, Scalar):
+        reading.problems.add(node.at, field, f"expected a date, got {_describe(node)}", example)
         return INVALID
-
-
-class Timestamp(FieldType):
-    """A moment in UTC: ``2026-11-23T14:05:00Z`` (or a date, meaning its midnight UTC)."""
-
-    schema: ClassVar[dict[str, Any]] = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}]}
-
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        if isinstance(node, Scalar):
-            text = node.text.strip()
-            if _DATE.match(text):
-                day = Date().structure(node, field, problems)
-                if day is INVALID:
-                    return INVALID
-                return dt.datetime.combine(day, dt.time(), dt.UTC)
-            if _TIMESTAMP.match(text):
-                try:
-                    moment = dt.datetime.fromisoformat(text.replace("z", "+00:00").replace("Z", "+00:00"))
-                except ValueError:
-                    problems.add(node.at, field, f"`{text}` is not a moment of the calendar", "check each part")
-                    return INVALID
-                return moment.astimezone(dt.UTC)
-        problems.add(
+    text = node.text.strip()
+    if _DATE.match(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            reading.problems.add(node.at, field, f"{text} is not a day of the calendar", "check the month and the day")
+            return INVALID
+    if _TIMESTAMP.match(text):
+        reading.problems.add(
+            node.at, field, f"`{text}` has a time of day", f"write the date only: `{field}: {text[:10]}`"
+        )
+    elif _RELATIVE_WORDS.search(text):
+        reading.problems.add(
             node.at,
             field,
-            f"{_describe(node)} is not a timestamp",
-            f"write e.g. `{field}: 2026-11-23T14:05:00Z` (UTC) or a date",
+            f"`{text}` is a relative date, whose meaning drifts with time",
+            f"{example}, the day you mean as of today",
         )
-        return INVALID
+    else:
+        reading.problems.add(node.at, field, f"`{text}` is not a date", example)
+    return INVALID
 
 
-class Sha256(Text):
-    def __init__(self, prefix: str = "") -> None:
-        super().__init__(f"{prefix}<64 lowercase hex digits>")
-        self.prefix = prefix
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "string", "pattern": "^" + re.escape(self.prefix) + _SHA256.pattern.lstrip("^")}
-
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        text = super().structure(node, field, problems)
-        if text is not INVALID and not (text.startswith(self.prefix) and _SHA256.match(text[len(self.prefix) :])):
-            problems.add(node.at, field, "is not a sha256 digest", f"write {self.prefix}<64 lowercase hex digits>")
-            return INVALID
-        return text
-
-
-class Hex(Text):
-    """Hexadecimal digits (a salt)."""
-
-    def __init__(self) -> None:
-        super().__init__("<hex digits from predreg commit>")
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "string", "pattern": "^[0-9a-f]+$"}
-
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        text = super().structure(node, field, problems)
-        if text is not INVALID and not re.fullmatch(r"[0-9a-f]+", text):
-            problems.add(node.at, field, "is not lowercase hex digits", "copy the salt that `predreg commit` kept")
-            return INVALID
-        return text
-
-
-class Outcome(FieldType):
-    """What happened: yes / no, a category, a number, annulled or ambiguous.
-
-    Whether the outcome fits its question's kind is a registry-wide rule.
-    """
-
-    # YAML 1.1 readers (most editors) read a plain yes/no as a boolean
-    schema: ClassVar[dict[str, Any]] = {"type": ["string", "number", "boolean"]}
-
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        if not isinstance(node, Scalar) or is_null(node):
-            problems.add(
-                node.at,
-                field,
-                f"expected an outcome, got {_describe(node)}",
-                "write yes, no, a category, a number, annulled or ambiguous",
-            )
-            return INVALID
+@_reads(Timestamp)
+def _timestamp(kind: Timestamp, node: Node, field: str, reading: Reading) -> Any:
+    if isinstance(node, Scalar):
         text = node.text.strip()
-        if node.plain:
-            lowered = text.lower()
-            if lowered in ("yes", "true"):
-                return "yes"
-            if lowered in ("no", "false"):
-                return "no"
-            if lowered in _NOT_FINITE:
-                problems.add(node.at, field, f"`{text}` is not a finite number", "write the measured value")
+        if _DATE.match(text):
+            day = _date(Date(), node, field, reading)
+            return INVALID if day is INVALID else dt.datetime.combine(day, dt.time(), dt.UTC)
+        if _TIMESTAMP.match(text):
+            try:
+                moment = dt.datetime.fromisoformat(text.replace("z", "+00:00").replace("Z", "+00:00"))
+            except ValueError:
+                reading.problems.add(node.at, field, f"`{text}` is not a moment of the calendar", "check each part")
                 return INVALID
-            if _NUMBER.match(text):
-                if unreadable := number_problem(text, MAGNITUDE_MAX):
-                    problems.add(node.at, field, *unreadable)
-                    return INVALID
-                return float(text)
-        return text
+            return moment.astimezone(dt.UTC)
+    reading.problems.add(
+        node.at,
+        field,
+        f"{_describe(node)} is not a timestamp",
+        f"write e.g. `{field}: 2026-11-23T14:05:00Z` (UTC) or a date",
+    )
+    return INVALID
 
 
-class ListOf(FieldType):
-    def __init__(self, item: FieldType, example: str = "[a, b]") -> None:
-        self.item = item
-        self.example = example
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "array", "items": self.item.json_schema()}
-
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        if not isinstance(node, Sequence):
-            problems.add(node.at, field, f"expected a list, got {_describe(node)}", f"write `{field}: {self.example}`")
-            return INVALID
-        items = [self.item.structure(child, f"{field}[{i}]", problems) for i, child in enumerate(node)]
-        if any(item is INVALID for item in items):
-            return INVALID
-        return tuple(items)
-
-
-class MappingOf(FieldType):
-    """A mapping whose keys and values each have a type (probabilities, quantiles, events)."""
-
-    def __init__(self, key: Callable[[Scalar, str, Problems], Any], value: FieldType, example: str) -> None:
-        self.key = key
-        self.value = value
-        self.example = example
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"type": "object", "additionalProperties": self.value.json_schema(), "minProperties": 1}
-
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        if not isinstance(node, Mapping) or not node:
-            problems.add(
-                node.at, field, f"expected a mapping, got {_describe(node)}", f"write `{field}: {self.example}`"
-            )
-            return INVALID
-        result: dict[Any, Any] = {}
-        for name, child in node.items():
-            line, col = node.key_at[name]
-            key = self.key(Scalar(name, True, line, col), f"{field}.{name}", problems)
-            value = self.value.structure(child, f"{field}[{name}]" if key is INVALID else f"{field}.{name}", problems)
-            if key is INVALID or value is INVALID:
-                return INVALID
-            result[key] = value
-        return result
-
-
-def outcome_name(node: Scalar, field: str, problems: Problems) -> Any:
-    return Identifier("outcome name").structure(node, field, problems)
-
-
-def quantile_level(node: Scalar, field: str, problems: Problems) -> Any:
-    level = Number().structure(node, field, problems)
-    if level is not INVALID and not 0 < level < 1:
-        problems.add(
-            node.at, field, f"quantile level {level:g} is not between 0 and 1", "write levels such as 0.05, 0.5, 0.95"
+@_reads(Outcome)
+def _outcome(kind: Outcome, node: Node, field: str, reading: Reading) -> Any:
+    if not isinstance(node, Scalar) or is_null(node):
+        reading.problems.add(
+            node.at,
+            field,
+            f"expected an outcome, got {_describe(node)}",
+            "write yes, no, a category, a number, annulled or ambiguous",
         )
         return INVALID
-    return level
+    text = node.text.strip()
+    if not node.plain:
+        return text
+    lowered = text.lower()
+    if lowered in ("yes", "true", "no", "false"):
+        return "yes" if lowered in ("yes", "true") else "no"
+    if lowered in _NOT_FINITE:
+        reading.problems.add(node.at, field, f"`{text}` is not a finite number", "write the measured value")
+        return INVALID
+    if not _NUMBER.match(text):
+        return text
+    if unreadable := number_problem(text, MAGNITUDE_MAX):
+        reading.problems.add(node.at, field, *unreadable)
+        return INVALID
+    return float(text)
 
 
-class Record(FieldType):
-    """A nested mapping structured into an attrs class."""
-
-    def __init__(self, cls: type) -> None:
-        self.cls = cls
-
-    def json_schema(self) -> dict[str, Any]:
-        return object_schema(self.cls)
-
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        value = structure(self.cls, node, problems, prefix=f"{field}.")
-        return INVALID if value is None else value
-
-
-class LinkOrRecord(Record):
-    """A URL on its own, or a mapping with a ``url`` and more."""
-
-    def json_schema(self) -> dict[str, Any]:
-        return {"anyOf": [{"type": "string"}, object_schema(self.cls)]}
-
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        if isinstance(node, Scalar):
-            url = Text("https://...").structure(node, field, problems)
-            return INVALID if url is INVALID else self.cls(url=url)
-        return super().structure(node, field, problems)
-
-
-class Config(FieldType):
-    """A resolver: ``name`` plus that resolver's own settings, kept as plain values."""
-
-    schema: ClassVar[dict[str, Any]] = {
-        "type": "object",
-        "required": ["name"],
-        "properties": {"name": {"type": "string"}},
-    }
-
-    def __init__(self, cls: type) -> None:
-        self.cls = cls
-
-    def structure(self, node: Node, field: str, problems: Problems) -> Any:
-        if isinstance(node, Scalar) and not is_null(node):
-            problems.add(node.at, field, "expected a mapping", f"write `{field}: {{name: {node.text.strip()}}}`")
-            return INVALID
-        if not isinstance(node, Mapping) or "name" not in node:
-            problems.add(node.at, field, "has no name", f"write `{field}: {{name: manual}}`")
-            return INVALID
-        name = Identifier("resolver name").structure(node["name"], f"{field}.name", problems)
-        if name is INVALID:
-            return INVALID
-        plain = {key: plain_value(value) for key, value in node.items() if key != "name"}
-        return self.cls(name=name, config=plain, settings=_settings(name, node, field, problems))
-
-
-def _settings(name: str, node: Mapping, field: str, problems: Problems) -> Any:
-    """The resolver's settings object, validated against what its plugin declares; None if invalid."""
-    from .plugins import catalogue  # plugins import this module
-
-    resolvers = catalogue()
-    info = resolvers.get(name)
-    if info is None:
-        problems.add(
-            node["name"].at,
-            f"{field}.name",
-            f"no resolver `{name}` is installed",
-            f"{_did_you_mean(name, resolvers).removeprefix('; ') or 'check the name.'} Installed: "
-            f"{', '.join(sorted(resolvers))} (a plugin's resolvers appear once its package is installed)",
+@_reads(ListOf)
+def _list_of(kind: ListOf, node: Node, field: str, reading: Reading) -> Any:
+    if not isinstance(node, Sequence):
+        reading.problems.add(
+            node.at, field, f"expected a list, got {_describe(node)}", f"write `{field}: {kind.example}`"
         )
-        return None
-    before = len(problems)
-    settings = structure(info.settings, node, problems, prefix=f"{field}.", ignore=("name",))
-    if settings is not None and hasattr(settings, "check"):
-        for key, message, hint in settings.check():
-            at = node.key_at.get(key, node.at) if key in node else node.at
-            problems.add(at, f"{field}.{key}", message, hint)
-    return settings if len(problems) == before else None
+        return INVALID
+    items = [_read(kind.item, child, f"{field}[{i}]", reading) for i, child in enumerate(node)]
+    if any(item is INVALID for item in items):
+        return INVALID
+    return tuple(items)
 
 
-def settings_of(resolver: Any) -> Any:
-    """A resolver's settings object, rebuilt from its plain config when the record came without one.
+@_reads(MappingOf)
+def _mapping_of(kind: MappingOf, node: Node, field: str, reading: Reading) -> Any:
+    if not isinstance(node, Mapping) or not node:
+        reading.problems.add(
+            node.at, field, f"expected a mapping, got {_describe(node)}", f"write `{field}: {kind.example}`"
+        )
+        return INVALID
+    result: dict[Any, Any] = {}
+    for name, child in node.items():
+        line, col = node.key_at[name]
+        key = _read(kind.key, Scalar(name, True, line, col), f"{field}.{name}", reading)
+        value = _read(kind.value, child, f"{field}[{name}]" if key is INVALID else f"{field}.{name}", reading)
+        if key is INVALID or value is INVALID:
+            return INVALID
+        result[key] = value
+    return result
 
-    Records thawed from the index (or a shard's JSON lines) carry only the plain config:
-    it was validated when the file was read, so it is structured again here, from its JSON
-    text (which is YAML), only for the resolvers actually run. None if it no longer validates.
-    """
-    if resolver.settings is not None:
-        return resolver.settings
-    import json
 
-    from .safeyaml import parse
+@_reads(Record)
+def _record(kind: Record, node: Node, field: str, reading: Reading) -> Any:
+    value = read_record(kind.cls, node, reading, prefix=f"{field}.")
+    return INVALID if value is None else value
 
-    problems = Problems("<resolver>")
-    node = parse(json.dumps({"name": resolver.name, **resolver.config}, allow_nan=False), problems)
-    return _settings(resolver.name, node, "resolver", problems) if isinstance(node, Mapping) else None
+
+@_reads(LinkOrRecord)
+def _link_or_record(kind: LinkOrRecord, node: Node, field: str, reading: Reading) -> Any:
+    if isinstance(node, Scalar):
+        url = _text(Text("https://..."), node, field, reading)
+        return INVALID if url is INVALID else kind.cls(url=url)
+    return _record(kind, node, field, reading)
+
+
+@_reads(Config)
+def _config(kind: Config, node: Node, field: str, reading: Reading) -> Any:
+    if isinstance(node, Scalar) and not is_null(node):
+        reading.problems.add(node.at, field, "expected a mapping", f"write `{field}: {{name: {node.text.strip()}}}`")
+        return INVALID
+    if not isinstance(node, Mapping) or "name" not in node:
+        reading.problems.add(node.at, field, "has no name", f"write `{field}: {{name: manual}}`")
+        return INVALID
+    name = _identifier(_RESOLVER_NAME, node["name"], f"{field}.name", reading)
+    if name is INVALID:
+        return INVALID
+    plain = {key: plain_value(value) for key, value in node.items() if key != "name"}
+    resolver = kind.cls(name=name, config=plain, source=node)
+    if reading.on_resolver is not None:  # a sub-resolver, inside settings being checked
+        reading.on_resolver(resolver, field, reading)
+    return resolver
 
 
 def plain_value(node: Node) -> Any:
@@ -602,32 +560,7 @@ def plain_value(node: Node) -> Any:
     return node.text
 
 
-# --- attrs glue -----------------------------------------------------------------------
-
-
-@attrs.frozen
-class Spec:
-    """What a model field means in a file: its type, a description, what to do if missing."""
-
-    type: FieldType
-    doc: str
-    missing: str = ""
-
-
-def spec(field_type: FieldType, doc: str, missing: str = "", **kwargs: Any) -> Any:
-    """Declare a model field together with its file type and documentation."""
-    return attrs.field(metadata={"spec": Spec(field_type, doc, missing)}, **kwargs)
-
-
-_SPECS: dict[type, dict[str, tuple[attrs.Attribute[Any], Spec]]] = {}
-
-
-def specs(cls: type) -> dict[str, tuple[attrs.Attribute[Any], Spec]]:
-    """The file fields of a model class: name -> (attrs attribute, spec)."""
-    found = _SPECS.get(cls)
-    if found is None:
-        found = _SPECS[cls] = {a.name: (a, a.metadata["spec"]) for a in attrs.fields(cls) if "spec" in a.metadata}
-    return found
+# --- records -------------------------------------------------------------------------
 
 
 def structure(cls: type, node: Node | None, problems: Problems, prefix: str = "", ignore: tuple[str, ...] = ()) -> Any:
@@ -636,10 +569,15 @@ def structure(cls: type, node: Node | None, problems: Problems, prefix: str = ""
     Unknown keys are reported (with a "did you mean") but do not stop the record being
     built, so that registry-wide rules can still look at the rest of the file.
     """
+    return read_record(cls, node, Reading(problems), prefix, ignore)
+
+
+def read_record(cls: type, node: Node | None, reading: Reading, prefix: str = "", ignore: tuple[str, ...] = ()) -> Any:
+    """:func:`structure`, reading with ``reading`` (``ignore``: keys read by someone else)."""
     if node is None or not isinstance(node, Mapping):
         where = (1, 1) if node is None else node.at
         found = "nothing" if node is None else _describe(node)
-        problems.add(
+        reading.problems.add(
             where,
             prefix.rstrip(".") or "file",
             f"expected a mapping of fields, got {found}",
@@ -650,46 +588,48 @@ def structure(cls: type, node: Node | None, problems: Problems, prefix: str = ""
     values: dict[str, Any] = {}
     complete = True
     for key, child in node.items():
-        entry = fields.get(key)
         if key in ignore:
             continue
-        if entry is None:
-            problems.add(
-                node.key_at[key],
-                prefix + key,
-                "is not a field of this format",
-                f"remove it{_did_you_mean(key, fields)}",
-            )
-            continue
-        if is_null(child) and entry[0].default is not attrs.NOTHING:
-            continue
-        value = entry[1].type.structure(child, prefix + key, problems)
+        value = _field_value(fields, key, node, child, prefix, reading)
         if value is INVALID:
             complete = False
-        else:
+        elif value is not _SKIPPED:
             values[key] = value
     for name, (attribute, field_spec) in fields.items():
         if name not in values and name not in node and attribute.default is attrs.NOTHING:
             complete = False
-            problems.add(node.at, prefix + name, "is missing", field_spec.missing or f"add `{name}:`")
-    if not complete:
-        return None
-    return cls(**values)
+            reading.problems.add(node.at, prefix + name, "is missing", field_spec.missing or f"add `{name}:`")
+    return cls(**values) if complete else None
 
 
-def object_schema(cls: type) -> dict[str, Any]:
-    properties = {}
-    required = []
-    for name, (attribute, field_spec) in specs(cls).items():
-        properties[name] = {"description": field_spec.doc, **field_spec.type.json_schema()}
-        if attribute.default is attrs.NOTHING:
-            required.append(name)
-    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
-    if required:
-        schema["required"] = required
-    return schema
+_SKIPPED: Any = type("Skipped", (), {"__repr__": lambda self: "SKIPPED"})()
+"""A key that gives no value: unknown (reported), or null where the field has a default."""
 
 
-def _did_you_mean(word: str, choices: Any) -> str:
+def _field_value(
+    fields: dict[str, tuple[attrs.Attribute[Any], Spec]],
+    key: str,
+    node: Mapping,
+    child: Node,
+    prefix: str,
+    reading: Reading,
+) -> Any:
+    """The value of one key of a record's mapping: INVALID if it has problems, _SKIPPED if it gives none."""
+    entry = fields.get(key)
+    if entry is None:
+        reading.problems.add(
+            node.key_at[key],
+            prefix + key,
+            "is not a field of this format",
+            f"remove it{did_you_mean(key, fields)}",
+        )
+        return _SKIPPED
+    if is_null(child) and entry[0].default is not attrs.NOTHING:
+        return _SKIPPED
+    return _read(entry[1].type, child, prefix + key, reading)
+
+
+def did_you_mean(word: str, choices: Any) -> str:
+    """``; did you mean `x`?`` for the choice closest to ``word``, or nothing if none is close."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f"; did you mean `{close[0]}`?" if close else ""

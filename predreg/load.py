@@ -23,9 +23,9 @@ from typing import Any, TypeVar
 import attrs
 
 from . import parallel, safeyaml
-from .fields import structure
+from .fields import INVALID, Config, structure, value_of
 from .files import NotRegular
-from .model import Authors, Prediction, Question, Resolution, Reveal, Withdrawal
+from .model import Authors, Prediction, Question, Resolution, Resolver, Reveal, Withdrawal
 from .problems import Problem, Problems
 
 AUTHORS_FILE = "authors.yaml"
@@ -37,6 +37,8 @@ CLASSES: dict[str, type] = {
     "reveal": Reveal,
     "withdrawal": Withdrawal,
 }
+RESOLVER_KINDS = ("question", "prediction")
+"""The kinds of record that may hold a resolver block (a prediction, for its inline question)."""
 FOLDERS = {
     "questions": "question",
     "predictions": "prediction",
@@ -55,6 +57,9 @@ class Loaded:
     record: Any
     key_at: dict[str, tuple[int, int]]
     problems: tuple[Problem, ...]
+    resolver: Resolver | None = None
+    """The file's resolver block when its record could not be built, so that the check still
+    checks its settings against the catalogue (None otherwise)."""
 
     @property
     def stem(self) -> str:
@@ -108,7 +113,7 @@ def _load_piece(files: list[tuple[str, str]]) -> list[Loaded]:
 def load_text(path: str, kind: str, text: str | None, problems: Problems | None = None) -> Loaded:
     """Parse and structure one file's text (None: it could not be read), as if read from ``path``."""
     problems = problems if problems is not None else Problems(path)
-    record = None
+    record = resolver = None
     key_at: dict[str, tuple[int, int]] = {}
     if text is not None:
         node = safeyaml.parse(text, problems)
@@ -118,7 +123,16 @@ def load_text(path: str, kind: str, text: str | None, problems: Problems | None 
             record = structure(CLASSES[kind], node, problems)
             if isinstance(node, safeyaml.Mapping):
                 key_at = node.key_at
-    return Loaded(path, kind, record, key_at, tuple(problems.items))
+                resolver = _unbuilt_resolver(node, path) if record is None and kind in RESOLVER_KINDS else None
+    return Loaded(path, kind, record, key_at, tuple(problems.items), resolver)
+
+
+def _unbuilt_resolver(node: safeyaml.Mapping, path: str) -> Resolver | None:
+    """The resolver block of a file whose record could not be built (its own problems are already recorded)."""
+    if "resolver" not in node:
+        return None
+    resolver = value_of(Config(Resolver), node["resolver"], "resolver", Problems(path))
+    return None if resolver is INVALID else resolver
 
 
 @attrs.frozen

@@ -1,8 +1,10 @@
 """The registry format as frozen attrs classes: the one source of truth.
 
-Each field's metadata names its file type (``predreg.fields``), which drives loading,
-error messages, unknown-key detection and ``predreg schema`` alike. Field names are a
-contract relied on outside the project: add fields, never rename them.
+Each field's metadata names its file type (a descriptor of ``predreg.fieldtypes``),
+which the format layer interprets for loading, error messages, unknown-key detection,
+``predreg schema`` and writing alike. The classes know no file format: this module
+imports attrs and the descriptors only. Field names are a contract relied on outside
+the project: add fields, never rename them.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from typing import Any, Literal
 
 import attrs
 
-from .fields import (
+from .fieldtypes import (
+    AUTHOR_HANDLE,
+    OUTCOME_NAME,
+    QUANTILE_LEVEL,
     Choice,
     Config,
     Date,
@@ -29,8 +34,6 @@ from .fields import (
     Sha256,
     Text,
     Timestamp,
-    outcome_name,
-    quantile_level,
     spec,
 )
 
@@ -46,13 +49,19 @@ UNSCORED_OUTCOMES = (ANNULLED, AMBIGUOUS)
 
 @attrs.frozen
 class Resolver:
-    """Which resolver settles a question, and its settings."""
+    """Which resolver settles a question, and its settings as written.
+
+    The settings are validated against the resolver's own settings class by the check,
+    which is given the catalogue of installed resolvers: reading a file never asks it.
+    """
 
     name: str
     config: dict[str, Any] = attrs.field(factory=dict)
     """The settings as written (plain values)."""
-    settings: Any = attrs.field(default=None, eq=False, repr=False)
-    """The settings as the resolver's own settings class; None if they did not validate."""
+    source: Any = attrs.field(default=None, eq=False, repr=False)
+    """How the block was written: the format layer's located nodes, so that a settings
+    problem is reported at its line and column. Not part of the value; None for a
+    resolver made in code."""
 
 
 @attrs.frozen
@@ -91,7 +100,7 @@ _KIND = (
 )
 _OUTCOMES = (ListOf(Identifier("outcome name"), "[derpy, competent]"), "Categorical questions: the possible outcomes.")
 _EVENTS = (
-    MappingOf(outcome_name, Text(), "{neuralese: ..., full-automation: ...}"),
+    MappingOf(OUTCOME_NAME, Text(), "{neuralese: ..., full-automation: ...}"),
     "Ordering questions: the two events, name -> description. Outcomes are either name or `neither`.",
 )
 _UNIT = (Text("x"), "Numeric questions: the unit of the quantity.")
@@ -125,7 +134,7 @@ class Question:
 
 _PROBABILITY = (Probability(), "Binary: the probability of yes.")
 _PROBABILITIES = (
-    MappingOf(outcome_name, Probability(), "{derpy: 0.67, competent: 0.33}"),
+    MappingOf(OUTCOME_NAME, Probability(), "{derpy: 0.67, competent: 0.33}"),
     "Categorical and ordering: outcome -> probability, summing to 1.",
 )
 
@@ -163,7 +172,7 @@ class Prediction:
         default=None,
     )
     quantiles: dict[float, float] | None = spec(
-        MappingOf(quantile_level, Number(), "{0.05: 1.1, 0.5: 1.6, 0.95: 3.0}"),
+        MappingOf(QUANTILE_LEVEL, Number(), "{0.05: 1.1, 0.5: 1.6, 0.95: 3.0}"),
         "Numeric: quantile level -> value.",
         default=None,
     )
@@ -212,8 +221,9 @@ class Snapshot:
 
     url: str = spec(Text("https://..."), "Where the evidence was fetched from.")
     fetched_at: dt.datetime | None = spec(Timestamp(), "When it was fetched (UTC).", default=None)
-    sha256: str | None = spec(Sha256(), "sha256 of the body; the body is kept as `evidence/<sha256>`.", default=None)
+    # status before sha256: the order resolution files have always been written in
     status: int | None = spec(Integer(), "HTTP status of the fetch.", default=None)
+    sha256: str | None = spec(Sha256(), "sha256 of the body; the body is kept as `evidence/<sha256>`.", default=None)
     excerpt: str | None = spec(Text(), "A short quote of the part that decides.", default=None)
     content_type: str | None = spec(
         Text("text/html; charset=utf-8"), "The body's Content-Type, as served: how an audit reads it.", default=None
@@ -286,10 +296,6 @@ class Authors:
     """The file `authors.yaml`: every author, by handle."""
 
     authors: dict[str, Author] = spec(
-        MappingOf(
-            lambda node, field, problems: Identifier("author handle").structure(node, field, problems),
-            Record(Author),
-            "{forecaster-a: {name: ...}}",
-        ),
+        MappingOf(AUTHOR_HANDLE, Record(Author), "{forecaster-a: {name: ...}}"),
         "handle -> author.",
     )

@@ -62,7 +62,7 @@ def split_map(function: Callable[[list[T]], R], items: Sequence[T], pieces_per_c
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             return list(pool.map(function, pieces))
-    except Exception:  # e.g. a plugin's unpicklable settings, or a lost worker: do it all here
+    except Exception:  # e.g. a lost worker: do it all here
         return [function(list(items))]  # (a real bug in ``function`` raises again, here, with its traceback)
 
 

@@ -26,15 +26,15 @@ import attrs
 from . import plugins
 from .checks import Registry, check_registry
 from .defaults import JOB, QUESTION_DEADLINE
-from .emit import scalar
+from .emit import document
 from .errors import RegistryInvalid
 from .fetch import Fetched, Session
-from .fields import settings_of
 from .files import create_many, locked, on_disk
 from .load import load_text
 from .model import Question, Resolution, Resolver, Snapshot
 from .parallel import Helper, HelperDied, Overran, side_by_side
 from .resolvers import deadline
+from .settings import resolver_settings
 from .verdict import Verdict, failed, resolved
 from .version import __version__
 
@@ -306,11 +306,13 @@ def ask(resolver: Resolver, question: Question, session: Session, now: dt.dateti
     def sub(inner: Resolver) -> Verdict:
         return ask(inner, question, session, now)
 
-    installed = plugins.catalogue().get(resolver.name)
+    catalogue = plugins.catalogue()
+    installed = catalogue.get(resolver.name)
     if installed is None:
         return failed(f"no installed plugin resolves `{resolver.name}`")
     try:
-        return installed.resolve(question, settings_of(resolver), session, now, resolve=sub)
+        settings = resolver_settings(resolver, catalogue)[0]
+        return installed.resolve(question, settings, session, now, resolve=sub)
     except KeyboardInterrupt:
         raise
     except BaseException as error:  # a plugin's bug must not stop the run, nor resolve anything
@@ -502,34 +504,8 @@ def dumped(path: str | Path, record: Resolution) -> str:
 
 
 def dump_resolution(record: Resolution) -> str:
-    """A resolution record as YAML, the same bytes for the same record."""
-    lines = [
-        f"question: {record.question}",
-        f"outcome: {scalar(record.outcome)}",
-        f"resolved_at: {scalar(record.resolved_at)}",
-        f"resolver: {record.resolver}",
-    ]
-    if record.resolved_by:
-        lines.append(f"resolved_by: {record.resolved_by}")
-    if record.resolver_version:
-        lines.append(f"resolver_version: {scalar(record.resolver_version)}")
-    if record.evidence:
-        lines.append("evidence:")
-        for snapshot in record.evidence:
-            lines.append(f"  - url: {scalar(snapshot.url)}")
-            if snapshot.fetched_at:
-                lines.append(f"    fetched_at: {scalar(snapshot.fetched_at)}")
-            if snapshot.status is not None:
-                lines.append(f"    status: {snapshot.status}")
-            if snapshot.sha256:
-                lines.append(f"    sha256: {snapshot.sha256}")
-            if snapshot.excerpt:
-                lines.append(f"    excerpt: {scalar(snapshot.excerpt)}")
-            if snapshot.content_type:
-                lines.append(f"    content_type: {scalar(snapshot.content_type)}")
-    if record.note:
-        lines.append(f"note: {scalar(record.note)}")
-    return "\n".join(lines) + "\n"
+    """A resolution record as YAML, the same bytes for the same record (the one record writer's)."""
+    return document(record)
 
 
 class StoredEvidence:

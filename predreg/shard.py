@@ -86,6 +86,7 @@ def write_lines(shard: Shard, root: str, out: TextIO) -> None:
             "record": None if item.record is None else plain.dump(item.record),
             "key_at": item.key_at,
             "problems": [_problem(root, p) for p in item.problems],
+            "resolver": None if item.resolver is None else plain.dump_resolver(item.resolver),
         }
         # escaped, not raw: a file name that is not UTF-8 (surrogates) survives the trip as \udcff
         out.write(json.dumps(line, sort_keys=True, allow_nan=False) + "\n")
@@ -124,6 +125,7 @@ def merge(root: str, sources: Iterable[Iterable[str]], today: dt.date | None = N
                         record=None if record is None else plain.load(CLASSES[line["kind"]], record),
                         key_at={key: tuple(at) for key, at in line["key_at"].items()},
                         problems=tuple(_unproblem(root, p) for p in line["problems"]),
+                        resolver=plain.load_resolver(line.get("resolver")),
                     )
                 )
     if count is None or len(seen) != count:

@@ -566,12 +566,15 @@ def test_an_id_taken_ignoring_case_and_unicode_form_is_refused(
 @pytest.mark.parametrize("given", ["007", "1e400", "-0", "0.10"])
 def test_a_text_setting_that_looks_like_a_number_is_written_as_given(minimal_registry: Path, given: str) -> None:
     from predreg.load import load_file
+    from predreg.plugins import catalogue
+    from predreg.settings import resolver_settings
 
     assert inline("--probability", "0.3", "--resolver", "http", "--set", "url=https://example.org/page",
                   "--set", f"contains={given}") == 0  # fmt: skip
     path = minimal_registry / "predictions" / "forecaster-a" / "something-happens.yaml"
     prediction = load_file(str(path), "prediction").record
-    assert prediction.resolver.settings.contains == given  # the words the page is searched for
+    settings, _ = resolver_settings(prediction.resolver, catalogue())
+    assert settings.contains == given  # the words the page is searched for
     assert problems() == []
 
 

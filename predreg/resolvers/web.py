@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from .. import __version__
-from ..fields import Choice, MappingOf, Pattern, Plain, Text, Url, spec
+from ..fields import Choice, Key, MappingOf, Pattern, Plain, Text, Url, spec
 from ..hookspecs import hookimpl
 from ..model import Question
 from ..patterns import PatternError, compile_pattern, compile_phrase, search
@@ -248,7 +248,7 @@ def json_value(question: Question, settings: JsonSettings, session: Session, now
 class TableSettings:
     url: str = spec(Url(), "The CSV table to read (first row: column names).")
     where: dict[str, Any] = spec(
-        MappingOf(lambda node, field, problems: node.text, Plain(), "{Organization: OpenAI, Parameters: {'>=': 1e12}}"),
+        MappingOf(Key(), Plain(), "{Organization: OpenAI, Parameters: {'>=': 1e12}}"),
         "Conditions a row must meet, by column: a value (equal, case-insensitive) or {op: value} with op one of"
         " ==, !=, >=, <=, >, <, contains.",
     )
