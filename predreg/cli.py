@@ -29,6 +29,7 @@ from .failures import UsageError
 from .files import WriteError, write_atomic, write_output
 from .load import CLASSES
 from .problems import Problem, one_line
+from .registry import walk
 from .reports import headline, summary
 from .schema import json_schema
 
@@ -88,10 +89,10 @@ def _date(text: str) -> dt.date:
 
 
 def _shard(text: str) -> tuple[int, int]:
-    from .shard import parse
+    from .registry import parse_shard
 
     try:
-        return parse(text)
+        return parse_shard(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: write I/N with 1 <= I <= N, e.g. 2/7") from None
 
@@ -330,7 +331,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command == "check" and args.format == "md":
         print("predreg: --format md goes with --base (a pull-request summary)", file=sys.stderr)
         return EXIT_USAGE
-    registry = check_registry(args.registry, today=args.today, index=not args.no_index)
+    today = args.today or dt.datetime.now(dt.UTC).date()
+    registry = check_registry(walk(args.registry, index=not args.no_index), today=today)
     if args.command == "check":
         return _report(args, registry.problems, headline(registry))
     if args.command == "score":

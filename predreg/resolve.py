@@ -24,7 +24,7 @@ from pathlib import Path
 import attrs
 
 from . import __version__, plugins
-from .checks import Registry, check_registry
+from .checks import check_registry
 from .defaults import JOB, QUESTION_DEADLINE
 from .emit import scalar
 from .fetch import Fetched, Session
@@ -34,6 +34,7 @@ from .load import load_text
 from .model import Question, Resolution, Resolver, Snapshot
 from .parallel import Helper, HelperDied, Overran, side_by_side
 from .problems import Problem
+from .registry import Registry, walk
 from .resolvers import deadline
 from .verdict import Verdict, failed, resolved
 
@@ -74,6 +75,8 @@ class Run:
 
 
 class RegistryInvalid(Exception):
+    """The registry to resolve has problems: nothing is resolved until they are fixed."""
+
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(f"{len(problems)} problem(s)")
         self.problems = problems
@@ -299,7 +302,8 @@ def quoted_in(excerpt: str, text: str) -> bool:
 
 
 def _checked(root: Path, now: dt.datetime, index: bool = False) -> Registry:
-    registry = check_registry(str(root), today=now.date(), index=index)
+    """The registry at ``root`` checked as of ``now``; RegistryInvalid if it has problems."""
+    registry = check_registry(walk(str(root), index=index), today=now.date())
     if registry.problems:
         raise RegistryInvalid(registry.problems)
     return registry
