@@ -71,6 +71,8 @@ class Context:
     """The valid predictions by id."""
     reveals: dict[str, Reveal] = attrs.field(factory=dict)
     """The valid reveals so far, by prediction id: the first valid reveal of a prediction is the one."""
+    trace: dict[Problem, str] | None = None
+    """If not None, each problem a rule finds is noted here with the rule's name (``traced``)."""
 
 
 Check = Callable[[Loaded, Context], Iterable[Problem]]
@@ -99,6 +101,8 @@ def apply(rules: Sequence[Rule], item: Loaded, context: Context) -> list[Problem
     for rule in rules:
         problems = list(rule.check(item, context))
         found += problems
+        if context.trace is not None:
+            context.trace.update(dict.fromkeys(problems, rule.name))
         if problems and rule.stops:
             break
     return found
@@ -113,7 +117,6 @@ def problem(item: Loaded, field: str, message: str, hint: str = "") -> Problem:
 # --- the check -----------------------------------------------------------------------------------
 
 
-@collector_paused()
 def check_registry(records: Records, *, today: dt.date, resolvers: Mapping[str, Any] | None = None) -> Registry:
     """Apply the rules to ``records``: the registry they make, with every problem.
 
@@ -122,12 +125,25 @@ def check_registry(records: Records, *, today: dt.date, resolvers: Mapping[str, 
     The records come from a source of ``predreg.registry`` (a walk, a closure, shard lines);
     the check itself reads no file and no clock.
     """
+    return _check(records, Context(today=today, resolvers=resolvers))
+
+
+def traced(
+    records: Records, *, today: dt.date, resolvers: Mapping[str, Any] | None = None
+) -> tuple[Registry, dict[Problem, str]]:
+    """``check_registry``, and the name of the rule that found each problem (the loader's are not named)."""
+    trace: dict[Problem, str] = {}
+    return _check(records, Context(today=today, resolvers=resolvers, trace=trace)), trace
+
+
+@collector_paused()
+def _check(records: Records, context: Context) -> Registry:
     by_kind: dict[str, list[Loaded]] = defaultdict(list)
     for item in records.loaded:
         if item.record is not None:
             by_kind[item.kind].append(item)
     problems = [p for item in records.loaded for p in item.problems] + list(records.problems)
-    context = _first_context(by_kind, today, resolvers)
+    context = _first_context(by_kind, context)
     for item in by_kind["question"] + by_kind["prediction"]:
         problems += apply(RULES["identified"], item, context)
     context, question_files = _questions(by_kind, context, problems)
@@ -150,16 +166,15 @@ def check_registry(records: Records, *, today: dt.date, resolvers: Mapping[str, 
     )
 
 
-def _first_context(by_kind: Mapping[str, list[Loaded]], today: dt.date, resolvers: Any) -> Context:
+def _first_context(by_kind: Mapping[str, list[Loaded]], context: Context) -> Context:
     authors: dict[str, Author] = {}
     for item in by_kind["authors"]:
         authors.update(item.record.authors)
     first_of_id: dict[str, Loaded] = {}
     for item in by_kind["question"] + by_kind["prediction"]:
         first_of_id.setdefault(normalised(item.record.id), item)
-    return Context(
-        today=today,
-        resolvers=resolvers,
+    return attrs.evolve(
+        context,
         authors=authors,
         authors_listed=bool(by_kind["authors"]),
         first_of_id=first_of_id,
@@ -216,6 +231,8 @@ def _resolutions(items: Sequence[Loaded], context: Context, problems: list[Probl
     for qid, records in sorted(by_question.items()):
         chain, found = resolution_chain(qid, records)
         problems += found
+        if context.trace is not None:
+            context.trace.update(dict.fromkeys(found, resolution_chain.__name__))
         chains[qid] = chain
     return chains
 
@@ -653,10 +670,11 @@ def outcome_fits_question(item: Loaded, context: Context) -> Iterator[Problem]:
 
 
 def resolution_chain(qid: str, items: list[Loaded]) -> tuple[list[Loaded], list[Problem]]:
-    """A question's resolutions in order, the original then each correction of the last; and the problems of the chain.
+    """Each correction corrects an existing resolution of its question, which no other correction corrects.
 
-    Each correction corrects a resolution of the same question that no other corrects.
-    No chain stands without exactly one original, or with a cycle.
+    Gives the question's resolutions in order, the original then each correction of the
+    last, and the problems of the chain. No chain stands without exactly one original,
+    or with a cycle.
     """
     by_stem = {item.stem: item for item in items}
     originals = [item for item in items if item.record.corrects is None]
