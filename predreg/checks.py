@@ -100,10 +100,12 @@ def apply(rules: Sequence[Rule], item: Loaded, context: Context) -> list[Problem
     found: list[Problem] = []
     for rule in rules:
         problems = list(rule.check(item, context))
+        if not problems:
+            continue
         found += problems
         if context.trace is not None:
             context.trace.update(dict.fromkeys(problems, rule.name))
-        if problems and rule.stops:
+        if rule.stops:
             break
     return found
 

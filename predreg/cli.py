@@ -29,7 +29,7 @@ from .failures import UsageError
 from .files import WriteError, write_atomic, write_output
 from .load import CLASSES
 from .problems import Problem, one_line
-from .registry import walk
+from .registry import Layout, walk
 from .reports import headline, summary
 from .schema import json_schema
 
@@ -477,7 +477,7 @@ def _resolve(args: argparse.Namespace) -> int:
     unsaved = None
     if not (args.dry_run or args.offline):  # the errors stay on record until the next run
         try:
-            write_atomic(Path(args.registry) / ".predreg" / "last-run.json", summary + "\n")
+            write_atomic(Layout(args.registry).local("last-run.json"), summary + "\n")
         except WriteError as error:  # (a full disk): the run's results are still told, then this
             unsaved = error
     # in a log (not a terminal) the progress lines already named each question
@@ -498,7 +498,7 @@ def _session(args: argparse.Namespace) -> Session:
     return Session(
         allow_loopback=origins,
         limits=Limits(deadline=args.deadline, read_timeout=min(30.0, args.deadline)),
-        cache=Path(args.registry) / ".predreg" / "http",
+        cache=Layout(args.registry).local("http"),
         clock=(lambda: args.now) if args.now else None,
     )
 

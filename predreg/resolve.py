@@ -34,7 +34,7 @@ from .load import load_text
 from .model import Question, Resolution, Resolver, Snapshot
 from .parallel import Helper, HelperDied, Overran, side_by_side
 from .problems import Problem
-from .registry import Registry, walk
+from .registry import Layout, Registry, walk
 from .resolvers import deadline
 from .verdict import Verdict, failed, resolved
 
@@ -124,7 +124,7 @@ def resolve_registry(
     if dry_run:
         results = _resolve_all(root, questions, session, now, None, progress, jobs, question_deadline)
     else:
-        with locked(root / ".predreg" / "resolve.lock"):
+        with locked(Layout(str(root)).local("resolve.lock")):
             _sweep(root)
             # the writes go to a helper process, started before the threads, whose file-system
             # calls then never queue for the GIL behind the resolvers
