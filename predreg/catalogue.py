@@ -89,6 +89,7 @@ APPLIES_TO = {
     "prediction": "prediction",
     "resolution": "resolution",
     "reveal": "reveal",
+    "withdrawal file": "withdrawal (its file's name: the withdrawal still stands)",
     "withdrawal": "withdrawal",
 }
 """What the rules under each key of ``checks.RULES`` apply to, in the README's words."""

@@ -251,6 +251,7 @@ def _reveals(items: Sequence[Loaded], context: Context, problems: list[Problem])
 def _withdrawals(items: Sequence[Loaded], context: Context, problems: list[Problem]) -> dict[str, Withdrawal]:
     valid: dict[str, Withdrawal] = {}
     for item in items:
+        problems += apply(RULES["withdrawal file"], item, context)  # a misnamed withdrawal still stands
         found = apply(RULES["withdrawal"], item, context)
         problems += found
         if not found:
@@ -872,15 +873,14 @@ RULES: dict[str, tuple[Rule, ...]] = {
         Rule(revealed_forecast_fits),
         Rule(reveal_matches_commitment),
     ),
-    "withdrawal": (
-        Rule(withdrawal_names_its_file),
-        Rule(withdraws_a_valid_prediction, stops=True),
-        Rule(withdrawn_in_time),
-    ),
+    "withdrawal file": (Rule(withdrawal_names_its_file),),
+    "withdrawal": (Rule(withdraws_a_valid_prediction, stops=True), Rule(withdrawn_in_time)),
 }
 """Every rule, per what it applies to: ``identified`` (questions and predictions), ``question`` (a shared
 one, or one a prediction states), ``statement`` (what a prediction states before its question is known),
-and each record kind. A chain of resolutions is judged whole, by ``resolution_chain``."""
+and each record kind. The problems the rules of ``identified``, ``statement`` and ``withdrawal file``
+find are reported, but leave their record valid. A chain of resolutions is judged whole, by
+``resolution_chain``."""
 
 
 # Rules that `predreg new` and `predreg resolve --manual` also apply at their prompts, in the same words.

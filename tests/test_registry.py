@@ -147,3 +147,12 @@ def test_each_problem_is_traced_to_the_rule_that_found_it(minimal_registry: Path
 def test_the_readme_catalogue_is_as_generated() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     assert readme == readme_as_generated(REPO), "run `python -m predreg.catalogue` to regenerate it"
+
+
+def test_a_misnamed_withdrawal_is_reported_and_still_stands(minimal_registry: Path) -> None:
+    folder = minimal_registry / "withdrawals"
+    folder.mkdir()
+    (folder / "misnamed.yaml").write_text("prediction: on-shared\nwithdrawn: 2026-11-23\nreason: changed my mind\n")
+    checked = checks.check_registry(registry.walk(str(minimal_registry)), today=TODAY)
+    assert [p.message for p in checked.problems] == ["`on-shared` differs from the file name"]
+    assert "on-shared" in checked.withdrawals
