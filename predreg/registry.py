@@ -391,27 +391,31 @@ def shard_lines(root: str, sources: Iterable[Iterable[str]]) -> Records:
     """The files that shards' lines hold, rebuilt without parsing; ValueError for lines no set of shards wrote."""
     files: list[Loaded] = []
     layout_problems: list[Problem] = []
-    seen: set[int] = set()
-    count = None
+    seen: dict[int, int] = {}  # shard index -> the count its header gives
     for lines in sources:
         for line in _lines(lines):
             if "format" in line:
-                if line["format"] != SHARD_FORMAT:
-                    raise ValueError(f"not a predreg shard ({line['format']!r})")
-                index, n = parse_shard(line["shard"])
-                if count not in (None, n) or index in seen:
-                    raise ValueError(f"shard {line['shard']} does not fit the others")
-                count = n
-                seen.add(index)
+                _header(line, seen)
             elif "layout" in line:
                 layout_problems.append(codec.decode_problem(line["layout"], os.path.join(root, line["layout"]["path"])))
             else:
                 files.append(codec.decode(line, os.path.join(root, line["path"])))
+    count = next(iter(seen.values()), None)
     if count is None or len(seen) != count:
-        missing = sorted(set(range(1, (count or 0) + 1)) - seen)
+        missing = sorted(set(range(1, (count or 0) + 1)) - set(seen))
         raise ValueError(f"shards missing: {', '.join(f'{i}/{count}' for i in missing) or 'all'}")
     files.sort(key=lambda item: item.path)
     return Records(root, tuple(files), tuple(layout_problems), tuple(item.path for item in files))
+
+
+def _header(line: dict[str, Any], seen: dict[int, int]) -> None:
+    """Note a shard's header line in ``seen``; ValueError if it is no shard's, or does not fit those seen."""
+    if line["format"] != SHARD_FORMAT:
+        raise ValueError(f"not a predreg shard ({line['format']!r})")
+    index, count = parse_shard(line["shard"])
+    if any(other != count for other in seen.values()) or index in seen:
+        raise ValueError(f"shard {line['shard']} does not fit the others")
+    seen[index] = count
 
 
 def _lines(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
