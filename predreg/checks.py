@@ -228,7 +228,9 @@ def _questions(
         prediction: Prediction = item.record
         stated = prediction.inline_question() if prediction.question is None else None
         if stated is not None:
-            found = apply(RULES["question"], attrs.evolve(item, record=stated), context)
+            # the stated question is judged as a question record written at the prediction's place
+            as_question = Loaded(item.path, item.kind, stated, item.key_at, item.problems)
+            found = apply(RULES["question"], as_question, context)
             problems += found
             if not found:
                 questions.setdefault(stated.id, stated)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import math
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import attrs
 
@@ -37,240 +37,306 @@ _WANTED = {"binary": "probability", "categorical": "probabilities", "ordering": 
 # --- rules of questions and predictions: ids ----------------------------------------------------
 
 
-def id_names_its_file(item: Loaded, context: Context) -> Iterator[Problem]:
+def id_names_its_file(item: Loaded, context: Context) -> list[Problem]:
     """A question's or prediction's id is its file's name."""
+    problems: list[Problem] = []
     record = item.record
     if item.stem != unicodedata.normalize("NFC", record.id):
-        yield problem(
-            item,
-            "id",
-            f"`{record.id}` differs from the file name `{item.stem}.yaml`",
-            f"name the file `{record.id}.yaml`",
+        problems.append(
+            problem(
+                item,
+                "id",
+                f"`{record.id}` differs from the file name `{item.stem}.yaml`",
+                f"name the file `{record.id}.yaml`",
+            )
         )
+    return problems
 
 
-def id_is_unique(item: Loaded, context: Context) -> Iterator[Problem]:
+def id_is_unique(item: Loaded, context: Context) -> list[Problem]:
     """No two questions or predictions share an id, ignoring case and Unicode form (both files are named)."""
+    problems: list[Problem] = []
     first = context.first_of_id[normalised(item.record.id)]
     if first is not item:
         hint = "choose another id: ids are compared ignoring case and Unicode form"
-        yield problem(item, "id", f"`{item.record.id}` is also the id of {first.path}", hint)
-        yield problem(first, "id", f"`{first.record.id}` is also the id of {item.path}", hint)
+        problems.append(problem(item, "id", f"`{item.record.id}` is also the id of {first.path}", hint))
+        problems.append(problem(first, "id", f"`{first.record.id}` is also the id of {item.path}", hint))
+    return problems
 
 
 # --- rules of questions (shared, or stated in a prediction) --------------------------------------
 
 
-def categorical_has_two_outcomes(item: Loaded, context: Context) -> Iterator[Problem]:
+def categorical_has_two_outcomes(item: Loaded, context: Context) -> list[Problem]:
     """A categorical question has at least two outcomes."""
+    problems: list[Problem] = []
     question: Question = item.record
     if question.kind == "categorical" and len(question.outcomes) < 2:
         hint = "write `outcomes: [a, b]`"
-        yield problem(item, "outcomes", "a categorical question needs at least two outcomes", hint)
+        problems.append(problem(item, "outcomes", "a categorical question needs at least two outcomes", hint))
+    return problems
 
 
-def outcomes_are_not_reserved(item: Loaded, context: Context) -> Iterator[Problem]:
+def outcomes_are_not_reserved(item: Loaded, context: Context) -> list[Problem]:
     """No outcome of a categorical question is named `annulled` or `ambiguous`."""
+    problems: list[Problem] = []
     question: Question = item.record
     if question.kind == "categorical":
-        yield from _reserved(item, "outcomes", question.outcomes, (ANNULLED, AMBIGUOUS))
+        problems += _reserved(item, "outcomes", question.outcomes, (ANNULLED, AMBIGUOUS))
+    return problems
 
 
-def outcomes_are_distinct(item: Loaded, context: Context) -> Iterator[Problem]:
+def outcomes_are_distinct(item: Loaded, context: Context) -> list[Problem]:
     """A categorical question lists each outcome once."""
+    problems: list[Problem] = []
     question: Question = item.record
     if question.kind == "categorical" and len(set(question.outcomes)) != len(question.outcomes):
-        yield problem(item, "outcomes", "lists an outcome twice", "list each outcome once")
+        problems.append(problem(item, "outcomes", "lists an outcome twice", "list each outcome once"))
+    return problems
 
 
-def events_only_in_ordering(item: Loaded, context: Context) -> Iterator[Problem]:
+def events_only_in_ordering(item: Loaded, context: Context) -> list[Problem]:
     """Only an ordering question has events."""
+    problems: list[Problem] = []
     question: Question = item.record
     if question.events and question.kind not in ("categorical", "ordering"):
         message = f"only ordering questions have events, and this one is {question.kind}"
-        yield problem(item, "events", message, "remove `events:`")
+        problems.append(problem(item, "events", message, "remove `events:`"))
+    return problems
 
 
-def ordering_has_two_events(item: Loaded, context: Context) -> Iterator[Problem]:
+def ordering_has_two_events(item: Loaded, context: Context) -> list[Problem]:
     """An ordering question compares exactly two events."""
+    problems: list[Problem] = []
     question: Question = item.record
     if question.kind == "ordering" and len(question.events) != 2:
         message = f"an ordering question compares two events, not {len(question.events)}"
-        yield problem(item, "events", message, "write `events: {a: ..., b: ...}`")
+        problems.append(problem(item, "events", message, "write `events: {a: ..., b: ...}`"))
+    return problems
 
 
-def events_are_not_reserved(item: Loaded, context: Context) -> Iterator[Problem]:
+def events_are_not_reserved(item: Loaded, context: Context) -> list[Problem]:
     """No event is named `neither`, `annulled` or `ambiguous`."""
+    problems: list[Problem] = []
     question: Question = item.record
     if question.kind != "categorical" and (question.events or question.kind == "ordering"):
-        yield from _reserved(item, "events", question.events, (NEITHER, ANNULLED, AMBIGUOUS))
+        problems += _reserved(item, "events", question.events, (NEITHER, ANNULLED, AMBIGUOUS))
+    return problems
 
 
-def numeric_has_unit(item: Loaded, context: Context) -> Iterator[Problem]:
+def numeric_has_unit(item: Loaded, context: Context) -> list[Problem]:
     """A numeric question names its unit."""
+    problems: list[Problem] = []
     question: Question = item.record
     if question.kind == "numeric" and not question.unit:
         message = "is missing: a number without a unit cannot be checked"
-        yield problem(item, "unit", message, "add e.g. `unit: x` or `unit: percent`")
+        problems.append(problem(item, "unit", message, "add e.g. `unit: x` or `unit: percent`"))
+    return problems
 
 
-def outcomes_only_in_categorical(item: Loaded, context: Context) -> Iterator[Problem]:
+def outcomes_only_in_categorical(item: Loaded, context: Context) -> list[Problem]:
     """Only a categorical question lists outcomes."""
+    problems: list[Problem] = []
     question: Question = item.record
     if question.outcomes and question.kind != "categorical":
         message = f"only categorical questions list outcomes, and this one is {question.kind}"
-        yield problem(item, "outcomes", message, "remove `outcomes:`")
+        problems.append(problem(item, "outcomes", message, "remove `outcomes:`"))
+    return problems
 
 
-def _reserved(item: Loaded, field: str, names: Iterable[str], reserved: tuple[str, ...]) -> Iterator[Problem]:
+def _reserved(item: Loaded, field: str, names: Iterable[str], reserved: tuple[str, ...]) -> list[Problem]:
+    problems: list[Problem] = []
     for name in names:
         if name in reserved:
-            yield problem(item, field, f"`{name}` is a reserved outcome", "choose another name")
+            problems.append(problem(item, field, f"`{name}` is a reserved outcome", "choose another name"))
+    return problems
 
 
 # --- rules of what a prediction states, before its question is known ------------------------------
 
 
-def shared_question_stands_alone(item: Loaded, context: Context) -> Iterator[Problem]:
+def shared_question_stands_alone(item: Loaded, context: Context) -> list[Problem]:
     """A prediction of a shared question states none of the question's fields itself."""
+    problems: list[Problem] = []
     prediction: Prediction = item.record
     if prediction.question is None:
-        return
+        return problems
     for field in _INLINE_FIELDS:
         if getattr(prediction, field) not in (None, (), {}):
-            yield problem(
-                item,
-                field,
-                f"belongs to a question, but this file forecasts shared question `{prediction.question}`",
-                f"remove `{field}:` or the `question:` line",
+            problems.append(
+                problem(
+                    item,
+                    field,
+                    f"belongs to a question, but this file forecasts shared question `{prediction.question}`",
+                    f"remove `{field}:` or the `question:` line",
+                )
             )
+    return problems
 
 
-def stated_question_is_complete(item: Loaded, context: Context) -> Iterator[Problem]:
+def stated_question_is_complete(item: Loaded, context: Context) -> list[Problem]:
     """A prediction without a shared question states a whole one: claim, criteria, date, resolver, kind."""
+    problems: list[Problem] = []
     prediction: Prediction = item.record
     if prediction.question is not None:
-        return
+        return problems
     for field in ("claim", "criteria", "resolve_by", "resolver", "kind"):
         if getattr(prediction, field) is None:
             hint = attrs.fields_dict(Prediction)[field].metadata["spec"].missing
-            yield problem(item, field, "is missing" if field != "claim" else "is missing: no question is stated", hint)
+            problems.append(
+                problem(item, field, "is missing" if field != "claim" else "is missing: no question is stated", hint)
+            )
+    return problems
 
 
 # --- rules of predictions ------------------------------------------------------------------------
 
 
-def author_matches_folder(item: Loaded, context: Context) -> Iterator[Problem]:
+def author_matches_folder(item: Loaded, context: Context) -> list[Problem]:
     """A prediction lives in its author's folder, `predictions/<author>/`."""
+    problems: list[Problem] = []
     prediction: Prediction = item.record
     folder = name_text(item.path.replace("\\", "/").rsplit("/", 2)[-2])
     if prediction.author != folder:
-        yield problem(
-            item,
-            "author",
-            f"`{prediction.author}` does not match the folder `predictions/{folder}/`",
-            f"move the file to predictions/{prediction.author}/ or write `author: {folder}`",
+        problems.append(
+            problem(
+                item,
+                "author",
+                f"`{prediction.author}` does not match the folder `predictions/{folder}/`",
+                f"move the file to predictions/{prediction.author}/ or write `author: {folder}`",
+            )
         )
+    return problems
 
 
-def author_is_listed(item: Loaded, context: Context) -> Iterator[Problem]:
+def author_is_listed(item: Loaded, context: Context) -> list[Problem]:
     """A prediction's author is listed in authors.yaml."""
+    problems: list[Problem] = []
     author = item.record.author
     if author not in context.authors and context.authors_listed:
-        yield problem(item, "author", *unknown_author(author, sorted(context.authors)))
+        problems.append(problem(item, "author", *unknown_author(author, sorted(context.authors))))
+    return problems
 
 
-def registered_not_in_future(item: Loaded, context: Context) -> Iterator[Problem]:
+def registered_not_in_future(item: Loaded, context: Context) -> list[Problem]:
     """A prediction is not dated after today (UTC, a day's tolerance)."""
+    problems: list[Problem] = []
     prediction: Prediction = item.record
     if prediction.registered > context.today + FUTURE_TOLERANCE:
-        yield problem(
-            item,
-            "registered",
-            f"{prediction.registered} is in the future",
-            f"write today's date, {context.today}: a prediction is dated when it is registered",
+        problems.append(
+            problem(
+                item,
+                "registered",
+                f"{prediction.registered} is in the future",
+                f"write today's date, {context.today}: a prediction is dated when it is registered",
+            )
         )
+    return problems
 
 
-def shared_question_exists(item: Loaded, context: Context) -> Iterator[Problem]:
+def shared_question_exists(item: Loaded, context: Context) -> list[Problem]:
     """The shared question a prediction names exists."""
+    problems: list[Problem] = []
     prediction: Prediction = item.record
     if prediction.question is not None and prediction.question_id not in context.questions:
-        yield problem(
-            item,
-            "question",
-            f"no question `{prediction.question}` exists",
-            f"add questions/{prediction.question}.yaml or fix the id",
+        problems.append(
+            problem(
+                item,
+                "question",
+                f"no question `{prediction.question}` exists",
+                f"add questions/{prediction.question}.yaml or fix the id",
+            )
         )
+    return problems
 
 
-def closes_after_registration(item: Loaded, context: Context) -> Iterator[Problem]:
+def closes_after_registration(item: Loaded, context: Context) -> list[Problem]:
     """A prediction is registered before its question closes."""
+    problems: list[Problem] = []
     prediction: Prediction = item.record
     question = context.questions.get(prediction.question_id)
     if question is not None and question.resolve_by <= prediction.registered:
         field = "question" if prediction.question else "resolve_by"
-        yield problem(item, field, *closes_too_soon(question.resolve_by, prediction.registered))
+        problems.append(problem(item, field, *closes_too_soon(question.resolve_by, prediction.registered)))
+    return problems
 
 
-def condition_exists(item: Loaded, context: Context) -> Iterator[Problem]:
+def condition_exists(item: Loaded, context: Context) -> list[Problem]:
     """The question a prediction is conditional on (`given:`) exists."""
+    problems: list[Problem] = []
     given = item.record.given
     if given is not None and given not in context.questions:
         hint = "give the id of a shared question or of a prediction that states one"
-        yield problem(item, "given", f"no question `{given}` exists", hint)
+        problems.append(problem(item, "given", f"no question `{given}` exists", hint))
+    return problems
 
 
-def condition_is_binary(item: Loaded, context: Context) -> Iterator[Problem]:
+def condition_is_binary(item: Loaded, context: Context) -> list[Problem]:
     """A condition is a yes/no question."""
+    problems: list[Problem] = []
     condition = context.questions.get(item.record.given or "")
     if condition is not None and condition.kind != "binary":
         message = f"`{item.record.given}` is {condition.kind}; a condition must be a binary question"
-        yield problem(item, "given", message, "condition on a yes/no question")
+        problems.append(problem(item, "given", message, "condition on a yes/no question"))
+    return problems
 
 
-def condition_is_another_question(item: Loaded, context: Context) -> Iterator[Problem]:
+def condition_is_another_question(item: Loaded, context: Context) -> list[Problem]:
     """A forecast is not conditional on its own question."""
+    problems: list[Problem] = []
     prediction: Prediction = item.record
     condition = context.questions.get(prediction.given or "")
     if condition is not None and condition.kind == "binary" and prediction.given == prediction.question_id:
-        yield problem(item, "given", "a forecast cannot be conditional on its own question", "remove `given:`")
+        problems.append(
+            problem(item, "given", "a forecast cannot be conditional on its own question", "remove `given:`")
+        )
+    return problems
 
 
-def revised_prediction_exists(item: Loaded, context: Context) -> Iterator[Problem]:
+def revised_prediction_exists(item: Loaded, context: Context) -> list[Problem]:
     """The prediction a revision supersedes exists."""
+    problems: list[Problem] = []
     supersedes = item.record.supersedes
     if supersedes is not None and supersedes not in context.prediction_files:
         hint = "give the id of your earlier prediction"
-        yield problem(item, "supersedes", f"no prediction `{supersedes}` exists", hint)
+        problems.append(problem(item, "supersedes", f"no prediction `{supersedes}` exists", hint))
+    return problems
 
 
-def revision_is_by_its_author(item: Loaded, context: Context) -> Iterator[Problem]:
+def revision_is_by_its_author(item: Loaded, context: Context) -> list[Problem]:
     """Authors revise only their own predictions."""
+    problems: list[Problem] = []
     old = _revised(item, context)
     if old is not None and old.author != item.record.author:
         message = f"`{old.id}` is by {old.author}; you can only revise your own predictions"
-        yield problem(item, "supersedes", message, "register a new prediction instead")
+        problems.append(problem(item, "supersedes", message, "register a new prediction instead"))
+    return problems
 
 
-def revision_forecasts_the_same_question(item: Loaded, context: Context) -> Iterator[Problem]:
+def revision_forecasts_the_same_question(item: Loaded, context: Context) -> list[Problem]:
     """A revision forecasts the question of the prediction it revises."""
+    problems: list[Problem] = []
     old, prediction = _revised(item, context), item.record
     if old is not None and old.question_id != prediction.question_id:
-        yield problem(
-            item,
-            "supersedes",
-            f"`{old.id}` forecasts question `{old.question_id}`, not `{prediction.question_id}`",
-            f"a revision forecasts the same question: write `question: {old.question_id}`, not a new claim",
+        problems.append(
+            problem(
+                item,
+                "supersedes",
+                f"`{old.id}` forecasts question `{old.question_id}`, not `{prediction.question_id}`",
+                f"a revision forecasts the same question: write `question: {old.question_id}`, not a new claim",
+            )
         )
+    return problems
 
 
-def revision_comes_after(item: Loaded, context: Context) -> Iterator[Problem]:
+def revision_comes_after(item: Loaded, context: Context) -> list[Problem]:
     """A revision is registered no earlier than what it revises."""
+    problems: list[Problem] = []
     old = _revised(item, context)
     if old is not None and old.registered > item.record.registered:
         message = f"`{old.id}` was registered after this revision ({old.registered})"
-        yield problem(item, "supersedes", message, "a revision comes after what it revises")
+        problems.append(problem(item, "supersedes", message, "a revision comes after what it revises"))
+    return problems
 
 
 def _revised(item: Loaded, context: Context) -> Prediction | None:
@@ -290,41 +356,51 @@ def _asked(item: Loaded, context: Context) -> Question | None:
     return question
 
 
-def forecast_kind_matches(item: Loaded, context: Context) -> Iterator[Problem]:
+def forecast_kind_matches(item: Loaded, context: Context) -> list[Problem]:
     """A forecast's `kind:`, if written, is its question's."""
+    problems: list[Problem] = []
     prediction: Prediction = item.record
     question = context.questions.get(prediction.question_id)
     if question is not None and prediction.kind not in (None, question.kind):
         kind = question.kind
         message = f"is {prediction.kind}, but question `{question.id}` is {kind}"
-        yield problem(item, "kind", message, f"write `kind: {kind}` or remove it")
+        problems.append(problem(item, "kind", message, f"write `kind: {kind}` or remove it"))
+    return problems
 
 
-def commitment_hides_no_numeric(item: Loaded, context: Context) -> Iterator[Problem]:
+def commitment_hides_no_numeric(item: Loaded, context: Context) -> list[Problem]:
     """A numeric forecast is never hidden behind a commitment."""
+    problems: list[Problem] = []
     question = _asked(item, context)
     if question is not None and item.record.commitment is not None and question.kind == "numeric":
-        yield problem(
-            item,
-            "commitment",
-            "hides a numeric forecast, which has no worst case to score if never revealed",
-            "register numeric forecasts openly, with `quantiles:`",
+        problems.append(
+            problem(
+                item,
+                "commitment",
+                "hides a numeric forecast, which has no worst case to score if never revealed",
+                "register numeric forecasts openly, with `quantiles:`",
+            )
         )
+    return problems
 
 
-def commitment_hides_the_forecast(item: Loaded, context: Context) -> Iterator[Problem]:
+def commitment_hides_the_forecast(item: Loaded, context: Context) -> list[Problem]:
     """A committed prediction writes no forecast beside its commitment."""
+    problems: list[Problem] = []
     prediction: Prediction = item.record
     if _asked(item, context) is None or prediction.commitment is None:
-        return
+        return problems
     for field in _FORECAST_FIELDS:
         if getattr(prediction, field) is not None:
-            yield problem(
-                item,
-                field,
-                "is written beside a commitment, so the forecast is not hidden",
-                f"remove `{field}:`; it goes in the reveal, `reveals/{prediction.id}.yaml`",
+            problems.append(
+                problem(
+                    item,
+                    field,
+                    "is written beside a commitment, so the forecast is not hidden",
+                    f"remove `{field}:`; it goes in the reveal, `reveals/{prediction.id}.yaml`",
+                )
             )
+    return problems
 
 
 def _open(item: Loaded, context: Context) -> tuple[Question, str] | None:
@@ -335,25 +411,33 @@ def _open(item: Loaded, context: Context) -> tuple[Question, str] | None:
     return question, _WANTED[question.kind]
 
 
-def forecast_in_its_field(item: Loaded, context: Context) -> Iterator[Problem]:
+def forecast_in_its_field(item: Loaded, context: Context) -> list[Problem]:
     """A forecast is written in the one field its question's kind takes."""
+    problems: list[Problem] = []
     asked = _open(item, context)
     if asked is None:
-        return
+        return problems
     question, wanted = asked
     for field in _FORECAST_FIELDS:
         if field != wanted and getattr(item.record, field) is not None:
-            yield problem(
-                item, field, f"does not apply to a {question.kind} question", f"write the forecast as `{wanted}:`"
+            problems.append(
+                problem(
+                    item, field, f"does not apply to a {question.kind} question", f"write the forecast as `{wanted}:`"
+                )
             )
+    return problems
 
 
-def forecast_is_given(item: Loaded, context: Context) -> Iterator[Problem]:
+def forecast_is_given(item: Loaded, context: Context) -> list[Problem]:
     """An open prediction gives its forecast."""
+    problems: list[Problem] = []
     asked = _open(item, context)
     if asked is not None and getattr(item.record, asked[1]) is None:
         question, wanted = asked
-        yield problem(item, wanted, f"is missing: a {question.kind} forecast needs it", forecast_example(question))
+        problems.append(
+            problem(item, wanted, f"is missing: a {question.kind} forecast needs it", forecast_example(question))
+        )
+    return problems
 
 
 def _probabilities(item: Loaded, context: Context) -> tuple[Question, dict[str, float]] | None:
@@ -364,11 +448,12 @@ def _probabilities(item: Loaded, context: Context) -> tuple[Question, dict[str, 
     return None if value is None else (asked[0], value)
 
 
-def probabilities_cover_the_outcomes(item: Loaded, context: Context) -> Iterator[Problem]:
+def probabilities_cover_the_outcomes(item: Loaded, context: Context) -> list[Problem]:
     """A categorical or ordering forecast gives a probability to each outcome, and to no other."""
+    problems: list[Problem] = []
     found = _probabilities(item, context)
     if found is None:
-        return
+        return problems
     question, value = found
     outcomes = set(question.allowed_outcomes())
     if set(value) != outcomes:
@@ -378,30 +463,35 @@ def probabilities_cover_the_outcomes(item: Loaded, context: Context) -> Iterator
             [f"has unknown {', '.join(extra)}"] if extra else []
         )
         hint = f"give a probability to each of {', '.join(sorted(outcomes))}"
-        yield problem(item, "probabilities", f"{' and '.join(parts)}", hint)
+        problems.append(problem(item, "probabilities", f"{' and '.join(parts)}", hint))
+    return problems
 
 
-def probabilities_sum_to_one(item: Loaded, context: Context) -> Iterator[Problem]:
+def probabilities_sum_to_one(item: Loaded, context: Context) -> list[Problem]:
     """A categorical or ordering forecast's probabilities add up to 1."""
+    problems: list[Problem] = []
     found = _probabilities(item, context)
     if found is None:
-        return
+        return problems
     total = math.fsum(found[1].values())
     if abs(total - 1) > SUM_TOLERANCE:
         hint = "adjust them so that they add up to exactly 1"
-        yield problem(item, "probabilities", f"sum to {total:.12g}, not 1", hint)
+        problems.append(problem(item, "probabilities", f"sum to {total:.12g}, not 1", hint))
+    return problems
 
 
-def quantiles_rise_with_level(item: Loaded, context: Context) -> Iterator[Problem]:
+def quantiles_rise_with_level(item: Loaded, context: Context) -> list[Problem]:
     """A numeric forecast's quantiles never decrease as their level rises."""
+    problems: list[Problem] = []
     asked = _open(item, context)
     if asked is None or asked[0].kind != "numeric" or item.record.quantiles is None:
-        return
+        return problems
     quantiles = item.record.quantiles
     values = [quantiles[level] for level in sorted(quantiles)]
     if any(b < a for a, b in itertools.pairwise(values)):
         hint = "a higher quantile level must have a value at least as large"
-        yield problem(item, "quantiles", "decrease as the level rises", hint)
+        problems.append(problem(item, "quantiles", "decrease as the level rises", hint))
+    return problems
 
 
 FORECAST_RULES = tuple(
