@@ -1,6 +1,6 @@
 """What a registry-wide rule is: a function of a record and its context, giving problems.
 
-A rule is a function ``(record, context) -> Iterable[Problem]``: ``record`` is one file
+A rule is a function ``(record, context) -> list[Problem]``: ``record`` is one file
 as loaded, ``context`` what the rule may know beyond it (the date, the other records,
 what the rules before found valid). ``checks.RULES`` lists the rules per record kind;
 ``record_rules`` and ``followup_rules`` define them. The messages that ``predreg new``
