@@ -494,19 +494,14 @@ def quantiles_rise_with_level(item: Loaded, context: Context) -> list[Problem]:
     return problems
 
 
-FORECAST_RULES = tuple(
-    map(
-        Rule,
-        (
-            forecast_kind_matches,
-            commitment_hides_no_numeric,
-            commitment_hides_the_forecast,
-            forecast_in_its_field,
-            forecast_is_given,
-            probabilities_cover_the_outcomes,
-            probabilities_sum_to_one,
-            quantiles_rise_with_level,
-        ),
-    )
+FORECAST_RULES = (
+    Rule(forecast_kind_matches),
+    Rule(commitment_hides_no_numeric, needs="commitment"),
+    Rule(commitment_hides_the_forecast, needs="commitment"),
+    Rule(forecast_in_its_field),
+    Rule(forecast_is_given),
+    Rule(probabilities_cover_the_outcomes, needs="probabilities"),
+    Rule(probabilities_sum_to_one, needs="probabilities"),
+    Rule(quantiles_rise_with_level, needs="quantiles"),
 )
 """The rules of a forecast against its question: a prediction's, and a revealed one's."""

@@ -57,10 +57,16 @@ Check = Callable[[Loaded, Context], Sequence[Problem]]
 
 @attrs.frozen
 class Rule:
-    """One rule of the table: its function, and whether a problem it finds ends its record's checks."""
+    """One rule of the table: its function, whether a problem it finds ends its record's checks, and what it needs.
+
+    ``needs`` names a field of the record the rule judges, or something the record refers
+    by: a record without it (None) has nothing for the rule to find, so the rule is not
+    called at all (most records have no condition, no revision, no commitment).
+    """
 
     check: Check
     stops: bool = False
+    needs: str | None = None
 
     @property
     def name(self) -> str:
@@ -77,6 +83,8 @@ def apply(rules: Sequence[Rule], item: Loaded, context: Context) -> list[Problem
     # called for every record with every rule of its kind: kept to the plainest loop
     found: list[Problem] = []
     for rule in rules:
+        if rule.needs is not None and getattr(item.record, rule.needs) is None:
+            continue
         problems = rule.check(item, context)
         if not problems:
             continue
