@@ -21,8 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.synthetic import make_registry, prediction_text
-from predreg import pr
-from predreg.checks import check_registry
+from predreg import check_registry, pr
 
 GOAL_SECONDS = 2.0
 TODAY = dt.date(2026, 11, 23)

@@ -8,13 +8,16 @@ package, ``predreg.model`` say, does not load the checker, the loader and PyYAML
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
+import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .checks import Registry, check_registry
     from .model import Author, Link, Prediction, Question, Resolution, Resolver, Snapshot
     from .problems import Problem
+    from .registry import Records, Registry
     from .version import __version__
 
 _HOMES = {
@@ -23,11 +26,11 @@ _HOMES = {
     "Prediction": "model",
     "Problem": "problems",
     "Question": "model",
-    "Registry": "checks",
+    "Records": "registry",
+    "Registry": "registry",
     "Resolution": "model",
     "Resolver": "model",
     "Snapshot": "model",
-    "check_registry": "checks",
     "__version__": "version",
 }
 
@@ -37,6 +40,7 @@ __all__ = [
     "Prediction",
     "Problem",
     "Question",
+    "Records",
     "Registry",
     "Resolution",
     "Resolver",
@@ -44,6 +48,29 @@ __all__ = [
     "__version__",
     "check_registry",
 ]
+
+
+def check_registry(
+    registry: str | os.PathLike[str] | Records,
+    today: dt.date | None = None,
+    *,
+    index: bool = False,
+    resolvers: Mapping[str, Any] | None = None,
+) -> Registry:
+    """Check a registry: the folder ``registry`` (through its index if ``index``), or records taken from one.
+
+    ``today`` defaults to today's UTC date, and ``resolvers`` to the installed plugins'
+    catalogue. The rules themselves are ``predreg.checks.check_registry``, which takes
+    records, a date and a catalogue, and reads nothing.
+    """
+    from . import checks, plugins
+    from .registry import Records, walk
+
+    records = registry if isinstance(registry, Records) else walk(os.fspath(registry), index=index)
+    today = today or dt.datetime.now(dt.UTC).date()
+    return checks.check_registry(
+        records, today=today, resolvers=plugins.catalogue() if resolvers is None else resolvers
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -19,9 +19,10 @@ from . import plugins
 from .answers import Answers, BadAnswer, Given, Parse, Parsed, describe, field_reader, read, scalar, setting_node
 from .checks import closes_too_soon, unknown_author
 from .fields import INVALID, Config, specs, value_of
-from .load import AUTHORS_FILE, load_file
+from .load import load_file
 from .model import Prediction, Question, Resolver, Withdrawal
 from .problems import Problem, Problems
+from .registry import AUTHORS_FILE
 from .safeyaml import Mapping as MappingNode
 from .safeyaml import Node
 from .scaffold import ScaffoldError, find_question, latest_forecast

@@ -30,9 +30,10 @@ import attrs
 from . import trust
 from .changes import Change, Diff, is_code, is_local_state, locate, split_crossing
 from .files import NotRegular, sha256_of_regular
-from .load import AUTHORS_FILE, Loaded, load_file
+from .load import Loaded, load_file
 from .model import Author
 from .problems import Problem
+from .registry import AUTHORS_FILE
 
 if TYPE_CHECKING:
     from .pr import Review

@@ -21,13 +21,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from . import failures, reports
+from . import failures, plugins, reports
 from .checks import Registry, check_registry
 from .defaults import GROUPINGS, MIN_N, QUESTION_DEADLINE
 from .errors import OutputError, PredregError, UsageError
 from .files import WriteError, write_atomic, write_output
 from .load import CLASSES
 from .problems import Problem, one_line
+from .registry import Layout, walk
 from .reports import headline, summary
 from .schema import json_schema
 from .version import __version__
@@ -93,10 +94,10 @@ def _date(text: str) -> dt.date:
 
 
 def _shard(text: str) -> tuple[int, int]:
-    from .shard import parse
+    from .registry import parse_shard
 
     try:
-        return parse(text)
+        return parse_shard(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: write I/N with 1 <= I <= N, e.g. 2/7") from None
 
@@ -326,7 +327,8 @@ AUTHORING = ("new", "commit", "reveal", "question", "withdraw")
 
 def _checked(args: argparse.Namespace) -> Registry:
     """The registry, loaded and checked as the command's flags ask."""
-    return check_registry(args.registry, today=args.today, index=not args.no_index)
+    records = walk(args.registry, index=not args.no_index)
+    return check_registry(records, today=args.today or dt.datetime.now(dt.UTC).date(), resolvers=plugins.catalogue())
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -506,7 +508,7 @@ def _resolved(args: argparse.Namespace, run: Run, terminal: bool) -> int:
     unsaved = None
     if not (args.dry_run or args.offline):  # the errors stay on record until the next run
         try:
-            write_atomic(Path(args.registry) / ".predreg" / "last-run.json", summary + "\n")
+            write_atomic(Layout(args.registry).local("last-run.json"), summary + "\n")
         except WriteError as error:  # (a full disk): the run's results are still told, then this
             unsaved = error
     # in a log (not a terminal) the progress lines already named each question
@@ -527,7 +529,7 @@ def _session(args: argparse.Namespace) -> Session:
     return Session(
         allow_loopback=origins,
         limits=Limits(deadline=args.deadline, read_timeout=min(30.0, args.deadline)),
-        cache=Path(args.registry) / ".predreg" / "http",
+        cache=Layout(args.registry).local("http"),
         clock=(lambda: args.now) if args.now else None,
     )
 

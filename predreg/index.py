@@ -17,7 +17,6 @@ believed.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import sqlite3
 import time
@@ -25,13 +24,16 @@ from collections.abc import Sequence
 from stat import S_ISREG
 from typing import Any
 
-from . import plain, safeyaml
-from .files import NotRegular, read_regular
-from .load import CLASSES, Loaded, in_pieces, is_utf8, load_file, load_text
-from .parallel import collector_paused
-from .problems import Problem, Problems
+import attrs
 
-SCHEMA = 3  # 3: a resolver carries where its block was written
+from . import codec, safeyaml
+from .files import NotRegular, read_regular
+from .load import Loaded, in_pieces, is_utf8, load_file, load_text
+from .parallel import collector_paused
+from .problems import Problems
+from .version import __version__
+
+SCHEMA = 4  # 4: a row is codec.encode's shape, a resolver with where its block was written
 RACY_NS = 2_000_000_000
 """A file modified this close to when its row was written is read again, whatever its stat says."""
 
@@ -67,52 +69,23 @@ class Index:
     @collector_paused()
     def load(self, files: Sequence[tuple[str, str]]) -> list[Loaded]:
         """Every (path, kind) loaded, from the index where that is safe, parsing the rest."""
-        known: dict[str, tuple[Any, ...]] = {}
-        if self.db is not None:
-            try:
-                query = "SELECT path, kind, size, mtime_ns, ctime_ns, inode, written_ns, blob, loaded FROM files"
-                for row in self.db.execute(query):
-                    known[row[0]] = row[1:]
-            except sqlite3.Error:
-                known = {}
+        known = self._rows()
         result: list[Loaded | None] = []
         updates: list[tuple[Any, ...]] = []
         unparsed: list[tuple[int, str, str, bytes, tuple[Any, ...]]] = []
         now = time.time_ns()
         for path, kind in files:
-            try:
-                stat = os.lstat(path)  # a link's own stat: what it points to is never believed, nor read
-            except OSError:
-                result.append(load_text(path, kind, None, _unreadable(path)))
+            found = _reuse(path, kind, known.get(path), now)
+            if isinstance(found, Loaded):
+                result.append(found)
                 continue
-            if not S_ISREG(stat.st_mode):
-                result.append(load_file(path, kind))  # refuses it, unread, as without the index
+            if isinstance(found, _Reused):
+                result.append(found.loaded)
+                updates.append(found.row)
                 continue
-            row = known.get(path)
-            fingerprint = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
-            if (
-                row is not None
-                and row[0] == kind
-                and row[1:5] == fingerprint
-                and max(stat.st_mtime_ns, stat.st_ctime_ns) < row[5] - RACY_NS
-            ):
-                result.append(_thaw(path, kind, row[7]))
-                continue
-            try:
-                data = read_regular(path, safeyaml.MAX_BYTES + 1)[0]
-            except NotRegular:  # swapped since the lstat
-                result.append(load_file(path, kind))
-                continue
-            except OSError:  # no read permission
-                result.append(load_text(path, kind, None, _unreadable(path)))
-                continue
-            blob = blob_hash(data)
-            if row is not None and row[0] == kind and row[6] == blob:
-                result.append(_thaw(path, kind, row[7]))
-                updates.append((path, kind, *fingerprint, now, blob, row[7]))
-            else:
-                unparsed.append((len(result), path, kind, data, (*fingerprint, now, blob)))
-                result.append(None)
+            data, stamp = found
+            unparsed.append((len(result), path, kind, data, stamp))
+            result.append(None)
         for (position, path, kind, _, stamp), (loaded, loaded_json) in zip(
             unparsed, in_pieces(_parse, unparsed), strict=True
         ):
@@ -122,9 +95,54 @@ class Index:
             _store(self.db, updates)
         return [loaded for loaded in result if loaded is not None]
 
+    def _rows(self) -> dict[str, tuple[Any, ...]]:
+        """What the index holds, per path (nothing if it cannot be read)."""
+        if self.db is None:
+            return {}
+        query = "SELECT path, kind, size, mtime_ns, ctime_ns, inode, written_ns, blob, loaded FROM files"
+        try:
+            return {row[0]: row[1:] for row in self.db.execute(query)}
+        except sqlite3.Error:
+            return {}
+
     def close(self) -> None:
         if self.db is not None:
             self.db.close()
+
+
+@attrs.frozen
+class _Reused:
+    """A file whose row is reused once its bytes were hashed: the loaded file, and the row to write back."""
+
+    loaded: Loaded
+    row: tuple[Any, ...]
+
+
+def _reuse(
+    path: str, kind: str, row: tuple[Any, ...] | None, now: int
+) -> Loaded | _Reused | tuple[bytes, tuple[Any, ...]]:
+    """One file: loaded from its row or refused as without the index, else its bytes and the stamp of its row."""
+    try:
+        stat = os.lstat(path)  # a link's own stat: what it points to is never believed, nor read
+    except OSError:
+        return load_text(path, kind, None, _unreadable(path))
+    if not S_ISREG(stat.st_mode):
+        return load_file(path, kind)  # refuses it, unread, as without the index
+    fingerprint = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+    if row is not None and row[0] != kind:
+        row = None  # a row of another kind of record: as if there were none
+    if row is not None and row[1:5] == fingerprint and max(stat.st_mtime_ns, stat.st_ctime_ns) < row[5] - RACY_NS:
+        return _thaw(path, row[7])
+    try:
+        data = read_regular(path, safeyaml.MAX_BYTES + 1)[0]
+    except NotRegular:  # swapped since the lstat
+        return load_file(path, kind)
+    except OSError:  # no read permission
+        return load_text(path, kind, None, _unreadable(path))
+    blob = blob_hash(data)
+    if row is not None and row[6] == blob:
+        return _Reused(_thaw(path, row[7]), (path, kind, *fingerprint, now, blob, row[7]))
+    return data, (*fingerprint, now, blob)
 
 
 def _store(db: sqlite3.Connection, updates: list[tuple[Any, ...]]) -> None:
@@ -158,40 +176,21 @@ def _unreadable(path: str) -> Problems:
 
 
 def _freeze(loaded: Loaded) -> str:
-    return json.dumps(
-        {
-            "record": None if loaded.record is None else plain.dump(loaded.record),
-            "key_at": loaded.key_at,
-            "problems": [[p.line, p.col, p.field, p.message, p.hint] for p in loaded.problems],
-            "resolver": None if loaded.resolver is None else plain.dump_resolver(loaded.resolver),
-        },
-        ensure_ascii=False,
-        allow_nan=False,
-    )
+    return codec.dumps(codec.encode(loaded, loaded.path), ascii_only=False)
 
 
-def _thaw(path: str, kind: str, text: str) -> Loaded:
-    data = json.loads(text)
-    record = data["record"]
-    return Loaded(
-        path=path,
-        kind=kind,
-        record=None if record is None else plain.load(CLASSES[kind], record),
-        key_at={key: tuple(at) for key, at in data["key_at"].items()},
-        problems=tuple(Problem(path, *p) for p in data["problems"]),
-        resolver=plain.load_resolver(data.get("resolver")),
-    )
+def _thaw(path: str, text: str) -> Loaded:
+    return codec.decode(codec.loads(text), path)
 
 
 def _code_version() -> str:
     """Rows made by another predreg are not trusted; a row is a function of the file's bytes alone."""
-    from .version import __version__  # here, so that this change stays one hunk of index.py
-
     return __version__
 
 
-def load_registry_files(root: str, files: Sequence[tuple[str, str]]) -> list[Loaded]:
-    index = Index(os.path.join(root, ".predreg", "index.sqlite"))
+def load_registry_files(index_path: str, files: Sequence[tuple[str, str]]) -> list[Loaded]:
+    """Every (path, kind) loaded through the index at ``index_path``."""
+    index = Index(index_path)
     try:
         return index.load(files)
     finally:

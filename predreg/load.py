@@ -1,16 +1,7 @@
-"""Finding a registry's files and loading each one into a model record.
+"""Loading each registry file into a model record.
 
-Layout of a registry (the folder passed to ``predreg check``)::
-
-    authors.yaml                      who may forecast
-    questions/<id>.yaml               shared questions
-    predictions/<author>/<id>.yaml    one forecast each
-    resolutions/<question id>.yaml    outcomes (corrections: <question id>.<n>.yaml)
-    reveals/<prediction id>.yaml      hidden forecasts revealed (commit-reveal)
-    withdrawals/<prediction id>.yaml  forecasts their author no longer stands by (still scored)
-    evidence/<sha256>                 stored evidence bodies
-
-Loading a file is a pure function of its bytes, so it can run in any process.
+Loading a file is a pure function of its bytes, so it can run in any process. Which
+file holds which kind of record, and how files are found, is ``predreg.registry``'s.
 """
 
 from __future__ import annotations
@@ -28,7 +19,6 @@ from .files import NotRegular
 from .model import Authors, Prediction, Question, Resolution, Resolver, Reveal, Withdrawal
 from .problems import Problem, Problems
 
-AUTHORS_FILE = "authors.yaml"
 CLASSES: dict[str, type] = {
     "authors": Authors,
     "question": Question,
@@ -39,13 +29,6 @@ CLASSES: dict[str, type] = {
 }
 RESOLVER_KINDS = ("question", "prediction")
 """The kinds of record that may hold a resolver block (a prediction, for its inline question)."""
-FOLDERS = {
-    "questions": "question",
-    "predictions": "prediction",
-    "resolutions": "resolution",
-    "reveals": "reveal",
-    "withdrawals": "withdrawal",
-}
 
 
 @attrs.frozen
@@ -135,15 +118,6 @@ def _unbuilt_resolver(node: safeyaml.Mapping, path: str) -> Resolver | None:
     return None if resolver is INVALID else resolver
 
 
-@attrs.frozen
-class Layout:
-    """The files of a registry, by kind, and the problems of where files are."""
-
-    root: str
-    files: list[tuple[str, str]]  # (path, kind), sorted by path
-    problems: list[Problem]
-
-
 UTF8_NAMES = sys.getfilesystemencoding() == "utf-8"
 """Whether Python reads file names as UTF-8 (everywhere but a non-UTF-8 locale with ``PYTHONUTF8=0``)."""
 
@@ -165,75 +139,3 @@ def is_utf8(text: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def discover(root: str) -> Layout:
-    """List a registry's files without reading them, reporting misplaced ones.
-
-    Nothing behind a symbolic link is listed: a linked folder is reported and not
-    walked into (its records would live outside the registry, and change with no
-    registry file changing). A linked, special or folder-shaped entry named like a
-    record is listed, so that loading it refuses it by name, unread.
-    """
-    files: list[tuple[str, str]] = []
-    problems: list[Problem] = []
-    authors = os.path.join(root, AUTHORS_FILE)
-    if os.path.lexists(authors):
-        files.append((authors, "authors"))
-    else:
-        problems.append(
-            Problem(authors, 1, 1, "file", "is missing", "list the authors: `authors: {forecaster-a: {name: ...}}`")
-        )
-    for folder, kind in FOLDERS.items():
-        base = os.path.join(root, folder)
-        if os.path.islink(base):
-            problems.append(_linked_folder(base))
-        elif os.path.isdir(base):
-            _walk(base, kind, 0, files, problems)
-    files.sort()
-    return Layout(root, files, problems)
-
-
-def _walk(folder: str, kind: str, depth: int, files: list[tuple[str, str]], problems: list[Problem]) -> None:
-    """Add the records under ``folder`` (``depth`` levels below its kind's folder) to ``files``."""
-    try:
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError:  # unreadable, or swapped for something else since it was listed
-        problems.append(Problem(folder, 1, 1, "folder", "cannot be read", "check its permissions"))
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        if entry.name.endswith(".yaml") or not entry.is_dir(follow_symlinks=True):
-            misplaced = _misplaced(entry.name, kind, depth)
-            if misplaced:
-                problems.append(Problem(entry.path, 1, 1, "file", *misplaced))
-            elif entry.name.endswith(".yaml"):
-                files.append((entry.path, kind))
-        elif entry.is_symlink():
-            problems.append(_linked_folder(entry.path))
-        else:
-            _walk(entry.path, kind, depth + 1, files, problems)
-
-
-def _linked_folder(path: str) -> Problem:
-    return Problem(
-        path,
-        1,
-        1,
-        "folder",
-        "is a symbolic link, which is not followed",
-        "make it a folder of the registry itself, holding the records",
-    )
-
-
-def _misplaced(name: str, kind: str, depth: int) -> tuple[str, str] | None:
-    if name.lower().endswith((".yml", ".yaml")) and not name.endswith(".yaml"):
-        return ("is not read: registry files end in `.yaml`", f"rename it to {name.rsplit('.', 1)[0]}.yaml")
-    if not name.endswith(".yaml"):
-        return None
-    wanted = 1 if kind == "prediction" else 0
-    if depth != wanted:
-        where = "predictions/<author>/<id>.yaml" if kind == "prediction" else f"{kind}s/<id>.yaml"
-        return ("is not where this kind of file belongs", f"move it to {where}")
-    return None

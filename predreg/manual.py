@@ -28,6 +28,7 @@ from .fields import specs
 from .files import locked
 from .model import Question, Resolution, Snapshot
 from .problems import Problem
+from .registry import Layout
 from .resolve import dumped, one_line, quoted_in, write_files
 from .scaffold import ScaffoldError, check_new, find_question, refuse_outside
 
@@ -215,7 +216,7 @@ def resolve_manually(
     if problems:
         return target, text, problems
     bodies = [(Path(root) / "evidence" / e.sha256, e.body) for e in evidence]
-    lock = Path(root) / ".predreg" / "resolve.lock"
+    lock = Layout(str(root)).local("resolve.lock")
     refuse_outside(root, target, lock, *(path for path, _ in bodies))
     with locked(lock):
         [created] = write_files((bodies, [(target, text)]))

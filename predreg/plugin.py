@@ -22,14 +22,13 @@ from typing import Any
 import attrs
 import pytest
 
-from . import leaderboard
-from .checks import Registry, check_registry
-from .load import AUTHORS_FILE, FOLDERS
+from . import leaderboard, plugins
+from .checks import check_registry
 from .parallel import collector_paused
 from .problems import Problem
+from .registry import Layout, Registry, locate, parse_shard, walk
 from .reports import leaderboard_text
 from .shard import check_shard, shard_of
-from .shard import parse as parse_shard
 
 _registries_key = pytest.StashKey[dict[Path, Registry]]()
 _problems_key = pytest.StashKey[dict[Path, dict[Path, list[str]]]]()
@@ -94,22 +93,8 @@ def pytest_collection(session: pytest.Session) -> Any:
         return (yield)
 
 
-def registry_file(path: Path) -> tuple[Path, str] | None:
-    """The registry root and kind of a file, if it is one of a registry's records."""
-    if path.suffix != ".yaml":
-        return None
-    if path.name == AUTHORS_FILE:
-        return path.parent, "authors"
-    if path.parent.parent.name == "predictions":
-        return path.parent.parent.parent, "prediction"
-    kind = FOLDERS.get(path.parent.name)
-    if kind is not None and kind != "prediction":
-        return path.parent.parent, kind
-    return None
-
-
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    found = registry_file(file_path)
+    found = locate(file_path)
     if found is None:
         return None
     root, kind = found
@@ -236,7 +221,7 @@ def _session(config: pytest.Config, root: Path) -> Any:
     sessions = config.stash.setdefault(_sessions_key, {})
     if root not in sessions:
         origins = [loopback_origin(origin) for origin in config.getoption("predreg_allow_loopback")]
-        sessions[root] = Session(allow_loopback=origins, cache=root / ".predreg" / "http")
+        sessions[root] = Session(allow_loopback=origins, cache=Layout(str(root)).local("http"))
     return sessions[root]
 
 
@@ -259,10 +244,10 @@ def _checked(config: pytest.Config, root: Path) -> Registry:
     cache = config.stash[_registries_key]
     if root not in cache:
         option = config.getoption("predreg_today")
-        today = dt.date.fromisoformat(option) if option else None
+        today = dt.date.fromisoformat(option) if option else dt.datetime.now(dt.UTC).date()
         shard = _shard(config)
         if shard is None:
-            cache[root] = check_registry(str(root), today=today)
+            cache[root] = check_registry(walk(str(root)), today=today, resolvers=plugins.catalogue())
         else:  # this shard's files, checked with what they refer to; problems of other files are theirs
             part = check_shard(str(root), *shard, today=today)
             cache[root] = attrs.evolve(
@@ -292,7 +277,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
             nodeid = getattr(report, "nodeid", "")
             if "::" not in nodeid:
                 continue
-            found = registry_file(config.rootpath / nodeid.split("::", 1)[0])
+            found = locate(config.rootpath / nodeid.split("::", 1)[0])
             if found is not None and (found[0] / "predictions").is_dir():
                 roots.add(found[0])
     option = config.getoption("predreg_today")

@@ -51,21 +51,19 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from pathlib import PurePosixPath
-from typing import Any
 
 import attrs
 
-from . import change_rules, trust
+from . import change_rules, plugins, trust
 from .change_rules import PullRequest, RegistryChange, confined_to_registry
 from .changes import Change, Diff, GitError, changes, git, git_all, parse_changes
-from .checks import Registry, check_registry, normalised
+from .checks import check_registry
 from .comment import forecast_text, render
-from .load import AUTHORS_FILE, Layout, Loaded, load_file, load_text
-from .model import Author, Prediction, Question, Resolution, Reveal, Withdrawal
+from .load import Loaded, load_file, load_text
+from .model import Author, Prediction, Resolution, Reveal
 from .problems import Problem
+from .registry import AUTHORS_FILE, Registry, Stems, closure, kind_of, normalised
 
 __all__ = [
     "Change",
@@ -96,22 +94,6 @@ class Review:
     registry: Registry
 
 
-def kind_of(relative: str) -> str | None:
-    """The record kind of a path inside a registry ("evidence" for stored bodies), or None."""
-    parts = relative.split("/")
-    if parts == [AUTHORS_FILE]:
-        return "authors"
-    if len(parts) == 2 and parts[0] == "evidence":
-        return "evidence"
-    if not relative.endswith(".yaml"):
-        return None
-    if len(parts) == 2 and parts[0] in ("questions", "resolutions", "reveals", "withdrawals"):
-        return parts[0][:-1]
-    if len(parts) == 3 and parts[0] == "predictions":
-        return "prediction"
-    return None
-
-
 def review(
     registry: str,
     base: str,
@@ -137,7 +119,10 @@ def review(
     present = _present_after(diff.registered, edits)
     stems = Stems(present)
     to_load = [edit.path for edit in edits if _is_read(edit)]
-    checked, loaded, own = check_with_references(registry, to_load, stems, present, today)
+    records = closure(registry, to_load, present, stems)
+    checked = check_registry(records, today=today, resolvers=plugins.catalogue())
+    loaded = list(records.loaded)
+    own = checked.problems_in(os.path.join(registry, path) for path in to_load)
     mine = {os.path.join(registry, path) for path in to_load}
     added = [item for item in loaded if item.path in mine and item.record is not None]
     people = trust.People.of(actor, approved_by, checked.authors, _authors_of(pull.authors_before))
@@ -222,115 +207,6 @@ def _stakes(registry: str, added: Sequence[Loaded], people: trust.People, presen
             handles = people.actors_handles() | set(resolution.approved_by)
             stakes[item.path] = _stake(registry, resolution.question, handles, present)
     return stakes
-
-
-class Stems:
-    """Question and prediction files by normalised record id (the file name), looked up on demand.
-
-    A check looks up a few ids among a registry's many names. When every name is ASCII
-    (the usual case) a lookup searches one lower-cased listing of them, which costs far
-    less than filing 100,000 names by id first; a single non-ASCII name means filing them
-    all, since NFKC can make different spellings equal.
-    """
-
-    def __init__(self, paths: Iterable[str]) -> None:
-        self.listing = "\0" + "\0".join(paths) + "\0"
-        self.lowered = self.listing.lower() if self.listing.isascii() else None
-        self.filed: dict[str, list[str]] | None = None if self.lowered is not None else self._file_all()
-
-    def of(self, identifier: str) -> list[str]:
-        """The question and prediction files whose id is ``identifier``, once both are normalised."""
-        key = normalised(identifier)
-        if self.filed is not None:
-            return self.filed.get(key, [])
-        assert self.lowered is not None
-        found, needle, at = [], f"/{key}.yaml\0", 0
-        while (at := self.lowered.find(needle, at)) >= 0:
-            start = self.lowered.rfind("\0", 0, at) + 1
-            path = self.listing[start : at + len(needle) - 1]
-            if path.startswith(("questions/", "predictions/")):
-                found.append(path)
-            at += len(needle) - 1
-        return found
-
-    def _file_all(self) -> dict[str, list[str]]:
-        found: dict[str, list[str]] = defaultdict(list)
-        for path in self.listing.split("\0"):
-            if path.endswith(".yaml") and path.startswith(("questions/", "predictions/")):
-                found[normalised(path[path.rindex("/") + 1 : -5])].append(path)
-        return dict(found)
-
-
-def check_with_references(
-    root: str,
-    mine: Sequence[str],
-    stems: Stems,
-    present: set[str],
-    today: dt.date | None,
-    new: Loaded | None = None,
-) -> tuple[Registry, list[Loaded], list[Problem]]:
-    """Check the files ``mine`` (and a ``new`` record not yet written) with only what they refer to.
-
-    Loads them, authors.yaml and the records they refer to, and what those refer to;
-    runs the registry-wide rules on that set. Gives the registry it makes, every file
-    loaded, and the problems of ``mine`` and ``new`` alone.
-    """
-    referred = [p for ref in _references(new.record) for p in stems.of(ref)] if new else []
-    loaded = load_closure(root, [AUTHORS_FILE, *mine, *referred], stems, present)
-    if new is not None:
-        loaded = [item for item in loaded if item.path != new.path] + [new]
-    registry = check_registry(root, today=today, files=loaded, layout=Layout(root, [], []))
-    own = {os.path.join(root, path) for path in mine} | ({new.path} if new else set())
-    return registry, loaded, [p for p in registry.problems if p.path in own]
-
-
-def _references(record: Any) -> list[str]:
-    """The ids a record refers to (its question, condition, revised prediction, revealed prediction)."""
-    refs = [getattr(record, name, None) for name in ("question", "given", "supersedes", "prediction")]
-    return [ref for ref in refs if isinstance(ref, str)]
-
-
-def load_closure(registry: str, first: list[str], stems: Stems, present: set[str]) -> list[Loaded]:
-    """Load ``first`` and every record they refer to, and what those refer to."""
-    loaded: dict[str, Loaded] = {}
-    resolutions_of: dict[str, list[str]] = defaultdict(list)
-    for path in present:
-        if path.startswith("resolutions/"):
-            resolutions_of[_resolution_of(path)].append(path)
-    queue = list(first)
-    while queue:
-        relative = queue.pop()
-        # lexists, not is_file: a FIFO, a folder or a dangling link there is loaded, to be refused by name
-        if relative in loaded or not os.path.lexists(os.path.join(registry, relative)):
-            continue
-        kind = kind_of(relative)
-        if kind is None or kind == "evidence":
-            continue
-        item = load_file(os.path.join(registry, relative), kind)
-        loaded[relative] = item
-        record = item.record
-        refs: list[str] = []
-        if isinstance(record, Prediction):
-            refs = [r for r in (record.question, record.given, record.supersedes) if r]
-        elif isinstance(record, Reveal | Withdrawal):
-            refs = [record.prediction]
-        elif isinstance(record, Resolution):
-            refs = [record.question]
-            queue += resolutions_of.get(record.question, [])
-        if isinstance(record, Prediction | Question):  # files sharing its id: the duplicate rule names both
-            queue += stems.of(PurePosixPath(relative).name.removesuffix(".yaml"))
-            if isinstance(record, Question) or record.question is None:  # it states a question: its resolutions
-                queue += resolutions_of.get(record.id, [])
-        for ref in refs:
-            queue += stems.of(ref)
-    return [loaded[path] for path in sorted(loaded)]
-
-
-def _resolution_of(path: str) -> str:
-    """The question id of a resolution file: `<qid>.yaml` or `<qid>.<n>.yaml`."""
-    stem = path[path.rfind("/") + 1 :].removesuffix(".yaml")
-    head, _, tail = stem.rpartition(".")
-    return head if head and tail.isdigit() else stem
 
 
 def _lookalike_ids(

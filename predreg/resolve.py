@@ -24,7 +24,7 @@ from pathlib import Path
 import attrs
 
 from . import plugins
-from .checks import Registry, check_registry
+from .checks import check_registry
 from .defaults import JOB, QUESTION_DEADLINE
 from .emit import document
 from .errors import RegistryInvalid
@@ -33,6 +33,7 @@ from .files import create_many, locked, on_disk
 from .load import load_text
 from .model import Question, Resolution, Resolver, Snapshot
 from .parallel import Helper, HelperDied, Overran, side_by_side
+from .registry import Layout, Registry, walk
 from .resolvers import deadline
 from .settings import resolver_settings
 from .verdict import Verdict, failed, resolved
@@ -116,7 +117,7 @@ def resolve_registry(
     if dry_run:
         results = _resolve_all(root, questions, session, now, None, progress, jobs, question_deadline)
     else:
-        with locked(root / ".predreg" / "resolve.lock"):
+        with locked(Layout(str(root)).local("resolve.lock")):
             _sweep(root)
             # the writes go to a helper process, started before the threads, whose file-system
             # calls then never queue for the GIL behind the resolvers
@@ -294,7 +295,8 @@ def quoted_in(excerpt: str, text: str) -> bool:
 
 
 def _checked(root: Path, now: dt.datetime, index: bool = False) -> Registry:
-    registry = check_registry(str(root), today=now.date(), index=index)
+    """The registry at ``root`` checked as of ``now``; RegistryInvalid if it has problems."""
+    registry = check_registry(walk(str(root), index=index), today=now.date(), resolvers=plugins.catalogue())
     if registry.problems:
         raise RegistryInvalid(registry.problems)
     return registry

@@ -18,17 +18,17 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-from . import commitment
+from . import commitment, plugins
 from .answers import BadAnswer, read
-from .checks import normalised
+from .checks import check_registry
 from .emit import record
 from .errors import ScaffoldError
 from .fields import Identifier, specs
 from .files import create_atomic
-from .load import discover, load_file, load_text
+from .load import load_file, load_text
 from .model import Link, Prediction, Question, Resolver
-from .pr import Stems, check_with_references
 from .problems import Problem
+from .registry import Layout, Stems, closure, normalised
 
 
 def default_author() -> str | None:
@@ -89,7 +89,7 @@ def unique_id(base: str, taken: set[str]) -> str:
 
 def listing(root: str) -> set[str]:
     """Every registry file, relative to the root, without reading any."""
-    return {os.path.relpath(path, root).replace(os.sep, "/") for path, _ in discover(root).files}
+    return Layout(root).listing().relative()
 
 
 def _taken(present: set[str]) -> set[str]:
@@ -103,8 +103,8 @@ def check_new(root: str, relative: str, kind: str, text: str, today: dt.date) ->
     new = load_text(os.path.join(root, relative), kind, text)
     # the files holding its id (`ON-SHARED` for `on-shared`): the duplicate rule sees only what is loaded
     same_id = stems.of(Path(relative).name.removesuffix(".yaml")) if kind in ("prediction", "question") else []
-    problems = check_with_references(root, same_id, stems, present, today, new)[2]
-    return [problem for problem in problems if problem.path == new.path]
+    checked = check_registry(closure(root, same_id, present, stems, new), today=today, resolvers=plugins.catalogue())
+    return checked.problems_in([new.path])
 
 
 def find_question(root: str, qid: str) -> Question | None:

@@ -551,7 +551,7 @@ def test_an_internal_error_is_one_line_and_a_traceback_in_a_file(
         raise RuntimeError("a bug")
 
     monkeypatch.delenv("PREDREG_DEBUG", raising=False)
-    monkeypatch.setattr(cli, "check_registry", broken)
+    monkeypatch.setattr(cli, "walk", broken)  # the first step of the check: nothing is read, no index made
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
     monkeypatch.chdir(DATA)
     assert cli.main(["check", "minimal"]) == 4  # its own code: not "problems found" (1)
@@ -565,7 +565,7 @@ def test_ctrl_c_is_one_line(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capt
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "check_registry", interrupted)
+    monkeypatch.setattr(cli, "walk", interrupted)
     monkeypatch.chdir(DATA)
     assert cli.main(["check", "minimal"]) == 130
     assert capsys.readouterr().err == "predreg: interrupted\n"

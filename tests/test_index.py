@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 
 from benchmarks.synthetic import make_registry
+from predreg import check_registry, load, parallel
 from predreg import index as index_module
-from predreg import load, parallel
-from predreg.checks import check_registry
 
 from .conftest import DATA
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from predreg.checks import check_registry
+from predreg import check_registry
 from predreg.cli import main
 from predreg.fetch import Fetched, Limits, Session
 from predreg.model import Snapshot

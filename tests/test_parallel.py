@@ -10,10 +10,11 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from predreg import checks, parallel
+from predreg import checks, parallel, plugins, registry
 
 from .conftest import EXAMPLE_REGISTRY
 
@@ -75,14 +76,16 @@ def test_the_collector_resumes_after_an_error_and_stays_off_if_it_was_off() -> N
 
 def test_checking_a_registry_runs_with_the_collector_paused(monkeypatch: pytest.MonkeyPatch) -> None:
     states = []
-    real = checks._Checker.run
+    real = checks._first_context
 
-    def run(self: checks._Checker) -> checks.Registry:
+    def first_context(*args: Any) -> checks.Context:
         states.append(gc.isenabled())
-        return real(self)
+        return real(*args)
 
-    monkeypatch.setattr(checks._Checker, "run", run)
-    checks.check_registry(str(EXAMPLE_REGISTRY), today=dt.date(2026, 11, 23))
+    monkeypatch.setattr(checks, "_first_context", first_context)
+    checks.check_registry(
+        registry.walk(str(EXAMPLE_REGISTRY)), today=dt.date(2026, 11, 23), resolvers=plugins.catalogue()
+    )
     assert states == [False]
     assert gc.isenabled()
 

@@ -9,8 +9,7 @@ from typing import Any
 
 import attrs
 
-from predreg import plain, plugins
-from predreg.checks import check_registry
+from predreg import check_registry, plain, plugins
 from predreg.fields import Text, Url, spec
 from predreg.load import load_text
 from predreg.model import Question, Resolver

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from predreg import check_registry
 from predreg import files as files_module
-from predreg.checks import check_registry
 from predreg.cli import main
 from predreg.fetch import Limits
 from predreg.files import create_atomic, create_many, locked

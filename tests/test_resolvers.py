@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 import pytest
 
-from predreg.checks import check_registry
+from predreg import check_registry
 from predreg.fetch import Limits
 from predreg.resolve import ask
 from predreg.resolvers.web import visible_text
