@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, _date  # predreg.cli imports this module late
+from .arguments import iso_date
+from .exits import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from .problems import Problem
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
             help="your earlier prediction this revises (default with --question: your latest on that question)",
         )
         new.add_argument("--rationale")
-        new.add_argument("--today", type=_date, help=argparse.SUPPRESS)
+        new.add_argument("--today", type=iso_date, help=argparse.SUPPRESS)
         if hidden:
             new.add_argument(
                 "--keep", type=Path, help="where the salt is kept (default: $PREDREG_KEEP or ~/.local/share)"
@@ -91,14 +92,14 @@ def add_commands(commands: argparse._SubParsersAction[Any]) -> None:
     question_new.add_argument("--id", help="the question's id (default: made from the claim, unique)")
     _question_flags(question_new)
     question_new.add_argument("--outcomes", help="categorical: the outcome names, a,b,c")
-    question_new.add_argument("--today", type=_date, help=argparse.SUPPRESS)
+    question_new.add_argument("--today", type=iso_date, help=argparse.SUPPRESS)
 
     withdraw = commands.add_parser("withdraw", help="withdraw one of your predictions (it is still scored)")
     withdraw.add_argument("id", help="the prediction's id")
     withdraw.add_argument("registry", nargs="?", default="registry")
     withdraw.add_argument("--author", help="your author handle (default: $PREDREG_AUTHOR or git config predreg.author)")
     withdraw.add_argument("--reason", help="why, for readers of the record")
-    withdraw.add_argument("--today", type=_date, help=argparse.SUPPRESS)
+    withdraw.add_argument("--today", type=iso_date, help=argparse.SUPPRESS)
 
 
 def add_manual_flags(resolve: argparse.ArgumentParser) -> None:

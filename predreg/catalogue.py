@@ -128,8 +128,9 @@ def rules_table() -> list[str]:
     rows = ["| rule | applies to | holds that |", "|---|---|---|"]
     for key, rules in checks.RULES.items():
         rows += [f"| `{rule.name}` | {APPLIES_TO[key]} | {rule.doc} |" for rule in rules]
-    chain = checks.resolution_chain
+    chain, settings = checks.resolution_chain, checks.resolver_settings_fit
     rows.append(f"| `{chain.__name__}` | the resolutions of a question | {_first_line(chain.__doc__)} |")
+    rows.append(f"| `{settings.__name__}` | every resolver block | {_first_line(settings.__doc__)} |")
     return rows
 
 

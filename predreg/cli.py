@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import failures, plugins, reports
+from .arguments import iso_date
 from .checks import Registry, check_registry
 from .defaults import GROUPINGS, MIN_N, QUESTION_DEADLINE
 from .errors import OutputError, PredregError, UsageError
+from .exits import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from .files import WriteError, write_atomic, write_output
 from .load import CLASSES
 from .problems import Problem, one_line
@@ -40,14 +42,6 @@ if TYPE_CHECKING:
     from .resolve import Run
 
     Views = list[tuple[str, Leaderboard]]
-
-EXIT_OK = 0
-EXIT_PROBLEMS = 1
-EXIT_USAGE = 2
-EXIT_BUSY = 3
-"""predreg resolve: another run holds the registry's lock."""
-EXIT_INTERNAL = 4
-"""A bug of predreg's own: a code no other outcome has, so a job that accepts 1 still fails on a crash."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -84,13 +78,6 @@ def _seconds(text: str) -> float:
     if not (math.isfinite(value) and value > 0):  # nan and inf would make every deadline meaningless
         raise argparse.ArgumentTypeError(f"{text} is not a positive, finite number of seconds; write one, e.g. 90")
     return value
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write YYYY-MM-DD") from None
 
 
 def _shard(text: str) -> tuple[int, int]:
@@ -144,7 +131,7 @@ def _parser() -> argparse.ArgumentParser:
     summary_ = commands.add_parser("summary", help="predictions per author and kind")
     _no_index(summary_)
     summary_.add_argument("registry", nargs="?", default="registry")
-    summary_.add_argument("--today", type=_date)
+    summary_.add_argument("--today", type=iso_date)
     _score_parser(commands.add_parser("score", help="the leaderboard: Brier, log and peer scores per author"))
     _resolve_parser(
         commands.add_parser(
@@ -156,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
     reveal_.add_argument("id", help="the prediction's id")
     reveal_.add_argument("registry", nargs="?", default="registry")
     reveal_.add_argument("--keep", type=Path)
-    reveal_.add_argument("--today", type=_date, help=argparse.SUPPRESS)
+    reveal_.add_argument("--today", type=iso_date, help=argparse.SUPPRESS)
     add_arguments(commands.add_parser("init", help="set up a registry repository (never over an existing file)"))
     schema = commands.add_parser("schema", help="print the JSON Schema of a registry file, for editors")
     schema.add_argument("kind", nargs="?", default="prediction", choices=sorted(CLASSES))
@@ -167,7 +154,7 @@ def _check_parser(check: argparse.ArgumentParser) -> None:
     """``predreg check``: the whole registry, a pull request (``--base``) or a shard (``--shard``)."""
     _no_index(check)
     check.add_argument("registry", nargs="?", default="registry", help="the registry folder (default: registry)")
-    check.add_argument("--today", type=_date, help="check as of this UTC date (default: today)")
+    check.add_argument("--today", type=iso_date, help="check as of this UTC date (default: today)")
     check.add_argument(
         "--format", choices=["text", "json", "md"], default="text", help="how to print problems (md: with --base)"
     )
@@ -205,7 +192,7 @@ def _score_parser(score: argparse.ArgumentParser) -> None:
         "--policy", choices=["time-averaged", "last"], default="time-averaged", help="how revisions count"
     )
     score.add_argument("--output", "-o", help="write to this file (for html: this folder, default site/)")
-    score.add_argument("--today", type=_date)
+    score.add_argument("--today", type=iso_date)
     score.add_argument(
         "--merge", nargs="+", metavar="SHARD.jsonl", help="score the records of these shards (`check --shard -o`)"
     )
@@ -278,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         print("predreg: interrupted", file=sys.stderr)
-        return 130  # the shell's code for a command ended by Ctrl-C
+        return EXIT_INTERRUPTED
     except Exception as error:
         failures.internal_error(error, argv)
         return EXIT_INTERNAL

@@ -40,6 +40,7 @@ from __future__ import annotations
 import errno
 from typing import TYPE_CHECKING
 
+from .exits import EXIT_BUSY, EXIT_PROBLEMS, EXIT_USAGE
 from .problems import one_line
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ __all__ = [
 class PredregError(Exception):
     """A failure the user can cause and fix: the command line prints :meth:`shown` and exits with ``exit_code``."""
 
-    exit_code: int = 2
+    exit_code: int = EXIT_USAGE
 
     @property
     def message(self) -> str:
@@ -151,7 +152,7 @@ class OutputError(PredregError):
 class Busy(PredregError):
     """Another process holds the lock."""
 
-    exit_code = 3
+    exit_code = EXIT_BUSY
 
     @property
     def hint(self) -> str:
@@ -161,7 +162,7 @@ class Busy(PredregError):
 class Unresolvable(PredregError):
     """The question or its evidence cannot be had: nothing is written (exit 1)."""
 
-    exit_code = 1
+    exit_code = EXIT_PROBLEMS
 
     @property
     def hint(self) -> str:
@@ -171,7 +172,7 @@ class Unresolvable(PredregError):
 class RegistryInvalid(PredregError):
     """The registry has problems, so nothing is resolved (exit 1); ``problems`` lists them."""
 
-    exit_code = 1
+    exit_code = EXIT_PROBLEMS
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(f"{len(problems)} problem(s)")

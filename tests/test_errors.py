@@ -25,7 +25,7 @@ from typing import Any
 import attrs
 import pytest
 
-from predreg import cli
+from predreg import arguments, cli
 from predreg.files import WriteError, create_many, write_atomic
 
 from .conftest import DATA, TODAY
@@ -43,7 +43,7 @@ BAD_VALUES: dict[Callable[[str], Any], list[str]] = {
     cli._count: ["1e400", "-1", "x"],
     cli._jobs: ["0", "-1", "1e400"],
     cli._seconds: ["1e400", "nan", "-1"],
-    cli._date: ["2026-02-30", "tomorrow"],
+    arguments.iso_date: ["2026-02-30", "tomorrow"],
     cli._moment: ["2026-13-01T00:00:00Z", "x"],
     cli._shard: ["0/0", "2/1", "x"],
 }

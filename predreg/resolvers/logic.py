@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .. import __version__
 from ..fields import Config, ListOf, MappingOf, Text, outcome_name, spec
 from ..hookspecs import hookimpl
 from ..model import NEITHER, Question, Resolver
 from ..verdict import Verdict, failed, pending, resolved
+from ..version import __version__
 from . import deadline
 
 if TYPE_CHECKING:

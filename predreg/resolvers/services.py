@@ -15,11 +15,11 @@ from urllib.parse import quote, urlencode
 
 import attrs
 
-from .. import __version__
 from ..fields import Choice, Date, Integer, Text, Url, spec
 from ..hookspecs import hookimpl
 from ..model import AMBIGUOUS, ANNULLED, Question
 from ..verdict import Verdict, failed, pending, resolved
+from ..version import __version__
 from . import by_deadline, deadline, fetch_json, happened, timestamp
 
 if TYPE_CHECKING:

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .. import __version__
 from ..fields import Choice, Key, MappingOf, Pattern, Plain, Text, Url, spec
 from ..hookspecs import hookimpl
 from ..model import Question
 from ..patterns import PatternError, compile_pattern, compile_phrase, search
 from ..verdict import Verdict, failed, resolved
+from ..version import __version__
 from . import by_deadline, deadline, fetch_json, happened
 
 if TYPE_CHECKING:
