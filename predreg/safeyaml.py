@@ -253,88 +253,91 @@ def _is_libyaml(loader_class: Any) -> bool:
 
 
 def _build(loader: Any, problems: Problems, places: _Places) -> Node | None:
-    root: Node | None = None
-    containers: list[Mapping | Sequence] = []
-    # for each open mapping: the key waiting for its value (None while reading a key)
-    keys: list[str | None] = []
-    documents = 0
-
+    """The tree of ``loader``'s events, refusing (``_Refused``) what a registry file may not hold."""
+    tree = _Tree(problems, places)
     place = _as_marked if places.same else places.of_mark  # once per event: the common case is called directly
-
-    def refuse(event: Any, message: str, hint: str) -> None:
-        _refuse(problems, places.of_mark(event.start_mark), message, hint)
-
-    def attach(node: Node, event: Any) -> None:
-        nonlocal root
-        if not containers:
-            root = node
-            return
-        parent = containers[-1]
-        if isinstance(parent, Sequence):
-            parent.append(node)
-            return
-        key = keys[-1]
-        if key is None:
-            if not isinstance(node, Scalar):
-                refuse(event, "a key must be a plain word", "write `name: value`")
-            assert isinstance(node, Scalar)
-            keys[-1] = node.text
-            if node.text in parent.key_at:
-                first = parent.key_at[node.text][0]
-                problems.add(
-                    node.at,
-                    node.text,
-                    f"duplicate key (first written on line {first})",
-                    "keep one of the two",
-                )
-            else:
-                parent.key_at[node.text] = node.at
-            return
-        if key not in parent:  # the first of duplicate keys wins; the rest are reported
-            parent[key] = node
-        keys[-1] = None
-
     while True:
         event: Any = loader.get_event()
         kind = event.__class__
         if kind is yaml.ScalarEvent:
             _refuse_anchor_or_tag(problems, places, event)
-            attach(Scalar(event.value, event.implicit[0], *place(event.start_mark)), event)
+            tree.attach(Scalar(event.value, event.implicit[0], *place(event.start_mark)), event)
         elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
             _refuse_anchor_or_tag(problems, places, event)
-            if len(containers) >= MAX_DEPTH:
-                refuse(
-                    event,
-                    f"nests deeper than {MAX_DEPTH} levels",
-                    "a prediction needs two or three levels; flatten the file",
-                )
-            container: Mapping | Sequence
-            if kind is yaml.MappingStartEvent:
-                container = Mapping(*place(event.start_mark))
-            else:
-                container = Sequence(*place(event.start_mark))
-            attach(container, event)
-            containers.append(container)
-            keys.append(None)
+            tree.open(Mapping if kind is yaml.MappingStartEvent else Sequence, place(event.start_mark), event)
         elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            containers.pop()
-            keys.pop()
+            tree.containers.pop()
+            tree.keys.pop()
         elif kind is yaml.AliasEvent:
-            refuse(
+            tree.refuse(
                 event,
                 f"uses the alias *{event.anchor}",
                 "aliases are not allowed in a registry; write the value out in full",
             )
         elif kind is yaml.DocumentStartEvent:
-            documents += 1
-            if documents > 1:
-                refuse(
-                    event,
-                    "holds a second YAML document",
-                    "put one record per file and remove the `---` line",
-                )
+            tree.documents += 1
+            if tree.documents > 1:
+                tree.refuse(event, "holds a second YAML document", "put one record per file and remove the `---` line")
         elif kind is yaml.StreamEndEvent:
-            return root
+            return tree.root
+
+
+class _Tree:
+    """The nodes built so far from a file's events: the root, and the path of open containers to the newest."""
+
+    __slots__ = ("containers", "documents", "keys", "places", "problems", "root")
+
+    def __init__(self, problems: Problems, places: _Places) -> None:
+        self.problems = problems
+        self.places = places
+        self.root: Node | None = None
+        self.containers: list[Mapping | Sequence] = []
+        self.keys: list[str | None] = []
+        """For each open mapping, the key waiting for its value (None while reading a key)."""
+        self.documents = 0
+
+    def refuse(self, event: Any, message: str, hint: str) -> None:
+        _refuse(self.problems, self.places.of_mark(event.start_mark), message, hint)
+
+    def open(self, container_type: type[Mapping] | type[Sequence], at: Position, event: Any) -> None:
+        if len(self.containers) >= MAX_DEPTH:
+            self.refuse(
+                event,
+                f"nests deeper than {MAX_DEPTH} levels",
+                "a prediction needs two or three levels; flatten the file",
+            )
+        container = container_type(*at)
+        self.attach(container, event)
+        self.containers.append(container)
+        self.keys.append(None)
+
+    def attach(self, node: Node, event: Any) -> None:
+        if not self.containers:
+            self.root = node
+            return
+        parent = self.containers[-1]
+        if isinstance(parent, Sequence):
+            parent.append(node)
+            return
+        key = self.keys[-1]
+        if key is None:
+            self.keys[-1] = self._key(parent, node, event)
+            return
+        if key not in parent:  # the first of duplicate keys wins; the rest are reported
+            parent[key] = node
+        self.keys[-1] = None
+
+    def _key(self, parent: Mapping, node: Node, event: Any) -> str:
+        if not isinstance(node, Scalar):
+            self.refuse(event, "a key must be a plain word", "write `name: value`")
+        assert isinstance(node, Scalar)
+        if node.text in parent.key_at:
+            first = parent.key_at[node.text][0]
+            message = f"duplicate key (first written on line {first})"
+            self.problems.add(node.at, node.text, message, "keep one of the two")
+        else:
+            parent.key_at[node.text] = node.at
+        return node.text
 
 
 def _refuse(problems: Problems, at: Position, message: str, hint: str) -> None:
