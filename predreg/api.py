@@ -12,7 +12,7 @@ walks through a complete plugin.
 """
 
 from .fetch import Fetched, Session
-from .fields import Choice, Config, Date, Integer, ListOf, MappingOf, Number, Pattern, Plain, Text, Url, spec
+from .fieldtypes import Choice, Config, Date, Integer, ListOf, MappingOf, Number, Pattern, Plain, Text, Url, spec
 from .hookspecs import hookimpl
 from .model import AMBIGUOUS, ANNULLED, NEITHER, Question, Resolver
 from .plugins import NoSettings, Register, ResolverFunction

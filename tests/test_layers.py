@@ -120,3 +120,10 @@ def test_importing_a_module_from_the_package_is_no_edge_to_the_package_face() ->
 
 def test_no_module_of_the_package_imports_itself_in_a_circle() -> None:
     assert cycles(import_graph()) == []
+
+
+def test_the_architecture_page_names_every_module_of_the_package() -> None:
+    page = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    modules = {path.name for path in PACKAGE.glob("*.py")} - {"__init__.py"}
+    modules |= {path.name for path in (PACKAGE / "resolvers").glob("*.py")} - {"__init__.py"}
+    assert [name for name in sorted(modules) if f"`{name}`" not in page] == []
