@@ -75,7 +75,7 @@ def dumps(data: Any, *, sort_keys: bool = False, ascii_only: bool = True) -> str
 
 def loads(text: str) -> Any:
     """The value of one line of JSON, strictly: ValueError for NaN, an infinity or a float beyond range."""
-    return json.loads(text, parse_constant=_not_json, parse_float=_finite)
+    return _STRICT.decode(text)
 
 
 def _not_json(constant: str) -> Any:
@@ -87,3 +87,7 @@ def _finite(text: str) -> float:
     if not math.isfinite(number):
         raise ValueError(f"{text[:40]} is beyond a float")
     return number
+
+
+_STRICT = json.JSONDecoder(parse_constant=_not_json, parse_float=_finite)
+"""One decoder for every line (``json.loads`` with hooks builds a new one per call)."""

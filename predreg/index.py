@@ -33,7 +33,7 @@ from .parallel import collector_paused
 from .problems import Problems
 from .version import __version__
 
-SCHEMA = 4  # 4: a row is codec.encode's shape, a resolver with where its block was written
+SCHEMA = 5  # 5: a row is codec.encode's shape; a resolver carries where its block was written, as text
 RACY_NS = 2_000_000_000
 """A file modified this close to when its row was written is read again, whatever its stat says."""
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,24 @@ from .model import Resolver
 from .safeyaml import Mapping, Node, Scalar, Sequence
 
 Convert = Callable[[Any], Any]
+
+
+@attrs.frozen
+class Stored:
+    """Where a resolver block was written, as the index and the shards carry it: ``dump_node``'s JSON, as text.
+
+    Kept as text, it costs nothing to thaw and is itself the key by which a check dedupes
+    equal blocks; it becomes nodes again only when a check reads it (``nodes``).
+    """
+
+    text: str
+
+    def nodes(self) -> Node | None:
+        """The located nodes, or None if ``text`` is not what ``dump_node`` writes (a forged shard line)."""
+        try:
+            return load_node(json.loads(self.text))
+        except (ValueError, TypeError, KeyError, RecursionError):
+            return None
 
 
 def dump(record: Any) -> dict[str, Any]:
@@ -55,8 +74,10 @@ def _dump_timestamp(kind: Timestamp, value: dt.datetime) -> Any:
 @_dump.register
 def _dump_config(kind: Config, value: Any) -> Any:
     plain: dict[str, Any] = {"name": value.name, "config": value.config}
-    if value.source is not None:
-        plain["source"] = dump_node(value.source)
+    if isinstance(value.source, Stored):
+        plain["source"] = value.source.text
+    elif value.source is not None:
+        plain["source"] = json.dumps(dump_node(value.source), separators=(",", ":"), allow_nan=False)
     return plain
 
 
@@ -130,9 +151,9 @@ def _load_timestamp(kind: Timestamp) -> Convert | None:
 def _load_config(kind: Config) -> Convert | None:
     def resolver(value: dict[str, Any]) -> Any:
         source = value.get("source")
-        return kind.cls(
-            name=value["name"], config=value["config"], source=None if source is None else load_node(source)
-        )
+        if source is not None and not isinstance(source, str):  # a shard line of an earlier predreg
+            source = json.dumps(source, separators=(",", ":"))
+        return kind.cls(name=value["name"], config=value["config"], source=None if source is None else Stored(source))
 
     return resolver
 

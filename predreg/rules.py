@@ -82,18 +82,29 @@ def apply(rules: Sequence[Rule], item: Loaded, context: Context) -> list[Problem
     """The problems ``rules`` find in ``item``, in order, up to the first stopping rule that finds one."""
     # called for every record with every rule of its kind: kept to the plainest loop
     found: list[Problem] = []
-    for rule in rules:
-        if rule.needs is not None and getattr(item.record, rule.needs) is None:
+    record, trace = item.record, context.trace
+    for check, stops, needs in _unpacked(rules):
+        if needs is not None and getattr(record, needs) is None:
             continue
-        problems = rule.check(item, context)
-        if not problems:
-            continue
-        found += problems
-        if context.trace is not None:
-            context.trace.update(dict.fromkeys(problems, rule.name))
-        if rule.stops:
-            break
+        problems = check(item, context)
+        if problems:
+            found += problems
+            if trace is not None:
+                trace.update(dict.fromkeys(problems, check.__name__))
+            if stops:
+                break
     return found
+
+
+_UNPACKED: dict[int, tuple[Sequence[Rule], tuple[tuple[Check, bool, str | None], ...]]] = {}
+
+
+def _unpacked(rules: Sequence[Rule]) -> tuple[tuple[Check, bool, str | None], ...]:
+    """Each rule as a plain tuple, worked out once per table: the loop above runs a million times at 10k files."""
+    entry = _UNPACKED.get(id(rules))
+    if entry is None or entry[0] is not rules:  # (the table itself is kept, so its id is never reused)
+        entry = _UNPACKED[id(rules)] = (rules, tuple((rule.check, rule.stops, rule.needs) for rule in rules))
+    return entry[1]
 
 
 def problem(item: Loaded, field: str, message: str, hint: str = "") -> Problem:

@@ -15,6 +15,7 @@ from collections.abc import Mapping as MappingType
 from typing import Any
 
 from .fields import Reading, did_you_mean, read_record
+from .plain import Stored
 from .problems import Problem, Problems
 from .safeyaml import Mapping, Node, Scalar, Sequence
 
@@ -61,8 +62,11 @@ def written_form(resolver: Any) -> Hashable:
     """All that checking a resolver's settings reads of its block, positions included: equal forms check alike.
 
     Files made from one template hold the same block at the same place, so a check of
-    many files checks each form once.
+    many files checks each form once. A block carried by the index or a shard is keyed by
+    its stored text, without making its nodes again.
     """
+    if isinstance(resolver.source, Stored):
+        return ("stored", resolver.source.text)
     return _form(_written(resolver))
 
 
@@ -76,8 +80,9 @@ def _form(node: Node) -> Hashable:
 
 def _written(resolver: Any) -> Mapping:
     """The resolver's block as it was read, or, for one made in code, as if its config were written in JSON."""
-    if isinstance(resolver.source, Mapping):
-        return resolver.source
+    source = resolver.source.nodes() if isinstance(resolver.source, Stored) else resolver.source
+    if isinstance(source, Mapping):
+        return source
     node = node_of({"name": resolver.name, **resolver.config})
     assert isinstance(node, Mapping)  # a dict's node is a mapping
     return node
