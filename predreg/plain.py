@@ -151,7 +151,7 @@ def _load_timestamp(kind: Timestamp) -> Convert | None:
 def _load_config(kind: Config) -> Convert | None:
     def resolver(value: dict[str, Any]) -> Any:
         source = value.get("source")
-        if source is not None and not isinstance(source, str):  # a shard line of an earlier predreg
+        if source is not None and not isinstance(source, str):  # (a line no predreg wrote: kept, never trusted)
             source = json.dumps(source, separators=(",", ":"))
         return kind.cls(name=value["name"], config=value["config"], source=None if source is None else Stored(source))
 

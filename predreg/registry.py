@@ -374,7 +374,9 @@ def _followed(relative: str, record: Any, stems: Stems, resolutions_of: dict[str
     return follow
 
 
-SHARD_FORMAT = "predreg-shard-1"
+SHARD_FORMAT = (
+    "predreg-shard-2"  # 2: a resolver block travels as text with its positions; its settings are checked on merge
+)
 """The first line of a shard's file names this format."""
 
 

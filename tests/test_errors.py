@@ -27,6 +27,7 @@ import pytest
 
 from predreg import arguments, cli
 from predreg.files import WriteError, create_many, write_atomic
+from predreg.registry import SHARD_FORMAT
 
 from .conftest import DATA, TODAY
 from .evidence_server import EvidenceServer
@@ -457,7 +458,7 @@ def test_merging_a_file_that_is_not_a_shard_names_it(world: Path, content: str |
 
 def test_a_shard_line_that_no_shard_wrote_is_refused_by_number(world: Path) -> None:
     path = world / "half-shard.jsonl"
-    path.write_text('{"format": "predreg-shard-1", "shard": "1/1"}\n{"path": "x"}\n', encoding="utf-8")
+    path.write_text(json.dumps({"format": SHARD_FORMAT, "shard": "1/1"}) + '\n{"path": "x"}\n', encoding="utf-8")
     ran = run(Case(["score", "registry", "--merge", path.name]), world)
     assert ran.code == cli.EXIT_USAGE
     _one_line(ran)
