@@ -113,7 +113,7 @@ def review(
     diff = Diff.of(registry, base)
     data, problems = change_rules.judged_changes(diff)
     pull = PullRequest(diff, actor, _authors_before(diff))
-    edits = [_in_registry(change, diff) for change in data]
+    edits = _renamed_into_records([_in_registry(change, diff) for change in data])
     problems += change_rules.judge(edits, pull)
 
     present = _present_after(diff.registered, edits)
@@ -161,6 +161,24 @@ def _in_registry(change: Change, diff: Diff) -> RegistryChange:
     """A change inside the registry folder in the registry's terms: its paths from the folder, their kinds."""
     path, old = diff.relative(change.path), diff.relative(change.old or change.path)
     return RegistryChange(change.status, path, old, kind_of(path), kind_of(old))
+
+
+def _renamed_into_records(edits: Sequence[RegistryChange]) -> list[RegistryChange]:
+    """A file that held no record, renamed to a record's (or stored evidence's) path, as a deletion and an addition.
+
+    Such a file's text is never judged (a README may say anything), so a rename would
+    otherwise bring a record in that met no rule for a new one: backdated, in anyone's name.
+    """
+    split: list[RegistryChange] = []
+    for edit in edits:
+        if edit.status == "R" and edit.old_kind is None and edit.kind is not None:
+            split += [
+                RegistryChange("D", edit.old, edit.old, None, None),
+                RegistryChange("A", edit.path, edit.path, edit.kind, edit.kind),
+            ]
+        else:
+            split.append(edit)
+    return split
 
 
 def _is_read(change: RegistryChange) -> bool:

@@ -587,6 +587,30 @@ def test_a_backdated_forecast_renamed_into_the_registry_from_outside_meets_the_r
     assert any("forecaster-b" in p for p in found if not p.startswith("registered")), found
 
 
+def test_a_backdated_forecast_renamed_from_a_file_in_the_registry_that_holds_no_record_meets_the_rules_for_a_new_one(
+    repo: Path,
+) -> None:
+    # attack: one pull request turns a file that holds no record (the registry's README) into a
+    # backdated forecast in another author's name; a second one renames it to a prediction's path
+    readme = repo / "registry" / "README.md"
+    readme.write_text("# About this registry\n")
+    commit(repo, "readme")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "pr")
+    git(repo, "checkout", "-q", "pr")
+    readme.write_text(PREDICTION.format(id="sneaky", author="forecaster-b", registered=dt.date(2020, 1, 1)))
+    commit(repo, "readme holds a forecast")
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "-q", "pr")
+    git(repo, "checkout", "-q", "pr")
+    (repo / "registry" / "predictions" / "forecaster-b").mkdir(parents=True, exist_ok=True)
+    git(repo, "mv", "registry/README.md", "registry/predictions/forecaster-b/sneaky.yaml")
+    commit(repo, "move")
+    found = problems(repo)
+    assert any(p.startswith("registered: is 2020-01-01") for p in found), found
+    assert any("forecaster-b" in p for p in found if not p.startswith("registered")), found
+
+
 def test_a_registered_forecast_renamed_out_of_the_registry_is_a_deleted_record(repo: Path) -> None:
     registered = next((repo / "registry" / "predictions").rglob("*.yaml"))
     (repo / "docs").mkdir()
