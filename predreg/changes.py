@@ -18,6 +18,8 @@ from pathlib import Path, PurePosixPath
 
 import attrs
 
+from .registry import LOCAL_STATE
+
 CODE = (
     "predreg/*",
     "*conftest.py",
@@ -39,9 +41,6 @@ CODE = (
     "*.py",
 )
 """Paths (from the repository's top) that run or configure what runs: never in a data pull request."""
-
-LOCAL_STATE = ".predreg"
-"""The folder, in any registry, where predreg keeps what it may throw away: never in git."""
 
 
 class GitError(Exception):

@@ -80,7 +80,6 @@ __all__ = [
     "apply",
     "check_registry",
     "closes_too_soon",
-    "describe",
     "normalised",
     "outcome_problem",
     "resolver_settings_fit",
@@ -312,7 +311,3 @@ def _withdrawals(items: Sequence[Loaded], context: Context, problems: list[Probl
         if not found:
             valid.setdefault(item.record.prediction, item.record)
     return valid
-
-
-def describe(problems: Iterable[Any]) -> str:
-    return "\n".join(str(problem) for problem in problems)

@@ -28,7 +28,7 @@ as such. They derive from ``Exception`` alone::
     HelperDied                 the writer process ended: the results name what was not written (parallel.py)
     NotRegular                 a registry path that is no regular file: becomes a problem (files.py)
     PatternError               a pattern RE2 cannot run cheaply: becomes a located problem (patterns.py)
-    GitError                   git could not answer: `check --base` tells it as a usage error (pr.py)
+    GitError                   git could not answer: `check --base` tells it as a usage error (changes.py)
     RegistryProblems           a pytest item's file has problems: its repr_failure lists them (plugin.py)
 
 A bug of predreg's own is none of these: the command line reports it as an internal

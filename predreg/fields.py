@@ -62,7 +62,7 @@ from .patterns import PatternError, compile_pattern
 from .problems import Problems
 from .safeyaml import Mapping, Node, Scalar, Sequence
 
-__all__ = [  # the descriptors and bounds, re-exported: plugins and modules import them from here
+__all__ = [  # the descriptors and bounds, re-exported for predreg's own modules (plugins use predreg.api)
     "AUTHOR_HANDLE",
     "ID_PATTERN",
     "INVALID",
@@ -97,9 +97,7 @@ __all__ = [  # the descriptors and bounds, re-exported: plugins and modules impo
     "did_you_mean",
     "is_null",
     "number_problem",
-    "outcome_name",
     "plain_value",
-    "quantile_level",
     "read_record",
     "spec",
     "specs",
@@ -107,10 +105,6 @@ __all__ = [  # the descriptors and bounds, re-exported: plugins and modules impo
     "value_of",
 ]
 
-outcome_name = OUTCOME_NAME
-"""The descriptor of an outcome's name as a mapping key (``MappingOf(outcome_name, ...)``)."""
-quantile_level = QUANTILE_LEVEL
-"""The descriptor of a quantile level as a mapping key."""
 
 _NUMBER = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _BOOLEAN_WORDS = {"yes", "no", "true", "false", "on", "off", "y", "n"}

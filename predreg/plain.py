@@ -152,7 +152,7 @@ def _load_config(kind: Config) -> Convert | None:
     def resolver(value: dict[str, Any]) -> Any:
         source = value.get("source")
         if source is not None and not isinstance(source, str):  # (a line no predreg wrote: kept, never trusted)
-            source = json.dumps(source, separators=(",", ":"))
+            source = json.dumps(source, separators=(",", ":"), allow_nan=False)
         return kind.cls(name=value["name"], config=value["config"], source=None if source is None else Stored(source))
 
     return resolver

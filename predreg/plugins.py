@@ -119,11 +119,11 @@ class Catalogue(Mapping[str, RegisteredResolver]):
             function: ResolverFunction,
             *,
             settings: type = NoSettings,
-            version: str,
+            version: str | None = None,  # required (Register says so); left out, it is refused in our words
             doc: str | None = None,
         ) -> None:
             described = (function.__doc__ or "").strip() if doc is None else doc
-            self.add(RegisteredResolver(name, version, settings, described, function, plugin))
+            self.add(RegisteredResolver(name, version or "", settings, described, function, plugin))
 
         return register
 

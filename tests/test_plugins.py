@@ -171,6 +171,12 @@ def test_a_registration_without_a_version_is_refused() -> None:
         _catalogue(careless=_Plugin((("echo", _says_yes), {"version": ""})))
 
 
+def test_a_registration_that_leaves_the_version_out_is_told_to_give_one() -> None:
+    # not Python's "missing 1 required keyword-only argument", which names predreg's inner function
+    with pytest.raises(plugins.PluginError, match=r"'echo' with no version \(give `version=`"):
+        _catalogue(careless=_Plugin((("echo", _says_yes), {})))
+
+
 def test_a_hook_that_raises_while_registering_names_its_plugin() -> None:
     broken = _Plugin((("echo",), {"version": "1"}))  # no function: register itself raises TypeError
     with pytest.raises(plugins.PluginError) as raised:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..fields import Config, ListOf, MappingOf, Text, outcome_name, spec
+from ..fieldtypes import OUTCOME_NAME, Config, ListOf, MappingOf, Text, spec
 from ..hookspecs import hookimpl
 from ..model import NEITHER, Question, Resolver
 from ..verdict import Verdict, failed, pending, resolved
@@ -52,7 +52,7 @@ class One:
 @attrs.frozen
 class Ordering:
     events: dict[str, Resolver] = spec(
-        MappingOf(outcome_name, Config(Resolver), "{neuralese: {name: ...}, full-automation: {name: ...}}"),
+        MappingOf(OUTCOME_NAME, Config(Resolver), "{neuralese: {name: ...}, full-automation: {name: ...}}"),
         "For each of the question's two events, the resolver that says whether (and when) it happened.",
     )
 

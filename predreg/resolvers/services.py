@@ -15,7 +15,7 @@ from urllib.parse import quote, urlencode
 
 import attrs
 
-from ..fields import Choice, Date, Integer, Text, Url, spec
+from ..fieldtypes import Choice, Date, Integer, Text, Url, spec
 from ..hookspecs import hookimpl
 from ..model import AMBIGUOUS, ANNULLED, Question
 from ..verdict import Verdict, failed, pending, resolved

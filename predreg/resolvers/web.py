@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..fields import Choice, Key, MappingOf, Pattern, Plain, Text, Url, spec
+from ..fieldtypes import Choice, Key, MappingOf, Pattern, Plain, Text, Url, spec
 from ..hookspecs import hookimpl
 from ..model import Question
 from ..patterns import PatternError, compile_pattern, compile_phrase, search
