@@ -111,15 +111,7 @@ def resolution_chain(qid: str, items: list[Loaded]) -> tuple[list[Loaded], list[
 
 def reveal_names_its_file(item: Loaded, context: Context) -> list[Problem]:
     """A reveal is the file `reveals/<prediction>.yaml`."""
-    problems: list[Problem] = []
-    prediction = item.record.prediction
-    if item.stem != prediction:
-        problems.append(
-            problem(
-                item, "prediction", f"`{prediction}` differs from the file name", f"name the file `{prediction}.yaml`"
-            )
-        )
-    return problems
+    return _named_for_its_prediction(item)
 
 
 def reveals_a_committed_prediction(item: Loaded, context: Context) -> list[Problem]:
@@ -203,6 +195,11 @@ def reveal_matches_commitment(item: Loaded, context: Context) -> list[Problem]:
 
 def withdrawal_names_its_file(item: Loaded, context: Context) -> list[Problem]:
     """A withdrawal is the file `withdrawals/<prediction>.yaml`."""
+    return _named_for_its_prediction(item)
+
+
+def _named_for_its_prediction(item: Loaded) -> list[Problem]:
+    """The problem of a reveal or a withdrawal whose file is not named for the prediction it names."""
     problems: list[Problem] = []
     prediction = item.record.prediction
     if item.stem != prediction:
