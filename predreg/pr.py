@@ -122,8 +122,8 @@ def review(
     records = closure(registry, to_load, present, stems)
     checked = check_registry(records, today=today, resolvers=plugins.catalogue())
     loaded = list(records.loaded)
-    own = checked.problems_in(os.path.join(registry, path) for path in to_load)
     mine = {os.path.join(registry, path) for path in to_load}
+    own = checked.problems_in(mine)
     added = [item for item in loaded if item.path in mine and item.record is not None]
     people = trust.People.of(actor, approved_by, checked.authors, _authors_of(pull.authors_before))
     context = trust.Context(
