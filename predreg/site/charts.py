@@ -77,6 +77,8 @@ def step_chart(
     if not days:
         return ""
     first, last = min(days), max(max(days), end)
+    if last <= first:  # every forecast on the day it ends: give the steps a day to show on
+        last = first + dt.timedelta(days=1)
     low, high = value_range
     plot_w, plot_h = WIDTH - _LEFT - _RIGHT, HEIGHT - _TOP - _BOTTOM
     span = max((last - first).days, 1)
