@@ -10,6 +10,7 @@ page on GitHub Pages.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -26,6 +27,17 @@ from .facts import DUE_DAYS, AuthorFacts, Forecast, QuestionFacts, SiteFacts, fi
 
 PACKAGED = os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates", "site")
 """The packaged templates and static files."""
+TEMPLATES = (
+    "base.html",
+    "macros.html",
+    "index.html",
+    "question.html",
+    "author.html",
+    "open.html",
+    "tags.html",
+    "tag.html",
+)
+"""The packaged templates: a ``--templates`` folder may override any of them."""
 STATIC = ("static/site.css", "static/site.js")
 """Static files, copied through the loader (so a community may override them too)."""
 
@@ -36,6 +48,9 @@ LIST_PAGE = 200
 CHART_LINES = 40
 """Most authors drawn on one question's chart (the table below it lists every forecast)."""
 SITE_TITLE = "Prediction registry"
+
+Page = Callable[[], bytes]
+"""How to render one file of the site."""
 
 
 def environment(templates: str | None) -> jinja2.Environment:
@@ -87,6 +102,11 @@ class Pages:
         """Paths the other producers write (the JSON API, the feeds): linked only if there."""
         self._compiled: dict[str, jinja2.Template] = {}
 
+    def compile(self) -> None:
+        """Compile every template now (a broken one is refused before any page is written)."""
+        for name in TEMPLATES:
+            self.template(name)
+
     def template(self, name: str) -> jinja2.Template:
         if name not in self._compiled:
             try:
@@ -113,19 +133,18 @@ class Pages:
 
     def files(self, facts: SiteFacts) -> dict[str, bytes]:
         """Every page and static file: path inside the site -> bytes."""
-        out: dict[str, bytes] = {}
-        for name in STATIC:
-            out[name] = self._static(name)
+        return {path: render() for path, render in self.pages(facts)}
+
+    def pages(self, facts: SiteFacts) -> list[tuple[str, Page]]:
+        """Every page and static file, each as its path and how to render it (so the work can be shared out)."""
         anchors = forecast_links(facts)
-        out.update(self._board(facts))
-        out.update(self._open(facts))
-        out.update(self._tags(facts))
-        for question in facts.questions.values():
-            out[question.page] = self.render(
-                question.page, "question.html", facts, question=question, **question_context(question, facts, anchors)
-            )
+        out: list[tuple[str, Page]] = [(name, functools.partial(self._static, name)) for name in STATIC]
+        out += self._board(facts)
+        out += self._open(facts)
+        out += self._tags(facts)
+        out += [(q.page, functools.partial(self._question, q, facts, anchors)) for q in facts.questions.values()]
         for author in facts.authors.values():
-            out.update(self._author(author, facts))
+            out += self._author(author, facts)
         return out
 
     def _static(self, name: str) -> bytes:
@@ -134,49 +153,65 @@ class Pages:
         source, _, _ = loader.get_source(self.env, name)
         return source.encode("utf-8")
 
-    def _board(self, facts: SiteFacts) -> dict[str, bytes]:
+    def _question(self, question: QuestionFacts, facts: SiteFacts, anchors: Mapping[str, str]) -> bytes:
+        context = question_context(question, facts, anchors)
+        return self.render(question.page, "question.html", facts, question=question, **context)
+
+    def _board(self, facts: SiteFacts) -> list[tuple[str, Page]]:
         rows = board_rows(facts.board, facts.authors)
         paths = paged("index.html", "leaderboard/{n}.html", len(rows), BOARD_PAGE)
-        out = {}
-        for n, path in enumerate(paths):
-            out[path] = self.render(
+        return [
+            (
                 path,
-                "index.html",
-                facts,
-                header=reports.LEADERBOARD_HEADER,
-                rows=rows[n * BOARD_PAGE : (n + 1) * BOARD_PAGE],
-                pages=_pagination(path, paths),
-                scale=BRIER_SCALE,
+                functools.partial(
+                    self.render,
+                    path,
+                    "index.html",
+                    facts,
+                    header=reports.LEADERBOARD_HEADER,
+                    rows=rows[n * BOARD_PAGE : (n + 1) * BOARD_PAGE],
+                    pages=_pagination(path, paths),
+                    scale=BRIER_SCALE,
+                ),
             )
-        return out
+            for n, path in enumerate(paths)
+        ]
 
-    def _open(self, facts: SiteFacts) -> dict[str, bytes]:
+    def _open(self, facts: SiteFacts) -> list[tuple[str, Page]]:
         waiting = sorted(
             (q for q in facts.questions.values() if q.outcome is None),
             key=lambda q: (q.record.resolve_by, q.id),
         )
         paths = paged("open.html", "open/{n}.html", len(waiting), LIST_PAGE)
-        return {
-            path: self.render(
+        return [
+            (
                 path,
-                "open.html",
-                facts,
-                questions=waiting[n * LIST_PAGE : (n + 1) * LIST_PAGE],
-                total=len(waiting),
-                pages=_pagination(path, paths),
+                functools.partial(
+                    self.render,
+                    path,
+                    "open.html",
+                    facts,
+                    questions=waiting[n * LIST_PAGE : (n + 1) * LIST_PAGE],
+                    total=len(waiting),
+                    pages=_pagination(path, paths),
+                ),
             )
             for n, path in enumerate(paths)
-        }
+        ]
 
-    def _tags(self, facts: SiteFacts) -> dict[str, bytes]:
+    def _tags(self, facts: SiteFacts) -> list[tuple[str, Page]]:
         boards = dict(facts.tag_boards)
-        out = {"tags.html": self.render("tags.html", "tags.html", facts, tag_pages=tag_pages(facts))}
+        out: list[tuple[str, Page]] = [
+            ("tags.html", functools.partial(self.render, "tags.html", "tags.html", facts, tag_pages=tag_pages(facts)))
+        ]
         for tag, ids in facts.tags.items():
             stem = f"tags/{file_name(tag)}"
             paths = paged(f"{stem}.html", stem + "/{n}.html", len(ids), LIST_PAGE)
             board = boards.get(tag)
+            rows = board_rows(board, facts.authors) if board is not None else []
             for n, path in enumerate(paths):
-                out[path] = self.render(
+                page = functools.partial(
+                    self.render,
                     path,
                     "tag.html",
                     facts,
@@ -185,26 +220,32 @@ class Pages:
                     total=len(ids),
                     pages=_pagination(path, paths),
                     header=reports.LEADERBOARD_HEADER,
-                    rows=board_rows(board, facts.authors) if board is not None and n == 0 else [],
+                    rows=rows[:BOARD_PAGE] if n == 0 else [],
+                    board_size=len(rows),
                 )
+                out.append((path, page))
         return out
 
-    def _author(self, author: AuthorFacts, facts: SiteFacts) -> dict[str, bytes]:
+    def _author(self, author: AuthorFacts, facts: SiteFacts) -> list[tuple[str, Page]]:
         stem = author.page.removesuffix(".html")
         paths = paged(author.page, stem + "/{n}.html", len(author.forecasts), LIST_PAGE)
-        out = {}
-        for n, path in enumerate(paths):
-            out[path] = self.render(
-                path,
-                "author.html",
-                facts,
-                author=author,
-                first_page=n == 0,
-                forecasts=author.forecasts[n * LIST_PAGE : (n + 1) * LIST_PAGE],
-                pages=_pagination(path, paths),
-                **author_context(author, facts),
-            )
-        return out
+        return [
+            (path, functools.partial(self._author_page, author, facts, path, paths, n)) for n, path in enumerate(paths)
+        ]
+
+    def _author_page(self, author: AuthorFacts, facts: SiteFacts, path: str, paths: Sequence[str], n: int) -> bytes:
+        return self.render(
+            path,
+            "author.html",
+            facts,
+            author=author,
+            first_page=n == 0,
+            forecasts=author.forecasts[n * LIST_PAGE : (n + 1) * LIST_PAGE],
+            pages=_pagination(path, paths),
+            **(author_context(author, facts) if n == 0 else {"calibration": "", "murphy": []}),
+            questions=facts.questions,
+            notes=words.notes,
+        )
 
 
 def _pagination(path: str, paths: Sequence[str]) -> list[tuple[int, str, bool]]:
@@ -362,6 +403,4 @@ def author_context(author: AuthorFacts, facts: SiteFacts) -> dict[str, Any]:
     return {
         "calibration": calibration,
         "murphy": words.murphy(score.murphy, score.calibration) if score else [],
-        "questions": facts.questions,
-        "notes": words.notes,
     }
