@@ -37,7 +37,7 @@ from . import leaderboard, parallel
 from .checks import Registry
 from .leaderboard import AuthorScore
 from .model import Prediction, Question
-from .table import Table
+from .table import ScoredSeries, Table
 
 COMMUNITY = "(community)"
 """The virtual entry's name: parentheses are not allowed in a handle, so no author's forecast is taken for it."""
@@ -100,6 +100,8 @@ class CommunityScore(AuthorScore):
 
     method: str = "geo-mean-odds"
     extremise: float = 1.0
+    series: tuple[ScoredSeries, ...] = ()
+    """Its scored forecasts, one series per question; ``coverage`` is of the question's whole window."""
 
 
 def histories(registry: Registry, method: Method = Method()) -> dict[str, list[Point]]:
@@ -275,7 +277,24 @@ def score(
         return None
     peer, peer_median = _versus_authors(table, rows, board.table)
     fields = {**attrs.asdict(found[0], recurse=False), "peer": peer, "peer_median": peer_median}
-    return CommunityScore(**fields, method=method.name, extremise=method.extremise)
+    opened: dict[str, dt.date] = {}
+    for prediction in registry.predictions.values():
+        qid = prediction.question_id
+        if qid in wanted and (qid not in opened or prediction.registered < opened[qid]):
+            opened[qid] = prediction.registered
+    series = tuple(_covering(s, opened.get(s.question, s.registered)) for s in board.series)
+    return CommunityScore(**fields, method=method.name, extremise=method.extremise, series=series)
+
+
+def _covering(series: ScoredSeries, opened: dt.date) -> ScoredSeries:
+    """The series with its coverage of the question's window, which opens at anyone's first forecast.
+
+    The copy of the registry holds the community's forecasts alone, so its window opens
+    at the community's first; they differ when the first forecasts were hidden or conditional.
+    """
+    window = (series.resolved_at - opened).days
+    covered = (series.resolved_at - series.registered).days
+    return attrs.evolve(series, coverage=1.0 if window <= 0 else covered / window)
 
 
 def _versus_authors(table: Table, rows: np.ndarray, crowd: Table) -> tuple[float | None, float | None]:

@@ -266,10 +266,24 @@ def as_json(board: Leaderboard, generated_at: dt.datetime) -> dict[str, Any]:
 
 
 def _community(entry: dict[str, Any], score: AuthorScore) -> dict[str, Any]:
-    """The community's entry: an author's keys, marked virtual, with the method that pooled it."""
-    return {
-        **entry,
-        "virtual": True,
-        "method": getattr(score, "method", None),
-        "extremise": getattr(score, "extremise", None),
-    }
+    """The community's entry: an author's keys, marked virtual, with the method that pooled it and its questions."""
+    questions = [
+        {
+            "question": s.question,
+            "kind": s.kind,
+            "predictions": list(s.predictions),
+            "outcome": s.outcome,
+            "resolved_at": s.resolved_at.isoformat(),
+            "forecast": s.last_probability,
+            "brier": s.brier,
+            "log_score": s.log_score,
+            "baseline": s.baseline,
+            "pinball": s.pinball,
+            "interval": s.interval,
+            "crps": s.crps,
+            "coverage": s.coverage,
+        }
+        for s in getattr(score, "series", ())
+    ]
+    method = {"method": getattr(score, "method", None), "extremise": getattr(score, "extremise", None)}
+    return {**entry, "virtual": True, **method, "questions": questions}
