@@ -27,7 +27,7 @@ import datetime as dt
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import attrs
@@ -35,6 +35,7 @@ import numpy as np
 
 from . import leaderboard, parallel
 from .checks import Registry
+from .fieldtypes import PROBABILITY_MAX, PROBABILITY_MIN
 from .leaderboard import AuthorScore
 from .model import Prediction, Question
 from .table import ScoredSeries, Table
@@ -190,23 +191,37 @@ def _expit(x: float) -> float:
 
 
 def pool_binary(probabilities: Sequence[float], method: Method = Method()) -> float:
-    """p(yes) of the pooled forecast: the geometric mean of the odds (or the median), odds raised to ``d``."""
+    """p(yes) of the pooled forecast: the geometric mean of the odds (or the median), odds raised to ``d``.
+
+    Held within the range a forecast may take, which a large ``d`` would leave (and a
+    certain forecast would score minus infinity).
+    """
     if method.name == "median":
         log_odds = _logit(statistics.median(probabilities))
     else:
         log_odds = math.fsum(_logit(p) for p in probabilities) / len(probabilities)
-    return _expit(method.extremise * log_odds)
+    return min(max(_expit(method.extremise * log_odds), PROBABILITY_MIN), PROBABILITY_MAX)
 
 
 def pool_probabilities(
     forecasts: Sequence[dict[str, float]], outcomes: Sequence[str], extremise: float = 1.0
 ) -> dict[str, float]:
-    """The normalised geometric mean of each outcome's probability (each raised to ``extremise``)."""
+    """The normalised geometric mean of each outcome's probability (each raised to ``extremise``).
+
+    An outcome a large ``extremise`` pushes below the least probability a forecast may
+    give gets that least, taken from the most likely outcome.
+    """
     logs = {name: math.fsum(math.log(f[name]) for f in forecasts) / len(forecasts) for name in outcomes}
     top = max(logs.values())  # scaled by the largest, so that no term underflows
     weights = {name: math.exp(extremise * (value - top)) for name, value in logs.items()}
     total = math.fsum(weights.values())
-    return {name: weight / total for name, weight in weights.items()}
+    pooled = {name: weight / total for name, weight in weights.items()}
+    short = math.fsum(PROBABILITY_MIN - p for p in pooled.values() if p < PROBABILITY_MIN)
+    if short > 0:
+        likeliest = max(pooled, key=lambda name: (pooled[name], name))
+        pooled = {name: max(p, PROBABILITY_MIN) for name, p in pooled.items()}
+        pooled[likeliest] -= short
+    return pooled
 
 
 def pool_quantiles(forecasts: Sequence[dict[float, float]]) -> dict[float, float] | None:
@@ -314,16 +329,15 @@ def _versus_authors(table: Table, rows: np.ndarray, crowd: Table) -> tuple[float
     return math.fsum(g for g, _ in gaps) / len(gaps), math.fsum(g for _, g in gaps) / len(gaps)
 
 
-Scorer = Callable[..., AuthorScore | None]
-"""What :func:`leaderboard.build` is given to fill ``Leaderboard.community``: ``(registry, table, today, rows=...)``."""
-
-
 @attrs.define(eq=False)
 class Community:
-    """A scorer for :func:`leaderboard.build` with one method; it pools a registry once for all its views."""
+    """What :func:`leaderboard.build` is given as ``community``: ``(registry, table, today, rows=...)`` -> scores.
+
+    It pools a registry once for all the views built from it.
+    """
 
     method: Method = Method()
-    _pooled: tuple[Registry, dict[str, list[Point]]] | None = None
+    _pooled: tuple[Registry, dict[str, list[Point]]] | None = attrs.field(default=None, init=False, repr=False)
 
     def histories(self, registry: Registry) -> dict[str, list[Point]]:
         if self._pooled is None or self._pooled[0] is not registry:

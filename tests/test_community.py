@@ -98,6 +98,14 @@ def test_the_categorical_pool_extremised_raises_each_mean_to_the_factor() -> Non
     assert pooled == pytest.approx({"a": 0.54 / 0.58, "b": 0.04 / 0.58}, abs=1e-12)
 
 
+def test_a_strongly_extremised_pool_stays_within_the_range_a_forecast_may_take() -> None:
+    assert community.pool_binary([0.999, 0.99], Method(extremise=10)) == 0.999
+    assert community.pool_binary([0.001, 0.01], Method(extremise=1e300)) == 0.001
+    pooled = community.pool_probabilities([{"a": 0.998, "b": 0.001, "c": 0.001}], "abc", extremise=50)
+    assert pooled == pytest.approx({"a": 0.998, "b": 0.001, "c": 0.001}, abs=1e-15)
+    assert math.fsum(pooled.values()) == pytest.approx(1.0, abs=1e-15)
+
+
 def test_quantiles_are_averaged_level_by_level_over_the_levels_all_give() -> None:
     forecasts = [{0.1: 1.0, 0.5: 2.0, 0.9: 4.0}, {0.1: 2.0, 0.25: 2.5, 0.5: 3.0, 0.9: 8.0}]
     assert community.pool_quantiles(forecasts) == {0.1: 1.5, 0.5: 2.5, 0.9: 6.0}  # 0.25: only one gives it
@@ -154,23 +162,38 @@ def test_the_last_policy_scores_the_community_forecast_standing_at_resolution(mi
     assert board.community is not None and board.community.brier == pytest.approx(0.04, abs=1e-12)  # 0.8 alone
 
 
-def test_a_hidden_forecast_is_pooled_from_its_reveal(minimal_registry: Path) -> None:
-    (minimal_registry / "predictions" / "forecaster-a" / "on-shared.yaml").unlink()
-    _forecast(minimal_registry, "forecaster-a", "open", "2026-01-01", 0.2)
+def _hidden_then_revealed(registry: Path) -> None:
+    """b: hidden 0.8 from Jan 1, revealed Mar 1; a: 0.2 from Feb 1; yes on May 1."""
+    (registry / "predictions" / "forecaster-a" / "on-shared.yaml").unlink()
+    _forecast(registry, "forecaster-a", "open", "2026-02-01", 0.2)
     salt = "ab" * 16
     digest = commitment.commitment("hidden", "forecaster-b", {"probability": 0.8}, salt)
     text = (
         f"id: hidden\nauthor: forecaster-b\nregistered: 2026-01-01\nquestion: shared-question\ncommitment: {digest}\n"
     )
-    write(minimal_registry, "predictions/forecaster-b/hidden.yaml", text)
+    write(registry, "predictions/forecaster-b/hidden.yaml", text)
     write(
-        minimal_registry,
-        "reveals/hidden.yaml",
-        f"prediction: hidden\nrevealed: 2026-03-01\nsalt: {salt}\nprobability: 0.8\n",
+        registry, "reveals/hidden.yaml", f"prediction: hidden\nrevealed: 2026-03-01\nsalt: {salt}\nprobability: 0.8\n"
     )
+    resolve(registry, "yes", resolved_at="2026-05-01")
+
+
+def test_a_hidden_forecast_is_pooled_from_its_reveal(minimal_registry: Path) -> None:
+    _hidden_then_revealed(minimal_registry)
     points = community.histories(_checked())["shared-question"]
-    # 0.2 alone until the reveal, then odds 1/4 and 4: even
-    assert points == [Point(dt.date(2026, 1, 1), 0.2, 1), Point(dt.date(2026, 3, 1), pytest.approx(0.5), 2)]
+    # a's 0.2 alone until the reveal, then odds 1/4 and 4: even
+    assert points == [Point(dt.date(2026, 2, 1), 0.2, 1), Point(dt.date(2026, 3, 1), pytest.approx(0.5), 2)]
+
+
+def test_the_community_covers_less_of_the_window_when_the_first_forecast_was_hidden(minimal_registry: Path) -> None:
+    _hidden_then_revealed(minimal_registry)
+    board = leaderboard.build(_checked(), min_n=1, today=LATER, community=community.Community())
+    assert board.community is not None
+    (series,) = board.community.series
+    # the window opens Jan 1 with b's hidden forecast; the community's on Feb 1: 89 of 120 days
+    assert series.coverage == pytest.approx(89 / 120, abs=1e-12)
+    # Feb 1 -> Mar 1: 28 days at 0.2; -> May 1: 61 days at 0.5
+    assert series.brier == pytest.approx((28 * 0.64 + 61 * 0.25) / 89, abs=1e-12)
 
 
 def test_an_unrevealed_or_conditional_forecast_is_left_out(minimal_registry: Path) -> None:
@@ -189,6 +212,18 @@ def test_an_unrevealed_or_conditional_forecast_is_left_out(minimal_registry: Pat
     _forecast(minimal_registry, "forecaster-b", "if-so", "2026-10-01", 0.99, "given: condition\n")
     points = community.histories(_checked())["shared-question"]
     assert points == [Point(TODAY, 0.3, 1)]  # forecaster-a's on-shared alone
+
+
+def test_an_author_whose_latest_forecast_is_conditional_leaves_the_pool(minimal_registry: Path) -> None:
+    write(
+        minimal_registry,
+        "questions/condition.yaml",
+        (minimal_registry / "questions/shared-question.yaml").read_text().replace("shared-question", "condition"),
+    )
+    _forecast(minimal_registry, "forecaster-b", "plain", "2026-11-01", 0.6)
+    _forecast(minimal_registry, "forecaster-b", "if-so", "2026-11-10", 0.9, "supersedes: plain\ngiven: condition\n")
+    points = community.histories(_checked())["shared-question"]
+    assert points == [Point(dt.date(2026, 11, 1), 0.6, 1), Point(dt.date(2026, 11, 10), None, 0), Point(TODAY, 0.3, 1)]
 
 
 # --- scored like an author, on the example registry -------------------------------------
@@ -220,6 +255,21 @@ def test_the_median_and_extremising_options_reach_the_export(
     assert (crowd["method"], crowd["extremise"]) == ("median", 2.0)
     assert crowd["questions"][0]["forecast"] == pytest.approx(2.25 / 3.25, abs=1e-12)
     assert crowd["brier"] == pytest.approx((2.25 / 3.25) ** 2, abs=1e-12)
+
+
+def test_a_huge_extremising_factor_still_exports_finite_numbers(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    resolve(minimal_registry, "yes")
+    crowd = _score_json(capsys, "--extremise", "1e300")["community"]  # (the export is written with allow_nan=False)
+    assert crowd["questions"][0]["forecast"] == 0.001  # 0.3 pushed to the least a forecast may say
+    assert crowd["log_score"] == pytest.approx(math.log(0.001), abs=1e-12)
+
+
+def test_a_registry_with_nothing_resolved_exports_a_null_community(
+    minimal_registry: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _score_json(capsys)["community"] is None
 
 
 def test_a_negative_extremising_factor_is_a_usage_error(
