@@ -43,7 +43,7 @@ from .table import ScoredSeries, Table
 COMMUNITY = "(community)"
 """The virtual entry's name: parentheses are not allowed in a handle, so no author's forecast is taken for it."""
 JSON_KEY = "community"
-"""Its key in the JSON export."""
+"""Its key in the JSON export (``leaderboard.as_json``), beside ``authors``."""
 METHODS = ("geo-mean-odds", "median")
 """How binary forecasts are pooled (``--community``)."""
 
@@ -58,7 +58,7 @@ class Point:
 
     day: dt.date
     forecast: Forecast | None
-    """None: from this day no author's forecast stands (all withdrawn, say)."""
+    """None: no pooled forecast from this day (nothing stands, or numeric forecasts share no quantile level)."""
     forecasters: int
     """How many authors' forecasts are pooled."""
 
@@ -292,13 +292,19 @@ def score(
         return None
     peer, peer_median = _versus_authors(table, rows, board.table)
     fields = {**attrs.asdict(found[0], recurse=False), "peer": peer, "peer_median": peer_median}
+    opened = _opening_days(registry, wanted)
+    series = tuple(_covering(s, opened.get(s.question, s.registered)) for s in board.series)
+    return CommunityScore(**fields, method=method.name, extremise=method.extremise, series=series)
+
+
+def _opening_days(registry: Registry, questions: set[str]) -> dict[str, dt.date]:
+    """The day each question's window opens: the first forecast anyone made on it, hidden or conditional too."""
     opened: dict[str, dt.date] = {}
     for prediction in registry.predictions.values():
         qid = prediction.question_id
-        if qid in wanted and (qid not in opened or prediction.registered < opened[qid]):
+        if qid in questions and (qid not in opened or prediction.registered < opened[qid]):
             opened[qid] = prediction.registered
-    series = tuple(_covering(s, opened.get(s.question, s.registered)) for s in board.series)
-    return CommunityScore(**fields, method=method.name, extremise=method.extremise, series=series)
+    return opened
 
 
 def _covering(series: ScoredSeries, opened: dt.date) -> ScoredSeries:
