@@ -18,7 +18,7 @@ from predreg.checks import Registry
 from predreg.cli import main
 from predreg.community import COMMUNITY, Method, Point
 
-from .conftest import REPO, TODAY
+from .conftest import TODAY
 from .test_check import resolve, write
 
 LATER = dt.date(2026, 12, 1)
@@ -205,9 +205,7 @@ def test_an_unrevealed_or_conditional_forecast_is_left_out(minimal_registry: Pat
     write(
         minimal_registry,
         "questions/condition.yaml",
-        (REPO / "tests/data/minimal/questions/shared-question.yaml")
-        .read_text()
-        .replace("shared-question", "condition"),
+        (minimal_registry / "questions/shared-question.yaml").read_text().replace("shared-question", "condition"),
     )
     _forecast(minimal_registry, "forecaster-b", "if-so", "2026-10-01", 0.99, "given: condition\n")
     points = community.histories(_checked())["shared-question"]
@@ -230,9 +228,8 @@ def test_an_author_whose_latest_forecast_is_conditional_leaves_the_pool(minimal_
 
 
 def test_the_community_forecast_on_seed_row_8_is_even_and_its_brier_is_exported(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    example_registry: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(REPO)
     crowd = _score_json(capsys)["community"]
     assert crowd["author"] == COMMUNITY and crowd["virtual"] is True
     assert (crowd["method"], crowd["extremise"]) == ("geo-mean-odds", 1.0)
@@ -281,8 +278,8 @@ def test_a_negative_extremising_factor_is_a_usage_error(
     assert "not a positive, finite number" in capsys.readouterr().err
 
 
-def test_the_community_changes_no_authors_peer_or_adjusted_score() -> None:
-    registry = check_registry(str(REPO / "registry"), today=TODAY)
+def test_the_community_changes_no_authors_peer_or_adjusted_score(example_registry: Path) -> None:
+    registry = check_registry("registry", today=TODAY)
     alone = leaderboard.build(registry, min_n=1, today=TODAY, resamples=50)
     beside = leaderboard.build(registry, min_n=1, today=TODAY, resamples=50, community=community.Community())
     assert alone.community is None and beside.community is not None
@@ -293,8 +290,8 @@ def test_the_community_changes_no_authors_peer_or_adjusted_score() -> None:
     assert COMMUNITY not in {a["author"] for a in with_it["authors"]}
 
 
-def test_a_tag_view_scores_the_community_on_that_tags_questions() -> None:
-    registry = check_registry(str(REPO / "registry"), today=TODAY)
+def test_a_tag_view_scores_the_community_on_that_tags_questions(example_registry: Path) -> None:
+    registry = check_registry("registry", today=TODAY)
     board = leaderboard.build(
         registry, groups=[("tag", "scheming")], min_n=1, today=TODAY, community=community.Community()
     )
