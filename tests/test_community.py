@@ -156,6 +156,16 @@ def test_the_community_is_time_averaged_over_the_open_window(minimal_registry: P
     assert crowd.peer == pytest.approx(expected - authors, abs=1e-12)
 
 
+def test_the_community_has_a_calibration_and_murphys_terms_once_the_question_is_due(minimal_registry: Path) -> None:
+    _joining_revising_withdrawing(minimal_registry)  # resolve_by 2027-06-30
+    board = leaderboard.build(_checked(), min_n=1, today=dt.date(2027, 7, 1), community=community.Community())
+    assert board.community is not None and board.community.murphy is not None
+    # one forecast standing at resolution, 0.8, on a yes: reliability (0.8 - 1)^2, no resolution, no uncertainty
+    murphy = board.community.murphy
+    assert (murphy.reliability, murphy.resolution, murphy.uncertainty) == pytest.approx((0.04, 0.0, 0.0), abs=1e-12)
+    assert [(b.low, b.count) for b in board.community.calibration if b.count] == [(0.75, 1)]
+
+
 def test_the_last_policy_scores_the_community_forecast_standing_at_resolution(minimal_registry: Path) -> None:
     _joining_revising_withdrawing(minimal_registry)
     board = leaderboard.build(_checked(), min_n=1, policy="last", today=LATER, community=community.Community())
@@ -288,6 +298,13 @@ def test_the_community_changes_no_authors_peer_or_adjusted_score(example_registr
     assert [a for a in with_it["authors"] if a["peer"] is not None]  # (there are peers to change)
     assert {**with_it, "community": None} == without
     assert COMMUNITY not in {a["author"] for a in with_it["authors"]}
+
+
+def test_narrowing_the_board_to_one_author_leaves_the_community_on_every_question(example_registry: Path) -> None:
+    registry = check_registry("registry", today=TODAY)
+    board = leaderboard.build(registry, min_n=0, today=TODAY, authors=["forecaster-b"], community=community.Community())
+    assert [(a.author, a.n) for a in board.ranked] == [("forecaster-b", 1)]
+    assert board.community is not None and board.community.n == 3  # the three resolved questions
 
 
 def test_a_tag_view_scores_the_community_on_that_tags_questions(example_registry: Path) -> None:
