@@ -551,18 +551,21 @@ def _score(args: argparse.Namespace, registry: Registry) -> int:
     for problem in registry.problems:  # scores use the valid records; say what was left out
         print(problem, file=sys.stderr)
     groups = [("tag", args.tag)] if args.tag else []
+    if args.tag:
+        _warn_unknown_tag(registry, args.tag)
     options = {"policy": args.policy, "min_n": args.min_n, "today": args.today, "authors": args.author}
     options["community"] = community.Community(community.Method(args.community, args.extremise))
     board = leaderboard.build(registry, groups=groups, **options)
     if args.format == "html":
         _site(args, registry, board, leaderboard.views(registry, board, "tag", groups, **options))
         return EXIT_PROBLEMS if registry.problems else EXIT_OK
+    views = leaderboard.views(registry, board, args.by, groups, **options) if args.by else []
     if args.format == "json":
-        text = json.dumps(leaderboard.as_json(board, dt.datetime.now(dt.UTC)), indent=2, allow_nan=False)
+        text = json.dumps(_json(args, board, views), indent=2, allow_nan=False)
     elif args.format == "csv":
-        text = _csv(board)
+        text = _csv(board, args.by, views)
     else:
-        text = _boards(args, board, leaderboard.views(registry, board, args.by, groups, **options) if args.by else [])
+        text = _boards(args, board, views)
     if args.output:
         write_output(args.output, text + "\n")
     else:
@@ -581,11 +584,38 @@ def _site(args: argparse.Namespace, registry: Registry, board: Leaderboard, tag_
     print(f"\nwrote {target}")
 
 
-def _csv(board: Leaderboard) -> str:
+def _warn_unknown_tag(registry: Registry, tag: str) -> None:
+    """``--tag`` that no question or forecast carries: said, not a silent board of nothing."""
+    known = {t for q in registry.questions.values() for t in q.tags}
+    known.update(t for p in registry.predictions.values() for t in p.tags)
+    if tag not in known:
+        listed = ", ".join(sorted(known)) if known else "none"
+        print(
+            f"predreg: warning: no question or forecast has the tag {tag!r}; tags here: {listed}", file=sys.stderr
+        )
+
+
+def _json(args: argparse.Namespace, board: Leaderboard, views: Views) -> dict[str, object]:
+    """The JSON export; with ``--by``, each group's board under ``views`` (docs/scoring.md)."""
+    from . import leaderboard
+
+    now = dt.datetime.now(dt.UTC)
+    export = leaderboard.as_json(board, now)
+    if args.by:
+        export["by"] = args.by
+        export["views"] = [{"group": key, **leaderboard.as_json(view, now)} for key, view in views]
+    return export
+
+
+def _csv(board: Leaderboard, by: str | None = None, views: Views | None = None) -> str:
+    """The board's rows; with ``--by``, each group's rows after them, in two more columns ``by``, ``group``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(reports.LEADERBOARD_HEADER)
-    writer.writerows(reports.leaderboard_rows(board))
+    extra = ["by", "group"] if by else []
+    writer.writerow(reports.LEADERBOARD_HEADER + extra)
+    writer.writerows(row + ["", ""] * bool(by) for row in reports.leaderboard_rows(board))
+    for key, view in views or []:
+        writer.writerows([*row, by or "", key] for row in reports.leaderboard_rows(view))
     return buffer.getvalue().rstrip("\n")
 
 
