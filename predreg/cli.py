@@ -590,9 +590,7 @@ def _warn_unknown_tag(registry: Registry, tag: str) -> None:
     known.update(t for p in registry.predictions.values() for t in p.tags)
     if tag not in known:
         listed = ", ".join(sorted(known)) if known else "none"
-        print(
-            f"predreg: warning: no question or forecast has the tag {tag!r}; tags here: {listed}", file=sys.stderr
-        )
+        print(f"predreg: warning: no question or forecast has the tag {tag!r}; tags here: {listed}", file=sys.stderr)
 
 
 def _json(args: argparse.Namespace, board: Leaderboard, views: Views) -> dict[str, object]:
