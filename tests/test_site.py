@@ -97,6 +97,14 @@ def test_every_page_kind_is_there(site: Path) -> None:
     assert (site / "static" / "site.css").is_file() and (site / "static" / "site.js").is_file()
 
 
+def test_the_community_forecast_is_a_marked_virtual_row_and_on_each_question_page(site: Path) -> None:
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "The community forecast, a virtual entry" in index and "(community)" in index
+    page = (site / "questions" / "no-reward-hacky-deployments.html").read_text(encoding="utf-8")
+    assert "Community forecast: 85% (the geometric mean of the odds" in page  # its one forecaster's 0.85
+    assert "<title>community</title>" in page  # its line on the chart
+
+
 def test_the_leaderboard_links_each_row_to_its_author_by_display_name(site: Path) -> None:
     index = (site / "index.html").read_text(encoding="utf-8")
     assert '<a href="authors/forecaster-b.html">Forecaster B</a>' in index
@@ -254,7 +262,8 @@ def test_the_leaderboard_is_paginated_with_every_page_linked(tmp_path: Path) -> 
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     second = tmp_path / "site" / "leaderboard" / "2.html"
     assert second.is_file() and 'href="leaderboard/2.html"' in index
-    assert index.count("<tr") == pages.BOARD_PAGE + 1  # its header, and a page of rows
+    board = index.split('id="leaderboard"')[1].split("</table>")[0]
+    assert board.count("<tr") == pages.BOARD_PAGE + 1  # its header, and a page of rows
     assert 'href="../index.html">1</a>' in second.read_text(encoding="utf-8")
 
 

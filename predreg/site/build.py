@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..files import WriteError
@@ -203,11 +203,21 @@ def build_site(
     today: dt.date,
     templates: str | None = None,
     base_url: str | None = None,
+    community: Mapping[str, Sequence[Any]] | None = None,
+    community_method: str | None = None,
 ) -> tuple[SiteFacts, int, int]:
     """Gather the facts, compose every producer's files, write them to ``output``: (facts, files, bytes)."""
     pages = Pages(templates)  # (first: a missing --templates folder is refused before any work)
     with collector_paused():  # many small objects and strings, no cycles among them
-        facts = gather(registry, board, tag_boards, today=today, base_url=base_url)
+        facts = gather(
+            registry,
+            board,
+            tag_boards,
+            today=today,
+            base_url=base_url,
+            community=community,
+            community_method=community_method,
+        )
         others = compose(facts, [evidence_files, *optional_producers()])
         pages.produced = frozenset(others)
         pages.compile()  # once, before the workers fork

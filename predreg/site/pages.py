@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import types
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -172,6 +173,7 @@ class Pages:
                     rows=rows[n * BOARD_PAGE : (n + 1) * BOARD_PAGE],
                     pages=_pagination(path, paths),
                     scale=BRIER_SCALE,
+                    community_row=community_row(facts.board),
                 ),
             )
             for n, path in enumerate(paths)
@@ -275,6 +277,14 @@ def board_rows(board: Leaderboard, authors: Mapping[str, AuthorFacts]) -> list[d
     return rows
 
 
+def community_row(board: Leaderboard) -> dict[str, Any] | None:
+    """The community forecast's row of the board (the same columns), marked virtual; None without one."""
+    if board.community is None:
+        return None
+    cells = reports.leaderboard_rows(types.SimpleNamespace(ranked=[], unranked=[board.community]))[0]
+    return {"cells": cells, "handle": board.community.author, "name": "Community forecast", "page": None}
+
+
 def forecast_links(facts: SiteFacts) -> dict[str, str]:
     """Prediction id -> its row on its author's pages (site path and anchor)."""
     links = {}
@@ -298,10 +308,15 @@ def latest_community(question: QuestionFacts) -> str:
 
 
 def forecast_value(value: Any) -> str:
+    """A community forecast in words: 70%, outcome shares, or quantile values; "-" for none."""
+    if value is None:
+        return "-"
     if isinstance(value, float | int):
         return percent(float(value))
     if isinstance(value, Mapping):
-        return ", ".join(f"{k}: {percent(float(v)) if isinstance(v, float) else v}" for k, v in sorted(value.items()))
+        if all(isinstance(k, float) for k in value):  # a numeric forecast: quantile level -> value
+            return ", ".join(f"{k:g}: {v:g}" for k, v in sorted(value.items()))
+        return ", ".join(f"{k} {percent(float(v))}" for k, v in sorted(value.items()))
     return str(value)
 
 
@@ -317,7 +332,16 @@ def question_context(question: QuestionFacts, facts: SiteFacts, anchors: Mapping
         }
         for f in question.forecasts
     ]
-    return {"figures": figures, "legend": legend, "rows": rows, "community_value": latest_community(question)}
+    rule = {"binary": facts.community_method, "numeric": "quantile averaging"}.get(
+        question.record.kind, "the normalised geometric mean"
+    )
+    return {
+        "figures": figures,
+        "legend": legend,
+        "rows": rows,
+        "community_value": latest_community(question),
+        "community_rule": rule,
+    }
 
 
 def _series(
