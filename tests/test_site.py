@@ -267,6 +267,21 @@ def test_the_leaderboard_is_paginated_with_every_page_linked(tmp_path: Path) -> 
     assert 'href="../index.html">1</a>' in second.read_text(encoding="utf-8")
 
 
+def test_a_question_with_many_forecasts_spreads_its_table_over_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pages, "QUESTION_PAGE", 1)
+    assert _site(tmp_path / "site") == 0
+    first = (tmp_path / "site" / "questions" / "empirical-scheming-report.html").read_text(encoding="utf-8")
+    second = (tmp_path / "site" / "questions" / "empirical-scheming-report" / "2.html").read_text(encoding="utf-8")
+    assert 'id="f-empirical-scheming-report-b"' in first and 'id="f-empirical-scheming-report-c"' not in first
+    assert (
+        'id="f-empirical-scheming-report-c"' in second
+        and 'href="../questions/empirical-scheming-report/2.html"' in first
+    )
+    assert "<svg" in first and "<svg" not in second.split('id="forecasts"')[1].split("</section>")[0]
+
+
 def test_every_filter_box_is_labelled_and_names_a_table_on_its_page(site: Path) -> None:
     for name, text in _pages(site).items():
         parsed = _parsed(text)

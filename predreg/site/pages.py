@@ -46,6 +46,8 @@ BOARD_PAGE = 100
 """Leaderboard rows per page."""
 LIST_PAGE = 200
 """Rows per page of the other long lists: an author's forecasts, open questions, a tag's questions."""
+QUESTION_PAGE = 500
+"""Forecasts in a question page's table; more go on its further pages."""
 CHART_LINES = 40
 """Most authors drawn on one question's chart (the table below it lists every forecast)."""
 SITE_TITLE = "Prediction registry"
@@ -143,7 +145,11 @@ class Pages:
         out += self._board(facts)
         out += self._open(facts)
         out += self._tags(facts)
-        out += [(q.page, functools.partial(self._question, q, facts, anchors)) for q in facts.questions.values()]
+        for q in facts.questions.values():
+            paths = paged(q.page, q.page.removesuffix(".html") + "/{n}.html", len(q.forecasts), QUESTION_PAGE)
+            out += [
+                (path, functools.partial(self._question, q, facts, anchors, paths, n)) for n, path in enumerate(paths)
+            ]
         for author in facts.authors.values():
             out += self._author(author, facts)
         return out
@@ -154,9 +160,19 @@ class Pages:
         source, _, _ = loader.get_source(self.env, name)
         return source.encode("utf-8")
 
-    def _question(self, question: QuestionFacts, facts: SiteFacts, anchors: Mapping[str, str]) -> bytes:
-        context = question_context(question, facts, anchors)
-        return self.render(question.page, "question.html", facts, question=question, **context)
+    def _question(
+        self,
+        question: QuestionFacts,
+        facts: SiteFacts,
+        anchors: Mapping[str, str],
+        paths: Sequence[str],
+        n: int,
+    ) -> bytes:
+        """A question's page ``n``: all of it on the first, the next forecasts of its table on the others."""
+        context = question_context(question, facts, anchors, charted=n == 0)
+        context["rows"] = context["rows"][n * QUESTION_PAGE : (n + 1) * QUESTION_PAGE]
+        path = paths[n]
+        return self.render(path, "question.html", facts, question=question, pages=_pagination(path, paths), **context)
 
     def _board(self, facts: SiteFacts) -> list[tuple[str, Page]]:
         rows = board_rows(facts.board, facts.authors)
@@ -320,9 +336,11 @@ def forecast_value(value: Any) -> str:
     return str(value)
 
 
-def question_context(question: QuestionFacts, facts: SiteFacts, anchors: Mapping[str, str]) -> dict[str, Any]:
-    """What a question's page shows beside the question: its charts, legend, table rows, evidence."""
-    figures, legend = question_charts(question, facts.as_of)
+def question_context(
+    question: QuestionFacts, facts: SiteFacts, anchors: Mapping[str, str], charted: bool = True
+) -> dict[str, Any]:
+    """What a question's page shows beside the question: its charts (if ``charted``), legend, table rows."""
+    figures, legend = question_charts(question, facts.as_of) if charted else ([], [])
     rows = [
         {
             "forecast": f,
