@@ -73,6 +73,7 @@ def environment(templates: str | None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # (no stat of every template a page extends or imports, per page)
     )
     env.globals.update(file_name=file_name, community=latest_community, due_days=DUE_DAYS)
     env.filters.update(
