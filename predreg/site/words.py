@@ -5,6 +5,7 @@ Plain text only: the templates escape it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,15 @@ if TYPE_CHECKING:
 def percent(p: float) -> str:
     """A probability as a percentage, as few digits as it needs: 70%, 0.1%, 99.9%."""
     return f"{p * 100:.1f}".rstrip("0").rstrip(".") + "%"
+
+
+def moment(when: dt.datetime | None) -> str:
+    """A UTC timestamp as a reader wants it: the day alone at midnight, else the day and the minute."""
+    if when is None:
+        return "-"
+    if (when.hour, when.minute, when.second) == (0, 0, 0):
+        return when.date().isoformat()
+    return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def number(value: float | None, digits: int = 3) -> str:
