@@ -492,3 +492,30 @@ def test_site_and_score_take_the_same_board_options() -> None:
 
     board = {"--policy", "--min-n", "--tag", "--author", "--today", "--merge", "--no-index"}
     assert board <= options("site") and board <= options("score")
+
+
+WORKERS = """
+import os, sys
+from predreg.site import build
+parent = os.getpid()
+
+def page(n):
+    def render():
+        if os.getpid() != parent and n % 2:  # a worker that fails on its share
+            raise OSError("the worker's disk filled up")
+        return f"page {n}".encode()
+    return render
+
+pages = [(f"p/{n}.html", page(n)) for n in range(40)]
+print(build.write_site(sys.argv[1], {"a.txt": b"a"}, pages, workers=2))
+"""
+
+
+def test_pages_a_failed_worker_left_are_written_by_the_main_process(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    ran = subprocess.run([sys.executable, "-c", WORKERS, str(out)], capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    assert sorted(p.name for p in (out / "p").iterdir()) == sorted(f"{n}.html" for n in range(40))
+    assert all((out / "p" / f"{n}.html").read_bytes() == f"page {n}".encode() for n in range(40))
+    marker = (out / build.MARKER).stat().st_size
+    assert int(ran.stdout) == marker + 1 + sum(len(f"page {n}") for n in range(40))  # each page counted once
