@@ -502,6 +502,7 @@ parent = os.getpid()
 def page(n):
     def render():
         if os.getpid() != parent and n % 2:  # a worker that fails on its share
+            open(sys.argv[2], "a").write("failed\\n")
             raise OSError("the worker's disk filled up")
         return f"page {n}".encode()
     return render
@@ -513,8 +514,12 @@ print(build.write_site(sys.argv[1], {"a.txt": b"a"}, pages, workers=2))
 
 def test_pages_a_failed_worker_left_are_written_by_the_main_process(tmp_path: Path) -> None:
     out = tmp_path / "site"
-    ran = subprocess.run([sys.executable, "-c", WORKERS, str(out)], capture_output=True, text=True, timeout=120)
+    failed = tmp_path / "failed"
+    ran = subprocess.run(
+        [sys.executable, "-c", WORKERS, str(out), str(failed)], capture_output=True, text=True, timeout=120
+    )
     assert ran.returncode == 0, ran.stderr
+    assert failed.read_text() == "failed\n"  # the worker ran, and failed on its first odd page
     assert sorted(p.name for p in (out / "p").iterdir()) == sorted(f"{n}.html" for n in range(40))
     assert all((out / "p" / f"{n}.html").read_bytes() == f"page {n}".encode() for n in range(40))
     marker = (out / build.MARKER).stat().st_size
