@@ -101,7 +101,7 @@ def test_the_community_forecast_is_a_marked_virtual_row_and_on_each_question_pag
     index = (site / "index.html").read_text(encoding="utf-8")
     assert "The community forecast, a virtual entry" in index and "(community)" in index
     page = (site / "questions" / "no-reward-hacky-deployments.html").read_text(encoding="utf-8")
-    assert "Community forecast: 85% (the geometric mean of the odds" in page  # its one forecaster's 0.85
+    assert "Community forecast: 85% (the geometric mean of the odds, over" in page  # its one forecaster's 0.85
     assert "<title>community</title>" in page  # its line on the chart
 
 
@@ -524,3 +524,11 @@ def test_pages_a_failed_worker_left_are_written_by_the_main_process(tmp_path: Pa
     assert all((out / "p" / f"{n}.html").read_bytes() == f"page {n}".encode() for n in range(40))
     marker = (out / build.MARKER).stat().st_size
     assert int(ran.stdout) == marker + 1 + sum(len(f"page {n}") for n in range(40))  # each page counted once
+
+
+def test_the_community_method_chosen_is_said_on_the_pages(tmp_path: Path) -> None:
+    assert _site(tmp_path / "site", "--community", "median", "--extremise", "1.5") == 0
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "for binary questions the median, extremised by raising the odds to 1.5;" in index
+    page = (tmp_path / "site" / "questions" / "empirical-scheming-report.html").read_text(encoding="utf-8")
+    assert "(the median, extremised by raising the odds to 1.5, over the authors' standing forecasts)" in page

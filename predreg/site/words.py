@@ -107,3 +107,10 @@ def murphy(terms: Murphy | None, bins: Sequence[CalibrationBin]) -> list[str]:
         f" + uncertainty {terms.uncertainty:.3f}."
     )
     return lines
+
+
+def pooling(method: object) -> str:
+    """How the community forecast pools binary forecasts, in words (a ``predreg.community.Method``)."""
+    name, factor = getattr(method, "name", "geo-mean-odds"), getattr(method, "extremise", 1.0)
+    pooled = "the median" if name == "median" else "the geometric mean of the odds"
+    return pooled + ("" if factor == 1 else f", extremised by raising the odds to {factor:g}")
