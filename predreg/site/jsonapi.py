@@ -1,0 +1,329 @@
+"""The site's static JSON API: one file per question and per author, the leaderboard, and an index.
+
+:func:`files` turns the site's facts into ``path inside the site -> bytes``; the site
+build writes them beside the pages. The shapes are a contract, documented key by key
+in docs/site-api.md and described by the JSON Schemas shipped beside this module
+(``predreg/site/schemas/``, read with :func:`schema`): every file carries
+``"schema": SCHEMA``, and later versions add keys, never rename or remove one.
+
+Each file is the same bytes for the same registry: keys sorted, no wall clock (the
+day is the site's ``as_of``), no NaN (a score that is not a number is ``null``).
+Registry text goes out as JSON strings, which escape everything they must; nothing
+here is HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any
+
+from ..model import Link
+from . import facts as site_facts
+from .facts import AuthorFacts, Evidence, Forecast, QuestionFacts, ResolutionStep, SiteFacts
+
+SCHEMA = "predreg-site-api-1"
+"""The version of every file's shape: the value of its ``schema`` key."""
+
+LIST_PAGE = 1000
+"""Questions (or authors) per page of the index's lists, so no list file grows with the registry."""
+
+SCHEMAS = ("index", "list", "question", "author", "leaderboard")
+"""The shipped schemas, ``schemas/<name>.schema.json``."""
+
+LEADERBOARD_DROPS = ("calibration",)
+"""Keys of an author's score left out of leaderboard.json (each author's own file has them), so it stays small."""
+
+
+def files(facts: SiteFacts) -> dict[str, bytes]:
+    """Every file of the JSON API, by its path inside the site."""
+    board = _board_json(facts)
+    scores = {entry["author"]: entry for entry in board["authors"]}
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in board["questions"]:
+        rows[row["author"]].append(row)
+    output = {question_path(q): encode(question_json(q, facts)) for q in facts.questions.values()}
+    for author in facts.authors.values():
+        output[author_path(author)] = encode(author_json(author, facts, scores.get(author.handle), rows[author.handle]))
+    output["api/leaderboard.json"] = encode(leaderboard_json(facts, board))
+    questions = [_question_entry(q) for q in facts.questions.values()]
+    authors = [_author_entry(a) for a in facts.authors.values()]
+    pages = {"questions": _pages("questions", questions), "authors": _pages("authors", authors)}
+    for kind, kind_pages in pages.items():
+        for number, (path, entries) in enumerate(kind_pages, start=1):
+            output[path] = encode(_list_json(facts, kind, number, len(kind_pages), entries))
+    output["api/index.json"] = encode(index_json(facts, {kind: [path for path, _ in p] for kind, p in pages.items()}))
+    return dict(sorted(output.items()))
+
+
+def encode(value: Any) -> bytes:
+    """A file's bytes: keys sorted, compact, UTF-8, one newline at the end; refuses NaN rather than write it."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    # a lone surrogate has no UTF-8 form: written as JSON's own escape (\udc80) it stays valid JSON
+    return (text + "\n").encode("utf-8", "backslashreplace")
+
+
+def schema(name: str) -> dict[str, Any]:
+    """The shipped JSON Schema (Draft 2020-12) of one kind of file: one of :data:`SCHEMAS`."""
+    if name not in SCHEMAS:
+        raise ValueError(f"no schema {name!r}; one of {', '.join(SCHEMAS)}")
+    text = resources.files("predreg.site").joinpath("schemas", f"{name}.schema.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def question_path(question: QuestionFacts) -> str:
+    return f"api/questions/{site_facts.file_name(question.id)}.json"
+
+
+def author_path(author: AuthorFacts) -> str:
+    return f"api/authors/{site_facts.file_name(author.handle)}.json"
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON values: mappings with text keys, lists, ISO dates; a number that is not finite is null."""
+    if isinstance(value, bool) or value is None or isinstance(value, str | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {_key(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [plain(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    if isinstance(value, dt.datetime):
+        return _moment(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _key(key: Any) -> str:
+    """A mapping key as text; a number keeps the form the registry's files give it (0.05, not 0.050000)."""
+    return repr(key) if isinstance(key, float) else str(key)
+
+
+def _moment(value: dt.datetime) -> str:
+    return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).astimezone(dt.UTC).isoformat()
+
+
+def _day(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def forecast_json(forecast: Forecast) -> dict[str, Any]:
+    """One prediction: who, when, what it said (null while a commitment is hidden), and what became of it."""
+    hidden = forecast.hidden_until is not None
+    return {
+        "id": forecast.id,
+        "author": forecast.author,
+        "question": forecast.question,
+        "registered": forecast.registered.isoformat(),
+        "kind": forecast.kind,
+        "probability": plain(forecast.probability),
+        "probabilities": None if hidden or not forecast.probabilities else plain(dict(forecast.probabilities)),
+        "quantiles": None if hidden or not forecast.quantiles else plain(dict(forecast.quantiles)),
+        "hidden": hidden,
+        "hidden_until": _day(forecast.hidden_until),
+        "revealed": _day(forecast.revealed),
+        "supersedes": forecast.supersedes,
+        "superseded_by": forecast.superseded_by,
+        "withdrawn": _day(forecast.withdrawn),
+        "withdrawal_reason": forecast.withdrawal_reason,
+        "given": forecast.given,
+        "rationale": forecast.rationale,
+        "file": forecast.file,
+    }
+
+
+def evidence_json(evidence: Evidence) -> dict[str, Any]:
+    return {
+        "url": evidence.url,
+        "href": evidence.href,
+        "sha256": evidence.sha256,
+        "stored": evidence.stored,
+        "fetched_at": None if evidence.fetched_at is None else _moment(evidence.fetched_at),
+        "status": evidence.status,
+        "excerpt": evidence.excerpt,
+        "content_type": evidence.content_type,
+    }
+
+
+def resolution_json(step: ResolutionStep) -> dict[str, Any]:
+    """One resolution record of a question's chain."""
+    return {
+        "file": step.file,
+        "outcome": plain(step.outcome),
+        "resolved_at": _moment(step.resolved_at),
+        "resolver": step.resolver,
+        "resolved_by": step.resolved_by,
+        "approved_by": list(step.approved_by),
+        "disputed_by": list(step.disputed_by),
+        "corrects": step.corrects,
+        "note": step.note,
+        "evidence": [evidence_json(e) for e in step.evidence],
+    }
+
+
+def _resolution(question: QuestionFacts) -> dict[str, Any] | None:
+    """The standing resolution, with the records it replaced (original first) as ``corrections``."""
+    if not question.chain:
+        return None
+    *earlier, standing = question.chain
+    return {**resolution_json(standing), "corrections": [resolution_json(step) for step in earlier]}
+
+
+def question_json(question: QuestionFacts, facts: SiteFacts) -> dict[str, Any]:
+    """``api/questions/<id>.json``."""
+    record = question.record
+    return {
+        "schema": SCHEMA,
+        "as_of": facts.as_of.isoformat(),
+        "id": question.id,
+        "page": question.page,
+        "claim": record.claim,
+        "criteria": record.criteria,
+        "kind": record.kind,
+        "resolve_by": record.resolve_by.isoformat(),
+        "outcomes": list(record.outcomes),
+        "events": plain(record.events),
+        "unit": record.unit,
+        "tags": list(question.tags),
+        "source": record.source,
+        "source_href": question.source_href,
+        "links": [_link(link) for link in record.evidence],
+        "resolver": {"name": question.resolver, "settings": plain(record.resolver.config)},
+        "status": question.status,
+        "forecasters": list(question.forecasters),
+        "forecasts": [forecast_json(f) for f in question.forecasts],
+        "community": _community(question),
+        "community_method": facts.community_method if question.community is not None else None,
+        "resolution": _resolution(question),
+    }
+
+
+def _link(link: Link) -> dict[str, Any]:
+    """One of the question's ``evidence:`` links: where the answer will be found."""
+    return {"url": link.url, "href": site_facts.web_link(link.url), "title": link.title, "note": link.note}
+
+
+def _community(question: QuestionFacts) -> list[dict[str, Any]] | None:
+    if question.community is None:
+        return None
+    return [
+        {"day": p.day.isoformat(), "forecast": plain(p.forecast), "forecasters": p.forecasters}
+        for p in question.community
+    ]
+
+
+def author_json(
+    author: AuthorFacts, facts: SiteFacts, score: Mapping[str, Any] | None, scored: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """``api/authors/<handle>.json``: ``score`` and ``scored`` are the author's entries of :func:`_board_json`."""
+    return {
+        "schema": SCHEMA,
+        "as_of": facts.as_of.isoformat(),
+        "handle": author.handle,
+        "name": author.name,
+        "href": author.href,
+        "note": author.note,
+        "page": author.page,
+        "rank": author.rank,
+        "score": None if score is None else dict(score),
+        "scored": scored,
+        "forecasts": [forecast_json(f) for f in author.forecasts],
+    }
+
+
+def _board_json(facts: SiteFacts) -> dict[str, Any]:
+    """The main board as ``predreg score --format json`` gives it, dated by the site's day, NaN as null."""
+    from .. import leaderboard  # numpy: only when the site is built
+
+    moment = dt.datetime.combine(facts.as_of, dt.time(), dt.UTC)
+    exported: dict[str, Any] = plain(leaderboard.as_json(facts.board, moment))
+    return exported
+
+
+def leaderboard_json(facts: SiteFacts, board: Mapping[str, Any]) -> dict[str, Any]:
+    """``api/leaderboard.json``: the board's author entries, as in ``predreg score --format json``, with links."""
+    kept = ("policy", "min_n", "scale", "community")
+    authors = []
+    for entry in board["authors"]:
+        author = facts.authors.get(entry["author"])
+        slim = {key: value for key, value in entry.items() if key not in LEADERBOARD_DROPS}
+        slim["name"] = author.name if author else entry["author"]
+        slim["page"] = author.page if author else None
+        slim["api"] = author_path(author) if author else None
+        authors.append(slim)
+    return {
+        "schema": SCHEMA,
+        "as_of": facts.as_of.isoformat(),
+        "ranking_rule": facts.ranking_rule,
+        **{key: _slim(board[key]) for key in kept if key in board},
+        "authors": authors,
+    }
+
+
+def _slim(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {key: item for key, item in value.items() if key not in LEADERBOARD_DROPS}
+    return value
+
+
+def _question_entry(question: QuestionFacts) -> dict[str, Any]:
+    return {
+        "id": question.id,
+        "api": question_path(question),
+        "page": question.page,
+        "status": question.status,
+        "resolve_by": question.record.resolve_by.isoformat(),
+        "forecasters": len(question.forecasters),
+    }
+
+
+def _author_entry(author: AuthorFacts) -> dict[str, Any]:
+    return {
+        "handle": author.handle,
+        "name": author.name,
+        "api": author_path(author),
+        "page": author.page,
+        "rank": author.rank,
+        "forecasts": len(author.forecasts),
+    }
+
+
+def _pages(kind: str, entries: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The list split into pages of :data:`LIST_PAGE`: ``api/<kind>-1.json``, ``-2``...; one (empty) page at least."""
+    chunks = [entries[i : i + LIST_PAGE] for i in range(0, len(entries), LIST_PAGE)] or [[]]
+    return [(f"api/{kind}-{number}.json", chunk) for number, chunk in enumerate(chunks, start=1)]
+
+
+def _list_json(facts: SiteFacts, kind: str, number: int, count: int, entries: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "schema": SCHEMA,
+        "as_of": facts.as_of.isoformat(),
+        "kind": kind,
+        "page": number,
+        "pages": count,
+        "previous": f"api/{kind}-{number - 1}.json" if number > 1 else None,
+        "next": f"api/{kind}-{number + 1}.json" if number < count else None,
+        "entries": entries,
+    }
+
+
+def index_json(facts: SiteFacts, pages: Mapping[str, list[str]]) -> dict[str, Any]:
+    """``api/index.json``: where everything else is."""
+    return {
+        "schema": SCHEMA,
+        "as_of": facts.as_of.isoformat(),
+        "base_url": facts.base_url,
+        "leaderboard": "api/leaderboard.json",
+        "questions": {"count": len(facts.questions), "pages": list(pages["questions"])},
+        "authors": {"count": len(facts.authors), "pages": list(pages["authors"])},
+        "feeds": {"predictions": "feeds/predictions.xml", "resolutions": "feeds/resolutions.xml"},
+        "predictions": facts.predictions,
+    }
