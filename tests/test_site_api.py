@@ -41,7 +41,7 @@ def _quoted(text: str) -> str:
 
 
 def hostile_registry(root: Path) -> Path:
-    """A registry whose every text field is an attack, with revisions, a withdrawal, a hidden commitment and a correction."""
+    """A registry whose text is an attack; with a revision, a withdrawal, a hidden commitment and a correction."""
     sha = hashlib.sha256(EVIDENCE_BODY).hexdigest()
     criteria, rationale = (
         _quoted("YES if <b>bold</b> & \x0b"),
@@ -70,9 +70,12 @@ def hostile_registry(root: Path) -> Path:
         "predictions/ada/ada-2.yaml": (
             "id: ada-2\nauthor: ada\nregistered: 2026-09-15\nquestion: q-hostile\nprobability: 0.6\nsupersedes: ada-1\n"
         ),
-        "predictions/bob/bob-1.yaml": "id: bob-1\nauthor: bob\nregistered: 2026-09-02\nquestion: q-hostile\nprobability: 0.2\n",
+        "predictions/bob/bob-1.yaml": (
+            "id: bob-1\nauthor: bob\nregistered: 2026-09-02\nquestion: q-hostile\nprobability: 0.2\n"
+        ),
         "predictions/bob/bob-open.yaml": (
-            "id: bob-open\nauthor: bob\nregistered: 2026-11-01\nquestion: q-open\nprobabilities: {lab-a: 0.25, lab-b: 0.75}\n"
+            "id: bob-open\nauthor: bob\nregistered: 2026-11-01\nquestion: q-open\n"
+            "probabilities: {lab-a: 0.25, lab-b: 0.75}\n"
         ),
         "predictions/carol/carol-hidden.yaml": (
             f"id: carol-hidden\nauthor: carol\nregistered: 2026-11-02\nquestion: q-open\ncommitment: '{hidden}'\n"
@@ -299,7 +302,7 @@ def test_long_lists_are_paged_and_linked(monkeypatch: pytest.MonkeyPatch) -> Non
     assert index["questions"]["pages"] == [f"api/questions-{n}.json" for n in (1, 2, 3, 4)]
     pages = [loaded(output, path) for path in index["questions"]["pages"]]
     assert [len(p["entries"]) for p in pages] == [5, 5, 5, 3]
-    assert [(p["previous"], p["next"]) for p in pages][0] == (None, "api/questions-2.json")
+    assert (pages[0]["previous"], pages[0]["next"]) == (None, "api/questions-2.json")
     assert (pages[-1]["previous"], pages[-1]["next"]) == ("api/questions-3.json", None)
     validate(output)
 
