@@ -212,14 +212,12 @@ class SiteFacts:
     """How many problems the check found (their records are left out)."""
     ranking_rule: str
     """The ranking rule, in one sentence."""
+    predictions: int = 0
+    """How many predictions the site shows."""
     base_url: str | None = None
     """The site's public address (for feeds and canonical links), None if not given."""
     community_method: str | None = None
     """How the community forecast is made, None while there is none."""
-
-    @property
-    def predictions(self) -> int:
-        return sum(len(q.forecasts) for q in self.questions.values())
 
 
 def percent(p: float) -> str:
@@ -316,6 +314,7 @@ def gather(
         evidence=evidence,
         problems=len(registry.problems),
         ranking_rule=ranking_rule(board),
+        predictions=len(forecasts),
         base_url=base_url,
         community_method=community_method,
     )
