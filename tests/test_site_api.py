@@ -118,7 +118,7 @@ def kind_of(path: str) -> str:
         return "index"
     if path == "api/leaderboard.json":
         return "leaderboard"
-    if re.fullmatch(r"api/(questions|authors)-\d+\.json", path):
+    if re.fullmatch(r"api/(questions|authors)-\d+\.json|api/.*/(forecasts|scored)-\d+\.json", path):
         return "list"
     return {"api/questions/": "question", "api/authors/": "author"}[path[: path.rindex("/") + 1]]
 
@@ -296,7 +296,7 @@ def test_a_number_that_is_not_finite_becomes_null() -> None:
 
 
 def test_long_lists_are_paged_and_linked(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(jsonapi, "LIST_PAGE", 5)
+    monkeypatch.setattr(jsonapi, "PAGE", 5)
     output = jsonapi.files(gather(EXAMPLE_REGISTRY))
     index = loaded(output, "api/index.json")
     assert index["questions"]["pages"] == [f"api/questions-{n}.json" for n in (1, 2, 3, 4)]
@@ -305,6 +305,29 @@ def test_long_lists_are_paged_and_linked(monkeypatch: pytest.MonkeyPatch) -> Non
     assert (pages[0]["previous"], pages[0]["next"]) == (None, "api/questions-2.json")
     assert (pages[-1]["previous"], pages[-1]["next"]) == ("api/questions-3.json", None)
     validate(output)
+
+
+def test_a_long_forecast_list_keeps_its_first_page_and_links_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonapi, "PAGE", 2)
+    output = jsonapi.files(gather(EXAMPLE_REGISTRY))
+    author = loaded(output, "api/authors/forecaster-a.json")  # seven forecasts: pages of 2, 2, 2 and 1
+    assert author["forecasts_count"] == 7 and len(author["forecasts"]) == 2
+    assert author["forecasts_pages"] == [f"api/authors/forecaster-a/forecasts-{n}.json" for n in (2, 3, 4)]
+    second, third, fourth = (loaded(output, path) for path in author["forecasts_pages"])
+    assert (second["previous"], second["next"], second["parent"]) == (
+        "api/authors/forecaster-a.json",
+        "api/authors/forecaster-a/forecasts-3.json",
+        "api/authors/forecaster-a.json",
+    )
+    assert (fourth["next"], len(fourth["entries"])) == (None, 1)
+    ids = [f["id"] for f in author["forecasts"] + second["entries"] + third["entries"] + fourth["entries"]]
+    assert ids == [f.id for f in gather(EXAMPLE_REGISTRY).authors["forecaster-a"].forecasts]
+    assert author["scored_pages"] == [] and author["scored_count"] == len(author["scored"])
+    validate(output)
+
+
+LINKING = ("api", "leaderboard", "next", "previous", "parent", "pages")
+"""The keys whose values are paths of the API's own files."""
 
 
 def test_every_path_the_api_names_is_a_file_of_the_api_or_of_the_site(example: dict[str, bytes]) -> None:
@@ -319,7 +342,7 @@ def test_every_path_the_api_names_is_a_file_of_the_api_or_of_the_site(example: d
         elif isinstance(value, list):
             for v in value:
                 walk_values(v, key)
-        elif isinstance(value, str) and key in ("api", "leaderboard", "next", "previous", "pages"):
+        elif isinstance(value, str) and (key in LINKING or key.endswith("_pages")):
             named.add(value)
 
     for content in example.values():
@@ -330,7 +353,9 @@ def test_every_path_the_api_names_is_a_file_of_the_api_or_of_the_site(example: d
 
 def test_the_schemas_share_their_definitions() -> None:
     question, author, board = (jsonapi.schema(n) for n in ("question", "author", "leaderboard"))
-    assert question["$defs"]["forecast"] == author["$defs"]["forecast"]
+    pages = jsonapi.schema("list")
+    assert question["$defs"]["forecast"] == author["$defs"]["forecast"] == pages["$defs"]["forecast"]
+    assert author["$defs"]["scored_row"] == pages["$defs"]["scored_row"]
     score = author["$defs"]["score"]["properties"]
     entry = board["$defs"]["entry"]["properties"]
     assert {k: v for k, v in score.items() if k != "calibration"} == {

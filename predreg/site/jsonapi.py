@@ -18,7 +18,7 @@ import datetime as dt
 import json
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -29,8 +29,9 @@ from .facts import AuthorFacts, Evidence, Forecast, QuestionFacts, ResolutionSte
 SCHEMA = "predreg-site-api-1"
 """The version of every file's shape: the value of its ``schema`` key."""
 
-LIST_PAGE = 1000
-"""Questions (or authors) per page of the index's lists, so no list file grows with the registry."""
+PAGE = 1000
+"""Entries per page of a list (the index's questions and authors; a question's or an author's forecasts and
+scored questions): no file grows with the registry, and the busiest author's stays well under 1 MB."""
 
 SCHEMAS = ("index", "list", "question", "author", "leaderboard")
 """The shipped schemas, ``schemas/<name>.schema.json``."""
@@ -46,18 +47,70 @@ def files(facts: SiteFacts) -> dict[str, bytes]:
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in board["questions"]:
         rows[row["author"]].append(row)
-    output = {question_path(q): encode(question_json(q, facts)) for q in facts.questions.values()}
+    # each forecast is in its question's file and its author's: made once, written twice
+    shown = {f.id: forecast_json(f) for question in facts.questions.values() for f in question.forecasts}
+    documents: dict[str, dict[str, Any]] = {}
+    for question in facts.questions.values():
+        documents[question_path(question)] = question_json(question, facts, shown)
     for author in facts.authors.values():
-        output[author_path(author)] = encode(author_json(author, facts, scores.get(author.handle), rows[author.handle]))
-    output["api/leaderboard.json"] = encode(leaderboard_json(facts, board))
-    questions = [_question_entry(q) for q in facts.questions.values()]
-    authors = [_author_entry(a) for a in facts.authors.values()]
-    pages = {"questions": _pages("questions", questions), "authors": _pages("authors", authors)}
-    for kind, kind_pages in pages.items():
-        for number, (path, entries) in enumerate(kind_pages, start=1):
-            output[path] = encode(_list_json(facts, kind, number, len(kind_pages), entries))
-    output["api/index.json"] = encode(index_json(facts, {kind: [path for path, _ in p] for kind, p in pages.items()}))
-    return dict(sorted(output.items()))
+        made = author_json(author, facts, scores.get(author.handle), rows[author.handle], shown)
+        documents[author_path(author)] = made
+    for path, document in list(documents.items()):
+        for key in ("forecasts", "scored"):
+            if key in document:
+                documents.update(split(facts, path, document, key))
+    documents["api/leaderboard.json"] = leaderboard_json(facts, board)
+    lists = {
+        "questions": [_question_entry(q) for q in facts.questions.values()],
+        "authors": [_author_entry(a) for a in facts.authors.values()],
+    }
+    paths = {kind: [f"api/{kind}-{n}.json" for n in range(1, _count(entries) + 1)] for kind, entries in lists.items()}
+    for kind, entries in lists.items():
+        documents.update(_list_pages(facts, kind, paths[kind], entries, None))
+    documents["api/index.json"] = index_json(facts, paths)
+    return {path: encode(documents[path]) for path in sorted(documents)}
+
+
+def _count(entries: Sequence[Any]) -> int:
+    """How many pages of :data:`PAGE` entries a list takes: one at least, if empty."""
+    return max(1, -(-len(entries) // PAGE))
+
+
+def split(facts: SiteFacts, path: str, document: dict[str, Any], key: str) -> dict[str, dict[str, Any]]:
+    """Keep the first :data:`PAGE` items of ``document[key]`` in it; the rest go to ``<path>/<key>-2.json``...
+
+    ``document`` gains ``<key>_count`` (all items) and ``<key>_pages`` (the further pages,
+    in order; none when all fit); the pages it returns link back and forth.
+    """
+    items = document[key]
+    count = _count(items)
+    pages = [path, *(f"{path.removesuffix('.json')}/{key}-{n}.json" for n in range(2, count + 1))]
+    document[key] = items[:PAGE]
+    document[f"{key}_count"] = len(items)
+    document[f"{key}_pages"] = pages[1:]
+    further = _list_pages(facts, key, pages, items, path)
+    further.pop(path)
+    return further
+
+
+def _list_pages(
+    facts: SiteFacts, kind: str, paths: Sequence[str], entries: Sequence[Any], parent: str | None
+) -> dict[str, dict[str, Any]]:
+    """The pages of one list, by path, each with its neighbours' paths."""
+    pages = {}
+    for number, path in enumerate(paths, start=1):
+        pages[path] = {
+            "schema": SCHEMA,
+            "as_of": facts.as_of.isoformat(),
+            "kind": kind,
+            "parent": parent,
+            "page": number,
+            "pages": len(paths),
+            "previous": paths[number - 2] if number > 1 else None,
+            "next": paths[number] if number < len(paths) else None,
+            "entries": list(entries[(number - 1) * PAGE : number * PAGE]),
+        }
+    return pages
 
 
 def encode(value: Any) -> bytes:
@@ -86,7 +139,7 @@ def author_path(author: AuthorFacts) -> str:
 
 def plain(value: Any) -> Any:
     """``value`` as JSON values: mappings with text keys, lists, ISO dates; a number that is not finite is null."""
-    if isinstance(value, bool) or value is None or isinstance(value, str | int):
+    if value is None or isinstance(value, str | int):  # (bool is an int)
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
@@ -177,8 +230,10 @@ def _resolution(question: QuestionFacts) -> dict[str, Any] | None:
     return {**resolution_json(standing), "corrections": [resolution_json(step) for step in earlier]}
 
 
-def question_json(question: QuestionFacts, facts: SiteFacts) -> dict[str, Any]:
-    """``api/questions/<id>.json``."""
+def question_json(
+    question: QuestionFacts, facts: SiteFacts, shown: Mapping[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """``api/questions/<id>.json``; ``shown`` holds forecasts already made into JSON, by id."""
     record = question.record
     return {
         "schema": SCHEMA,
@@ -199,7 +254,7 @@ def question_json(question: QuestionFacts, facts: SiteFacts) -> dict[str, Any]:
         "resolver": {"name": question.resolver, "settings": plain(record.resolver.config)},
         "status": question.status,
         "forecasters": list(question.forecasters),
-        "forecasts": [forecast_json(f) for f in question.forecasts],
+        "forecasts": _forecasts(question.forecasts, shown),
         "community": _community(question),
         "community_method": facts.community_method if question.community is not None else None,
         "resolution": _resolution(question),
@@ -220,8 +275,18 @@ def _community(question: QuestionFacts) -> list[dict[str, Any]] | None:
     ]
 
 
+def _forecasts(forecasts: Sequence[Forecast], shown: Mapping[str, dict[str, Any]] | None) -> list[dict[str, Any]]:
+    if shown is None:
+        return [forecast_json(f) for f in forecasts]
+    return [shown[f.id] for f in forecasts]
+
+
 def author_json(
-    author: AuthorFacts, facts: SiteFacts, score: Mapping[str, Any] | None, scored: list[dict[str, Any]]
+    author: AuthorFacts,
+    facts: SiteFacts,
+    score: Mapping[str, Any] | None,
+    scored: list[dict[str, Any]],
+    shown: Mapping[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """``api/authors/<handle>.json``: ``score`` and ``scored`` are the author's entries of :func:`_board_json`."""
     return {
@@ -235,17 +300,19 @@ def author_json(
         "rank": author.rank,
         "score": None if score is None else dict(score),
         "scored": scored,
-        "forecasts": [forecast_json(f) for f in author.forecasts],
+        "forecasts": _forecasts(author.forecasts, shown),
     }
 
 
 def _board_json(facts: SiteFacts) -> dict[str, Any]:
-    """The main board as ``predreg score --format json`` gives it, dated by the site's day, NaN as null."""
+    """The main board as ``predreg score --format json`` gives it, dated by the site's day.
+
+    That export holds no NaN already (``score`` writes it with ``allow_nan=False``), so it is
+    taken as it is; :func:`encode` refuses a NaN all the same.
+    """
     from .. import leaderboard  # numpy: only when the site is built
 
-    moment = dt.datetime.combine(facts.as_of, dt.time(), dt.UTC)
-    exported: dict[str, Any] = plain(leaderboard.as_json(facts.board, moment))
-    return exported
+    return leaderboard.as_json(facts.board, dt.datetime.combine(facts.as_of, dt.time(), dt.UTC))
 
 
 def leaderboard_json(facts: SiteFacts, board: Mapping[str, Any]) -> dict[str, Any]:
@@ -296,26 +363,7 @@ def _author_entry(author: AuthorFacts) -> dict[str, Any]:
     }
 
 
-def _pages(kind: str, entries: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
-    """The list split into pages of :data:`LIST_PAGE`: ``api/<kind>-1.json``, ``-2``...; one (empty) page at least."""
-    chunks = [entries[i : i + LIST_PAGE] for i in range(0, len(entries), LIST_PAGE)] or [[]]
-    return [(f"api/{kind}-{number}.json", chunk) for number, chunk in enumerate(chunks, start=1)]
-
-
-def _list_json(facts: SiteFacts, kind: str, number: int, count: int, entries: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "schema": SCHEMA,
-        "as_of": facts.as_of.isoformat(),
-        "kind": kind,
-        "page": number,
-        "pages": count,
-        "previous": f"api/{kind}-{number - 1}.json" if number > 1 else None,
-        "next": f"api/{kind}-{number + 1}.json" if number < count else None,
-        "entries": entries,
-    }
-
-
-def index_json(facts: SiteFacts, pages: Mapping[str, list[str]]) -> dict[str, Any]:
+def index_json(facts: SiteFacts, pages: Mapping[str, Sequence[str]]) -> dict[str, Any]:
     """``api/index.json``: where everything else is."""
     return {
         "schema": SCHEMA,
