@@ -123,11 +123,22 @@ def kind_of(path: str) -> str:
     return {"api/questions/": "question", "api/authors/": "author"}[path[: path.rindex("/") + 1]]
 
 
+FORMATS = jsonschema.FormatChecker()
+"""jsonschema's checks of formats (``date`` among them), and ``date-time`` as RFC 3339 (it needs a package for it)."""
+
+
+@FORMATS.checks("date-time", raises=ValueError)
+def _moment(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)", value):
+        raise ValueError(f"{value!r} is no RFC 3339 date-time")
+    return dt.datetime.fromisoformat(value).tzinfo is not None
+
+
 def validate(output: dict[str, bytes]) -> None:
     for path, content in output.items():
-        validator = jsonschema.Draft202012Validator(
-            jsonapi.schema(kind_of(path)), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-        )
+        validator = jsonschema.Draft202012Validator(jsonapi.schema(kind_of(path)), format_checker=FORMATS)
         errors = [
             f"{path}: {'/'.join(map(str, e.absolute_path))}: {e.message}"
             for e in validator.iter_errors(json.loads(content))
@@ -140,6 +151,11 @@ def test_the_shipped_schemas_are_valid_draft_2020_12_schemas() -> None:
         document = jsonapi.schema(name)
         assert document["$schema"] == "https://json-schema.org/draft/2020-12/schema"
         jsonschema.Draft202012Validator.check_schema(document)
+
+
+def test_the_format_checks_refuse_a_date_for_a_moment_and_a_moment_for_a_date() -> None:
+    assert FORMATS.conforms("2026-11-23T00:00:00+00:00", "date-time") and FORMATS.conforms("2026-11-23", "date")
+    assert not FORMATS.conforms("2026-11-23", "date-time") and not FORMATS.conforms("2026-11-23T00:00:00", "date")
 
 
 def test_every_file_of_the_example_registry_matches_its_schema(example: dict[str, bytes]) -> None:
