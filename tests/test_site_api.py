@@ -118,7 +118,7 @@ def kind_of(path: str) -> str:
         return "index"
     if path == "api/leaderboard.json":
         return "leaderboard"
-    if re.fullmatch(r"api/(questions|authors)-\d+\.json|api/.*/(forecasts|scored)-\d+\.json", path):
+    if re.fullmatch(r"api/(questions|authors)-\d+\.json|api/.*/(forecasts|scored|authors)-\d+\.json", path):
         return "list"
     return {"api/questions/": "question", "api/authors/": "author"}[path[: path.rindex("/") + 1]]
 
@@ -323,7 +323,12 @@ def test_long_lists_are_paged_and_linked(monkeypatch: pytest.MonkeyPatch) -> Non
     validate(output)
 
 
+def example_files() -> dict[str, bytes]:
+    return jsonapi.files(gather(EXAMPLE_REGISTRY))
+
+
 def test_a_long_forecast_list_keeps_its_first_page_and_links_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = example_files()
     monkeypatch.setattr(jsonapi, "PAGE", 2)
     output = jsonapi.files(gather(EXAMPLE_REGISTRY))
     author = loaded(output, "api/authors/forecaster-a.json")  # seven forecasts: pages of 2, 2, 2 and 1
@@ -339,6 +344,12 @@ def test_a_long_forecast_list_keeps_its_first_page_and_links_the_rest(monkeypatc
     ids = [f["id"] for f in author["forecasts"] + second["entries"] + third["entries"] + fourth["entries"]]
     assert ids == [f.id for f in gather(EXAMPLE_REGISTRY).authors["forecaster-a"].forecasts]
     assert author["scored_pages"] == [] and author["scored_count"] == len(author["scored"])
+    board = loaded(output, "api/leaderboard.json")
+    assert len(board["authors"]) == 2 and board["authors_count"] == 4  # four authors have a scored question
+    rest = [e["author"] for path in board["authors_pages"] for e in loaded(output, path)["entries"]]
+    assert [e["author"] for e in board["authors"]] + rest == [
+        e["author"] for e in loaded(whole, "api/leaderboard.json")["authors"]
+    ]
     validate(output)
 
 
@@ -372,6 +383,7 @@ def test_the_schemas_share_their_definitions() -> None:
     pages = jsonapi.schema("list")
     assert question["$defs"]["forecast"] == author["$defs"]["forecast"] == pages["$defs"]["forecast"]
     assert author["$defs"]["scored_row"] == pages["$defs"]["scored_row"]
+    assert board["$defs"]["entry"] == pages["$defs"]["entry"]
     score = author["$defs"]["score"]["properties"]
     entry = board["$defs"]["entry"]["properties"]
     assert {k: v for k, v in score.items() if k != "calibration"} == {
@@ -400,3 +412,15 @@ def schema_keys(value: Any) -> set[str]:
 def test_docs_site_api_documents_every_key_of_every_schema() -> None:
     every = set().union(*(schema_keys(jsonapi.schema(name)) for name in jsonapi.SCHEMAS))
     assert every - documented_keys() == set()
+
+
+def test_the_leaderboard_of_2000_authors_is_in_files_under_1_mb() -> None:
+    facts = gather(EXAMPLE_REGISTRY)
+    exported = leaderboard.as_json(facts.board, dt.datetime(2026, 11, 23, tzinfo=dt.UTC))
+    richest = max(exported["authors"], key=lambda e: len(json.dumps(e)))
+    many = [{**richest, "author": f"author-{i:04d}"} for i in range(2000)]  # as benchmarks/synthetic names them
+    board = jsonapi.leaderboard_json(facts, {**exported, "authors": many})
+    pages = jsonapi.split(facts, "api/leaderboard.json", board, "authors", "leaderboard")
+    sizes = [len(jsonapi.encode(board)), *(len(jsonapi.encode(page)) for page in pages.values())]
+    assert len(sizes) == 2 and max(sizes) < 1_000_000
+    assert board["authors_count"] == 2000 and len(board["authors"]) == jsonapi.PAGE

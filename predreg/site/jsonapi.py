@@ -60,6 +60,7 @@ def files(facts: SiteFacts) -> dict[str, bytes]:
             if key in document:
                 documents.update(split(facts, path, document, key))
     documents["api/leaderboard.json"] = leaderboard_json(facts, board)
+    documents.update(split(facts, "api/leaderboard.json", documents["api/leaderboard.json"], "authors", "leaderboard"))
     lists = {
         "questions": [_question_entry(q) for q in facts.questions.values()],
         "authors": [_author_entry(a) for a in facts.authors.values()],
@@ -76,11 +77,14 @@ def _count(entries: Sequence[Any]) -> int:
     return max(1, -(-len(entries) // PAGE))
 
 
-def split(facts: SiteFacts, path: str, document: dict[str, Any], key: str) -> dict[str, dict[str, Any]]:
+def split(
+    facts: SiteFacts, path: str, document: dict[str, Any], key: str, kind: str | None = None
+) -> dict[str, dict[str, Any]]:
     """Keep the first :data:`PAGE` items of ``document[key]`` in it; the rest go to ``<path>/<key>-2.json``...
 
     ``document`` gains ``<key>_count`` (all items) and ``<key>_pages`` (the further pages,
-    in order; none when all fit); the pages it returns link back and forth.
+    in order; none when all fit); the pages it returns, lists of ``kind`` (default: ``key``),
+    link back and forth.
     """
     items = document[key]
     count = _count(items)
@@ -88,7 +92,7 @@ def split(facts: SiteFacts, path: str, document: dict[str, Any], key: str) -> di
     document[key] = items[:PAGE]
     document[f"{key}_count"] = len(items)
     document[f"{key}_pages"] = pages[1:]
-    further = _list_pages(facts, key, pages, items, path)
+    further = _list_pages(facts, kind or key, pages, items, path)
     further.pop(path)
     return further
 
