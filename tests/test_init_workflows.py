@@ -253,3 +253,21 @@ def test_a_site_url_variable_holding_shell_syntax_reaches_predreg_as_one_argumen
     assert site_arguments(tmp_path, "ada/forecasts", hostile)[-1] == hostile
     assert not (tmp_path / "pwned").exists()
     assert "${{" not in step(rendered("predreg-pages.yml"), "build", "Build the site")["run"]
+
+
+def test_the_pages_workflows_build_step_builds_the_site_with_the_real_predreg(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "registry", tmp_path / "registry")
+    script = step(rendered("predreg-pages.yml"), "build", "Build the site")["run"]
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_REPOSITORY": "Ada-Org/forecasts",
+        "GITHUB_REPOSITORY_OWNER": "Ada-Org",
+        "SITE_URL": "",
+    }
+    done = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    site = tmp_path / "_site"
+    assert (site / "index.html").is_file() and (site / "api" / "leaderboard.json").is_file()
+    feed = (site / "feeds" / "predictions.xml").read_text()
+    assert 'href="https://ada-org.github.io/forecasts/questions/' in feed
