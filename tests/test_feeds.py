@@ -157,13 +157,14 @@ def test_an_authors_name_holding_markup_is_their_name_as_text(hostile: dict[str,
 def test_a_hidden_commitment_is_a_hidden_forecast_without_its_value(hostile: dict[str, bytes]) -> None:
     entries = parsed(hostile["feeds/predictions.xml"]).entries
     [hidden] = [e for e in entries if e.id.endswith("#p-carol-hidden")]
-    assert hidden.title == "Carol forecast a hidden forecast (revealed by 2027-06-30): Which lab first?"
+    assert hidden.title == "Carol made a hidden forecast, to be revealed by 2027-06-30: Which lab first?"
     assert "90%" not in hidden.summary and "0.9" not in hidden.summary
 
 
 def test_a_withdrawal_and_its_reason_are_told(hostile: dict[str, bytes]) -> None:
     [entry] = [e for e in parsed(hostile["feeds/predictions.xml"]).entries if e.id.endswith("#p-bob-open")]
     assert "Withdrawn on 2026-11-10: <b>oops</b> ]]>" in entry.summary
+    assert entry.title == "Bob forecast lab-a 25%, lab-b 75% (withdrawn): Which lab first?"
     assert entry.updated == "2026-11-10T00:00:00Z" and entry.published == "2026-11-01T00:00:00Z"
 
 

@@ -122,15 +122,21 @@ def prediction_entries(facts: SiteFacts) -> list[Entry]:
 def said(forecast: Forecast) -> str:
     """What a forecast says, in words; a commitment not yet revealed says nothing of its value."""
     if forecast.hidden_until is not None:
-        return f"a hidden forecast (revealed by {forecast.hidden_until.isoformat()})"
+        return f"a hidden forecast, to be revealed by {forecast.hidden_until.isoformat()}"
     return forecast.shown
+
+
+def did(forecast: Forecast) -> str:
+    """What its author did, in words: "forecast 70%", "revised to 60%", "made a hidden forecast, ..."."""
+    if forecast.supersedes:
+        return f"revised to {said(forecast)}"
+    return f"made {said(forecast)}" if forecast.hidden_until is not None else f"forecast {said(forecast)}"
 
 
 def _prediction(facts: SiteFacts, question: QuestionFacts, forecast: Forecast) -> Entry:
     author = facts.authors.get(forecast.author)
     name = author.name if author else forecast.author
-    verb = "revised to" if forecast.supersedes else "forecast"
-    lines = [question.record.claim, "", f"{name} {verb} {said(forecast)} on {forecast.registered.isoformat()}."]
+    lines = [question.record.claim, "", f"{name} {did(forecast)} on {forecast.registered.isoformat()}."]
     if forecast.withdrawn is not None:
         lines.append(f"Withdrawn on {forecast.withdrawn.isoformat()}" + _reason(forecast.withdrawal_reason))
     if forecast.given:
@@ -144,7 +150,7 @@ def _prediction(facts: SiteFacts, question: QuestionFacts, forecast: Forecast) -
     return Entry(
         id=f"{author_page or question.page}#{forecast.anchor}",
         urn=f"urn:predreg:prediction:{site_facts.file_name(forecast.id)}",
-        title=f"{name} {verb} {said(forecast)}: {short(question.record.claim)}",
+        title=f"{name} {did(forecast)}{' (withdrawn)' if forecast.withdrawn else ''}: {short(question.record.claim)}",
         published=_midnight(forecast.registered),
         updated=_midnight(max(days)),
         summary="\n".join(lines),
