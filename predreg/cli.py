@@ -80,6 +80,17 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _factor(text: str) -> float:
+    """``--extremise``: a positive, finite number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; write one, e.g. 1.5") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text} is not a positive, finite number; write one, e.g. 1.5")
+    return value
+
+
 def _shard(text: str) -> tuple[int, int]:
     from .registry import parse_shard
 
@@ -193,6 +204,19 @@ def _board_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--today", type=iso_date)
     command.add_argument(
         "--merge", nargs="+", metavar="SHARD.jsonl", help="score the records of these shards (`check --shard -o`)"
+    )
+    score.add_argument(
+        "--community",
+        choices=["geo-mean-odds", "median"],
+        default="geo-mean-odds",
+        help="how the community forecast pools binary forecasts (default geo-mean-odds)",
+    )
+    score.add_argument(
+        "--extremise",
+        type=_factor,
+        default=1.0,
+        metavar="FACTOR",
+        help="raise the community forecast's odds to this power (default 1: as pooled)",
     )
 
 
@@ -543,7 +567,7 @@ def _session(args: argparse.Namespace) -> Session:
 
 
 def _score(args: argparse.Namespace, registry: Registry) -> int:
-    from . import leaderboard  # numpy: only when scoring
+    from . import community, leaderboard  # numpy: only when scoring
 
     for problem in registry.problems:  # scores use the valid records; say what was left out
         print(problem, file=sys.stderr)
@@ -554,6 +578,7 @@ def _score(args: argparse.Namespace, registry: Registry) -> int:
         return EXIT_PROBLEMS if registry.problems else EXIT_OK
     groups = [("tag", args.tag)] if args.tag else []
     options = {"policy": args.policy, "min_n": args.min_n, "today": args.today, "authors": args.author}
+    options["community"] = community.Community(community.Method(args.community, args.extremise))
     board = leaderboard.build(registry, groups=groups, **options)
     views = leaderboard.views(registry, board, args.by, groups, **options) if args.by else []
     if args.format == "json":
