@@ -205,13 +205,13 @@ def _board_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--merge", nargs="+", metavar="SHARD.jsonl", help="score the records of these shards (`check --shard -o`)"
     )
-    score.add_argument(
+    command.add_argument(
         "--community",
         choices=["geo-mean-odds", "median"],
         default="geo-mean-odds",
         help="how the community forecast pools binary forecasts (default geo-mean-odds)",
     )
-    score.add_argument(
+    command.add_argument(
         "--extremise",
         type=_factor,
         default=1.0,
