@@ -12,7 +12,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from predreg import commitment, leaderboard, plugins
+from predreg import commitment, community, leaderboard, plugins
 from predreg.checks import check_registry
 from predreg.registry import walk
 from predreg.site import facts as site_facts
@@ -30,8 +30,12 @@ def gather(root: Path | str, today: dt.date = TODAY, base_url: str | None = None
     """The site's facts of a registry, as the site build gathers them."""
     registry = check_registry(walk(str(root), index=False), today=today, resolvers=plugins.catalogue())
     assert registry.problems == [], [str(p) for p in registry.problems]
-    board = leaderboard.build(registry, today=today, min_n=1)
-    return site_facts.gather(registry, board, today=today, base_url=base_url)
+    method = community.Method()
+    board = leaderboard.build(registry, today=today, min_n=1, community=community.Community(method))
+    points = community.histories(registry, method)
+    return site_facts.gather(
+        registry, board, today=today, base_url=base_url, community=points, community_method=method.sentence()
+    )
 
 
 def _quoted(text: str) -> str:
@@ -118,6 +122,8 @@ def kind_of(path: str) -> str:
         return "index"
     if path == "api/leaderboard.json":
         return "leaderboard"
+    if path == "api/community.json":
+        return "community"
     if re.fullmatch(r"api/(questions|authors)-\d+\.json|api/.*/(forecasts|scored|authors)-\d+\.json", path):
         return "list"
     return {"api/questions/": "question", "api/authors/": "author"}[path[: path.rindex("/") + 1]]
@@ -280,6 +286,21 @@ def test_revisions_and_withdrawals_are_linked_both_ways(hostile: dict[str, bytes
         "<b>oops</b> ]]>",
     )
     assert withdrawn["probabilities"] == {"lab-a": 0.25, "lab-b": 0.75}
+
+
+def test_the_community_forecast_of_the_row_8_question_is_the_geometric_mean_of_the_odds(
+    example: dict[str, bytes],
+) -> None:
+    question = loaded(example, "api/questions/empirical-scheming-report.json")
+    # forecaster-b 0.75 (odds 3) and forecaster-c 0.25 (odds 1/3): the geometric mean of the odds is 1, p = 0.5
+    assert [(p["forecast"], p["forecasters"]) for p in question["community"]] == [(pytest.approx(0.5), 2)]
+    assert question["community_method"].startswith("The community forecast pools")
+    crowd = loaded(example, "api/community.json")
+    [row] = [r for r in crowd["scored"] if r["question"] == "empirical-scheming-report"]
+    assert row["brier"] == pytest.approx(0.25)  # (0.5 - 1)^2 over the whole window
+    assert crowd["score"]["virtual"] is True and loaded(example, "api/index.json")["community"] == "api/community.json"
+    board = loaded(example, "api/leaderboard.json")
+    assert board["community"]["brier"] == crowd["score"]["brier"] and "questions" not in board["community"]
 
 
 def test_the_leaderboards_entries_are_score_jsons_entries_without_calibration(example: dict[str, bytes]) -> None:

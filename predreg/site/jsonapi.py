@@ -33,11 +33,14 @@ PAGE = 1000
 """Entries per page of a list (the index's questions and authors; a question's or an author's forecasts and
 scored questions): no file grows with the registry, and the busiest author's stays well under 1 MB."""
 
-SCHEMAS = ("index", "list", "question", "author", "leaderboard")
+SCHEMAS = ("index", "list", "question", "author", "leaderboard", "community")
 """The shipped schemas, ``schemas/<name>.schema.json``."""
 
-LEADERBOARD_DROPS = ("calibration",)
-"""Keys of an author's score left out of leaderboard.json (each author's own file has them), so it stays small."""
+LEADERBOARD_DROPS = ("calibration", "questions")
+"""Keys of an author's (or the community's) score left out of leaderboard.json, so that it stays small: an
+author's file has their calibration, and api/community.json the community's questions."""
+
+COMMUNITY_PATH = "api/community.json"
 
 
 def files(facts: SiteFacts) -> dict[str, bytes]:
@@ -49,27 +52,39 @@ def files(facts: SiteFacts) -> dict[str, bytes]:
         rows[row["author"]].append(row)
     # each forecast is in its question's file and its author's: made once, written twice
     shown = {f.id: forecast_json(f) for question in facts.questions.values() for f in question.forecasts}
-    documents: dict[str, dict[str, Any]] = {}
+    output: dict[str, bytes] = {}
     for question in facts.questions.values():
-        documents[question_path(question)] = question_json(question, facts, shown)
+        output.update(written(facts, question_path(question), question_json(question, facts, shown), "forecasts"))
     for author in facts.authors.values():
         made = author_json(author, facts, scores.get(author.handle), rows[author.handle], shown)
-        documents[author_path(author)] = made
-    for path, document in list(documents.items()):
-        for key in ("forecasts", "scored"):
-            if key in document:
-                documents.update(split(facts, path, document, key))
-    documents["api/leaderboard.json"] = leaderboard_json(facts, board)
-    documents.update(split(facts, "api/leaderboard.json", documents["api/leaderboard.json"], "authors", "leaderboard"))
+        output.update(written(facts, author_path(author), made, "forecasts", "scored"))
+    leaders = leaderboard_json(facts, board)
+    output.update(written(facts, "api/leaderboard.json", leaders, "authors", kind="leaderboard"))
+    if board.get("community") is not None:
+        made = community_json(facts, board["community"])
+        output.update(written(facts, COMMUNITY_PATH, made, "scored", kind="community"))
     lists = {
         "questions": [_question_entry(q) for q in facts.questions.values()],
         "authors": [_author_entry(a) for a in facts.authors.values()],
     }
     paths = {kind: [f"api/{kind}-{n}.json" for n in range(1, _count(entries) + 1)] for kind, entries in lists.items()}
     for kind, entries in lists.items():
-        documents.update(_list_pages(facts, kind, paths[kind], entries, None))
-    documents["api/index.json"] = index_json(facts, paths)
-    return {path: encode(documents[path]) for path in sorted(documents)}
+        output.update(
+            (path, encode(page)) for path, page in _list_pages(facts, kind, paths[kind], entries, None).items()
+        )
+    output["api/index.json"] = encode(index_json(facts, paths, COMMUNITY_PATH if COMMUNITY_PATH in output else None))
+    return dict(sorted(output.items()))
+
+
+def written(
+    facts: SiteFacts, path: str, document: dict[str, Any], *paged: str, kind: str | None = None
+) -> dict[str, bytes]:
+    """``document`` and the further pages of its ``paged`` lists, encoded at once (so few documents are held)."""
+    out: dict[str, bytes] = {}
+    for key in paged:
+        out.update((page, encode(value)) for page, value in split(facts, path, document, key, kind).items())
+    out[path] = encode(document)
+    return out
 
 
 def _count(entries: Sequence[Any]) -> int:
@@ -87,10 +102,13 @@ def split(
     link back and forth.
     """
     items = document[key]
+    document[f"{key}_count"] = len(items)
+    if len(items) <= PAGE:
+        document[f"{key}_pages"] = []
+        return {}
     count = _count(items)
     pages = [path, *(f"{path.removesuffix('.json')}/{key}-{n}.json" for n in range(2, count + 1))]
     document[key] = items[:PAGE]
-    document[f"{key}_count"] = len(items)
     document[f"{key}_pages"] = pages[1:]
     further = _list_pages(facts, kind or key, pages, items, path)
     further.pop(path)
@@ -367,9 +385,21 @@ def _author_entry(author: AuthorFacts) -> dict[str, Any]:
     }
 
 
-def index_json(facts: SiteFacts, pages: Mapping[str, Sequence[str]]) -> dict[str, Any]:
+def community_json(facts: SiteFacts, entry: Mapping[str, Any]) -> dict[str, Any]:
+    """``api/community.json``: the community forecast scored like an author, with its scored questions."""
+    return {
+        "schema": SCHEMA,
+        "as_of": facts.as_of.isoformat(),
+        "method": facts.community_method,
+        "score": {key: value for key, value in entry.items() if key != "questions"},
+        "scored": list(entry.get("questions", [])),
+    }
+
+
+def index_json(facts: SiteFacts, pages: Mapping[str, Sequence[str]], community: str | None = None) -> dict[str, Any]:
     """``api/index.json``: where everything else is."""
     return {
+        "community": community,
         "schema": SCHEMA,
         "as_of": facts.as_of.isoformat(),
         "base_url": facts.base_url,
