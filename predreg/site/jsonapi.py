@@ -1,8 +1,11 @@
-"""The site's static JSON API: one file per question and per author, the leaderboard, and an index.
+"""The site's static JSON API: one file per question and per author, the leaderboard, the community, an index.
 
 :func:`files` turns the site's facts into ``path inside the site -> bytes``; the site
-build writes them beside the pages. The shapes are a contract, documented key by key
-in docs/site-api.md and described by the JSON Schemas shipped beside this module
+build writes them beside the pages. A long list keeps its first :data:`PAGE` entries in
+its file and links pages of the rest (:func:`split`), so no file grows with the registry.
+
+The shapes are a contract, documented key by key in docs/site-api.md and described by
+the JSON Schemas shipped beside this module
 (``predreg/site/schemas/``, read with :func:`schema`): every file carries
 ``"schema": SCHEMA``, and later versions add keys, never rename or remove one.
 
@@ -41,6 +44,7 @@ LEADERBOARD_DROPS = ("calibration", "questions")
 author's file has their calibration, and api/community.json the community's questions."""
 
 COMMUNITY_PATH = "api/community.json"
+"""The community forecast's file, written when the board scores one."""
 
 
 def files(facts: SiteFacts) -> dict[str, bytes]:
