@@ -212,12 +212,14 @@ def test_the_pages_workflow_pins_the_pages_actions() -> None:
     assert pins["actions/deploy-pages@cd2ce8fcbc39b97be8ca5fce6e763baed58fa128"] == "# v5.0.0"
 
 
-def site_arguments(tmp_path: Path, repository: str, site_url: str = "") -> list[str]:
-    """What the build step passes to `predreg` (a stand-in that writes its arguments down)."""
+def run_build_step(
+    tmp_path: Path, repository: str, site_url: str = "", exit_code: int = 0
+) -> subprocess.CompletedProcess[str]:
+    """The build step run with a stand-in `predreg` that writes its arguments down and exits ``exit_code``."""
     script = step(rendered("predreg-pages.yml"), "build", "Build the site")["run"]
     stand_in = tmp_path / "bin" / "predreg"
     stand_in.parent.mkdir(exist_ok=True)
-    stand_in.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$PREDREG_ARGUMENTS"\n')
+    stand_in.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "$PREDREG_ARGUMENTS"\nexit {exit_code}\n')
     stand_in.chmod(0o755)
     log = tmp_path / "predreg-arguments"
     env = {
@@ -228,8 +230,25 @@ def site_arguments(tmp_path: Path, repository: str, site_url: str = "") -> list[
         "GITHUB_REPOSITORY_OWNER": repository.split("/")[0],
         "SITE_URL": site_url,
     }
-    subprocess.run(["bash", "--noprofile", "--norc", "-e", "-c", script], cwd=tmp_path, env=env, check=True)
-    return log.read_text().splitlines()
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-e", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+
+
+def site_arguments(tmp_path: Path, repository: str, site_url: str = "") -> list[str]:
+    """What the build step passes to `predreg`."""
+    assert run_build_step(tmp_path, repository, site_url).returncode == 0
+    return (tmp_path / "predreg-arguments").read_text().splitlines()
+
+
+def test_a_registry_with_problems_is_published_with_a_warning(tmp_path: Path) -> None:
+    done = run_build_step(tmp_path, "ada/forecasts", exit_code=1)
+    assert done.returncode == 0 and "::warning title=predreg::the registry has problems" in done.stdout
+
+
+@pytest.mark.parametrize("exit_code", [2, 3, 4])
+def test_a_site_that_could_not_be_built_stops_the_workflow(tmp_path: Path, exit_code: int) -> None:
+    assert run_build_step(tmp_path, "ada/forecasts", exit_code=exit_code).returncode == exit_code
 
 
 @pytest.mark.parametrize(
