@@ -10,6 +10,7 @@ from typing import Any
 import feedparser
 import pytest
 
+from predreg.cli import main
 from predreg.site import feeds
 
 from .conftest import EXAMPLE_REGISTRY
@@ -181,3 +182,21 @@ def test_a_long_claim_is_cut_at_a_word_in_the_title_and_whole_in_the_summary() -
 def test_a_lone_surrogate_and_a_noncharacter_become_the_replacement_character() -> None:
     assert feeds.xml_text("a\udc80b\uffffc\x7fd\r\ne") == "a\ufffdb\ufffdc\ufffdd\ne"
     assert feeds.xml_text("émoji 🙂 and tab\t") == "émoji 🙂 and tab\t"  # what XML holds is kept
+
+
+@pytest.mark.parametrize(
+    "base_url", ["javascript:alert(1)//", "forecasts.example.org/site", "https://x.org/site?a=1", "https://x.org/#top"]
+)
+def test_a_base_url_links_cannot_start_with_is_a_usage_error_and_nothing_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], base_url: str
+) -> None:
+    target = tmp_path / "site"
+    assert main(["site", str(EXAMPLE_REGISTRY), "-o", str(target), "--base-url", base_url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"predreg: --base-url {base_url!r}: not an http(s) address") and "Traceback" not in err
+    assert not target.exists()
+
+
+def test_a_base_url_with_or_without_its_last_slash_gives_the_same_links() -> None:
+    facts = gather(EXAMPLE_REGISTRY, base_url=SITE)
+    assert feeds.files(facts) == feeds.files(gather(EXAMPLE_REGISTRY, base_url=SITE.rstrip("/")))

@@ -24,9 +24,11 @@ import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 import attrs
 
+from ..errors import UsageError
 from ..model import UNSCORED_OUTCOMES
 from . import facts as site_facts
 from .facts import Forecast, QuestionFacts, ResolutionStep, SiteFacts
@@ -74,10 +76,24 @@ class Entry:
 
 def files(facts: SiteFacts) -> dict[str, bytes]:
     """Both feeds, by their path inside the site."""
+    check_base_url(facts.base_url)
     return {
         PREDICTIONS: feed(facts, PREDICTIONS, "New predictions", prediction_entries(facts)),
         RESOLUTIONS: feed(facts, RESOLUTIONS, "Resolutions", resolution_entries(facts)),
     }
+
+
+def check_base_url(url: str | None) -> str | None:
+    """``url`` if links can be made under it (an http(s) address with a host, no query or fragment), else UsageError."""
+    if url is None:
+        return None
+    parts = urlsplit(url) if site_facts.web_link(url) else None
+    if parts is None or parts.query or parts.fragment or "?" in url or "#" in url:
+        raise UsageError(
+            f"--base-url {url!r}: not an http(s) address a link can start with;"
+            " give the site's public address, e.g. https://you.github.io/registry/"
+        )
+    return url
 
 
 def xml_text(text: str) -> str:

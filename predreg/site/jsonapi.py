@@ -27,6 +27,7 @@ from typing import Any
 
 from ..model import Link
 from . import facts as site_facts
+from . import feeds
 from .facts import AuthorFacts, Evidence, Forecast, QuestionFacts, ResolutionStep, SiteFacts
 
 SCHEMA = "predreg-site-api-1"
@@ -49,6 +50,7 @@ COMMUNITY_PATH = "api/community.json"
 
 def files(facts: SiteFacts) -> dict[str, bytes]:
     """Every file of the JSON API, by its path inside the site."""
+    feeds.check_base_url(facts.base_url)  # (the index names it)
     board = _board_json(facts)
     scores = {entry["author"]: entry for entry in board["authors"]}
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
