@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import attrs
 import jsonschema
 import pytest
 
@@ -445,3 +446,11 @@ def test_the_leaderboard_of_2000_authors_is_in_files_under_1_mb() -> None:
     sizes = [len(jsonapi.encode(board)), *(len(jsonapi.encode(page)) for page in pages.values())]
     assert len(sizes) == 2 and max(sizes) < 1_000_000
     assert board["authors_count"] == 2000 and len(board["authors"]) == jsonapi.PAGE
+
+
+def test_an_id_that_is_no_plain_name_never_names_a_path_out_of_its_folder() -> None:
+    facts = gather(EXAMPLE_REGISTRY)
+    question = attrs.evolve(next(iter(facts.questions.values())), id="../../../etc/passwd")
+    author = attrs.evolve(next(iter(facts.authors.values())), handle="..")
+    assert re.fullmatch(r"api/questions/id-[0-9a-f]{24}\.json", jsonapi.question_path(question))
+    assert re.fullmatch(r"api/authors/id-[0-9a-f]{24}\.json", jsonapi.author_path(author))
