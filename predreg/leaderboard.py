@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import weakref
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -181,11 +182,21 @@ class _SeriesFacts:
         return (names[int(np.searchsorted([limit for limit, _ in HORIZONS], days, side="right"))],)
 
 
+_FACTS: weakref.WeakKeyDictionary[Table, _SeriesFacts] = weakref.WeakKeyDictionary()
+
+
+def _series_facts(table: Table) -> _SeriesFacts:
+    """The table's :class:`_SeriesFacts`, made once per table (every view of a board asks for them twice)."""
+    if table not in _FACTS:
+        _FACTS[table] = _SeriesFacts.of(table)
+    return _FACTS[table]
+
+
 def _in_groups(table: Table, items: list[Unscored], groups: Sequence[tuple[str, str]]) -> list[Unscored]:
     """The unscored series that fall in every (grouping, key) of ``groups``."""
     if not items:
         return items
-    facts = _SeriesFacts.of(table)
+    facts = _series_facts(table)
     return [u for u in items if all(key in facts.labels(u, by) for by, key in groups)]
 
 

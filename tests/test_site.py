@@ -97,6 +97,14 @@ def test_every_page_kind_is_there(site: Path) -> None:
     assert (site / "static" / "site.css").is_file() and (site / "static" / "site.js").is_file()
 
 
+def test_the_community_forecast_is_a_marked_virtual_row_and_on_each_question_page(site: Path) -> None:
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert "The community forecast, a virtual entry" in index and "(community)" in index
+    page = (site / "questions" / "no-reward-hacky-deployments.html").read_text(encoding="utf-8")
+    assert "Community forecast: 85% (the geometric mean of the odds" in page  # its one forecaster's 0.85
+    assert "<title>community</title>" in page  # its line on the chart
+
+
 def test_the_leaderboard_links_each_row_to_its_author_by_display_name(site: Path) -> None:
     index = (site / "index.html").read_text(encoding="utf-8")
     assert '<a href="authors/forecaster-b.html">Forecaster B</a>' in index
@@ -254,8 +262,24 @@ def test_the_leaderboard_is_paginated_with_every_page_linked(tmp_path: Path) -> 
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     second = tmp_path / "site" / "leaderboard" / "2.html"
     assert second.is_file() and 'href="leaderboard/2.html"' in index
-    assert index.count("<tr") == pages.BOARD_PAGE + 1  # its header, and a page of rows
+    board = index.split('id="leaderboard"')[1].split("</table>")[0]
+    assert board.count("<tr") == pages.BOARD_PAGE + 1  # its header, and a page of rows
     assert 'href="../index.html">1</a>' in second.read_text(encoding="utf-8")
+
+
+def test_a_question_with_many_forecasts_spreads_its_table_over_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pages, "QUESTION_PAGE", 1)
+    assert _site(tmp_path / "site") == 0
+    first = (tmp_path / "site" / "questions" / "empirical-scheming-report.html").read_text(encoding="utf-8")
+    second = (tmp_path / "site" / "questions" / "empirical-scheming-report" / "2.html").read_text(encoding="utf-8")
+    assert 'id="f-empirical-scheming-report-b"' in first and 'id="f-empirical-scheming-report-c"' not in first
+    assert (
+        'id="f-empirical-scheming-report-c"' in second
+        and 'href="../questions/empirical-scheming-report/2.html"' in first
+    )
+    assert "<svg" in first and "<svg" not in second.split('id="forecasts"')[1].split("</section>")[0]
 
 
 def test_every_filter_box_is_labelled_and_names_a_table_on_its_page(site: Path) -> None:

@@ -1,0 +1,71 @@
+"""What `predreg site` costs beside `predreg score` on the same registry, and how large the site comes out.
+
+    python benchmarks/site_speed.py [--sizes 10000,100000] [--authors 2000] [--runs 3] [--keep DIR]
+
+For each size it writes a synthetic registry (``benchmarks.synthetic.make_registry``
+with shared questions, half of them resolved, so boards, charts and evidence pages are
+all drawn), warms its index with one ``predreg score``, then runs ``predreg score`` and
+``predreg site`` alternately ``--runs`` times and prints the best of each, their ratio
+(the target is at most 3), the site's files, its bytes and its largest page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.synthetic import make_registry  # noqa: E402
+
+
+def _timed(args: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "predreg.cli", *args], capture_output=True, check=False)
+    return time.perf_counter() - start
+
+
+def measure(size: int, authors: int, runs: int, folder: Path) -> None:
+    registry = folder / f"registry-{size}"
+    if not registry.exists():
+        make_registry(registry, size, authors=authors, shared=True)
+    site = folder / f"site-{size}"
+    common = [str(registry), "--today", "2026-11-23"]
+    _timed(["score", *common])  # the index, warmed
+    score, build = [], []
+    for _ in range(runs):
+        score.append(_timed(["score", *common]))
+        build.append(_timed(["site", *common, "-o", str(site)]))
+    files = [p for p in site.rglob("*") if p.is_file()]
+    largest = max(files, key=lambda p: p.stat().st_size)
+    print(
+        f"{size:>7} predictions, {authors} authors: score {min(score):.2f} s, site {min(build):.2f} s"
+        f" ({min(build) / min(score):.1f}x); {len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.0f} MB,"
+        f" largest {largest.relative_to(site)} {largest.stat().st_size / 1e3:.0f} kB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--authors", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="keep the registries and sites in this folder")
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="predreg-site-speed-"))
+    try:
+        for size in (int(s) for s in args.sizes.split(",")):
+            measure(size, args.authors, args.runs, folder)
+    finally:
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
