@@ -15,6 +15,7 @@ import pytest
 
 from predreg import commitment, community, leaderboard, plugins
 from predreg.checks import check_registry
+from predreg.cli import main
 from predreg.registry import walk
 from predreg.site import facts as site_facts
 from predreg.site import jsonapi
@@ -454,3 +455,18 @@ def test_an_id_that_is_no_plain_name_never_names_a_path_out_of_its_folder() -> N
     author = attrs.evolve(next(iter(facts.authors.values())), handle="..")
     assert re.fullmatch(r"api/questions/id-[0-9a-f]{24}\.json", jsonapi.question_path(question))
     assert re.fullmatch(r"api/authors/id-[0-9a-f]{24}\.json", jsonapi.author_path(author))
+
+
+def test_the_site_predreg_site_writes_holds_the_api_and_every_file_matches_its_schema(tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    assert main(["site", str(EXAMPLE_REGISTRY), "-o", str(target), "--today", TODAY.isoformat()]) == 0
+    written = {
+        path.relative_to(target).as_posix(): path.read_bytes() for path in sorted((target / "api").rglob("*.json"))
+    }
+    assert {"api/index.json", "api/leaderboard.json", "api/community.json"} <= set(written)
+    validate(written)
+    index = json.loads(written["api/index.json"])
+    listed = [e["api"] for page in index["questions"]["pages"] for e in json.loads(written[page])["entries"]]
+    assert len(listed) == 18 and set(listed) <= set(written)
+    community = json.loads(written["api/questions/empirical-scheming-report.json"])["community"]
+    assert [point["forecast"] for point in community] == [pytest.approx(0.5)]  # the site passes the history on
