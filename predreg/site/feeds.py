@@ -49,6 +49,8 @@ controls and DEL it asks documents to avoid (section 2.2): feedparser, for one, 
 
 @attrs.frozen
 class Link:
+    """An ``atom:link`` of a feed or an entry."""
+
     path: str
     """A path inside the site, or (``web``) an http(s) address as the registry gives it."""
     rel: str
