@@ -162,6 +162,12 @@ def test_a_hidden_commitment_is_a_hidden_forecast_without_its_value(hostile: dic
     assert "90%" not in hidden.summary and "0.9" not in hidden.summary
 
 
+def test_a_revealed_commitment_shows_its_value_updated_on_the_day_of_its_reveal(hostile: dict[str, bytes]) -> None:
+    [shown] = [e for e in parsed(hostile["feeds/predictions.xml"]).entries if e.id.endswith("#p-carol-shown")]
+    assert shown.title.startswith("Carol forecast 35%: A claim")
+    assert (shown.published, shown.updated) == ("2026-09-03T00:00:00Z", "2026-10-20T00:00:00Z")
+
+
 def test_a_withdrawal_and_its_reason_are_told(hostile: dict[str, bytes]) -> None:
     [entry] = [e for e in parsed(hostile["feeds/predictions.xml"]).entries if e.id.endswith("#p-bob-open")]
     assert "Withdrawn on 2026-11-10: <b>oops</b> ]]>" in entry.summary

@@ -55,6 +55,7 @@ def hostile_registry(root: Path) -> Path:
     )
     reason, excerpt, note = _quoted("<b>oops</b> ]]>"), _quoted("<script>x</script> ]]> \x0b"), _quoted("corrected ]]>")
     hidden = commitment.commitment("carol-hidden", "carol", {"probability": 0.9}, SALT)
+    shown = commitment.commitment("carol-shown", "carol", {"probability": 0.35}, SALT)
     files = {
         "authors.yaml": (
             f"authors:\n  ada:\n    name: {_quoted(HOSTILE_NAME)}\n    url: 'javascript:alert(1)'\n"
@@ -86,6 +87,10 @@ def hostile_registry(root: Path) -> Path:
         "predictions/carol/carol-hidden.yaml": (
             f"id: carol-hidden\nauthor: carol\nregistered: 2026-11-02\nquestion: q-open\ncommitment: '{hidden}'\n"
         ),
+        "predictions/carol/carol-shown.yaml": (
+            f"id: carol-shown\nauthor: carol\nregistered: 2026-09-03\nquestion: q-hostile\ncommitment: '{shown}'\n"
+        ),
+        "reveals/carol-shown.yaml": f"prediction: carol-shown\nrevealed: 2026-10-20\nsalt: {SALT}\nprobability: 0.35\n",
         "withdrawals/bob-open.yaml": f"prediction: bob-open\nwithdrawn: 2026-11-10\nreason: {reason}\n",
         "resolutions/q-hostile.yaml": (
             "question: q-hostile\noutcome: yes\nresolved_at: 2026-11-01\nresolver: manual\nresolved_by: carol\n"
@@ -274,7 +279,13 @@ def test_a_hidden_commitment_is_listed_without_its_forecast(hostile: dict[str, b
     [hidden] = [f for f in loaded(hostile, "api/questions/q-open.json")["forecasts"] if f["id"] == "carol-hidden"]
     assert hidden["hidden"] is True and hidden["hidden_until"] == "2027-06-30"
     assert (hidden["probability"], hidden["probabilities"], hidden["quantiles"]) == (None, None, None)
-    assert b"0.9" not in hostile["api/questions/q-open.json"] and b"0.9" not in hostile["api/authors/carol.json"]
+    for path in ("api/questions/q-open.json", "api/authors/carol.json", "api/questions-1.json"):
+        assert b":0.9," not in hostile[path] and b":0.9}" not in hostile[path]  # the value is nowhere
+
+
+def test_a_revealed_commitment_shows_its_forecast_and_the_day_it_was_revealed(hostile: dict[str, bytes]) -> None:
+    [shown] = [f for f in loaded(hostile, "api/questions/q-hostile.json")["forecasts"] if f["id"] == "carol-shown"]
+    assert (shown["hidden"], shown["probability"], shown["revealed"]) == (False, 0.35, "2026-10-20")
 
 
 def test_revisions_and_withdrawals_are_linked_both_ways(hostile: dict[str, bytes]) -> None:
