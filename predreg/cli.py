@@ -617,7 +617,8 @@ def _site(args: argparse.Namespace, registry: Registry, print_board: bool) -> No
     _, count, size = build.build_site(
         registry,
         board,
-        leaderboard.views(registry, board, "tag", groups, **options),
+        # a tag's page shows its board, not the community's entry on it: the views are built without
+        leaderboard.views(registry, board, "tag", groups, **{**options, "community": None}),
         output=output,
         today=today,
         templates=getattr(args, "templates", None),

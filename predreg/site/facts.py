@@ -361,8 +361,12 @@ def _forecast(registry: Registry, prediction: Prediction, question: Question, su
 
 
 def _relative(registry: Registry, path: str | None) -> str | None:
+    """A record's path inside the registry (a prefix taken off: relpath, per record, costs seconds at 100k)."""
     if path is None:
         return None
+    root = registry.root.rstrip(os.sep) + os.sep
+    if path.startswith(root):
+        return path[len(root) :].replace(os.sep, "/")
     relative = os.path.relpath(path, registry.root)
     return None if relative.startswith("..") else relative.replace(os.sep, "/")
 

@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 import os
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import jinja2
@@ -73,6 +73,7 @@ def environment(templates: str | None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # (no stat of every template a page extends or imports, per page)
     )
     env.globals.update(file_name=file_name, community=latest_community, due_days=DUE_DAYS)
     env.filters.update(
@@ -405,8 +406,19 @@ def _of_outcome(name: str) -> tuple[Callable[[Forecast], float | None], Callable
     return of_forecast, of_community
 
 
-def question_charts(question: QuestionFacts, as_of: dt.date) -> tuple[list[str], list[tuple[str, str, str]]]:
-    """The question's step charts (SVG) and their legend: (name, colour, dash) per line."""
+def _changes(points: Iterable[tuple[dt.date, Any]]) -> tuple[tuple[dt.date, float], ...]:
+    """The community's points where its value changes (it has one a day): the same steps, fewer of them."""
+    kept: list[tuple[dt.date, float]] = []
+    for day, value in points:
+        if isinstance(value, float | int) and (not kept or kept[-1][1] != value):
+            kept.append((day, float(value)))
+    return tuple(kept)
+
+
+def question_charts(
+    question: QuestionFacts, as_of: dt.date
+) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """The question's step charts, (what each shows, its SVG), and their legend: (name, colour, dash) per line."""
     standing = question.standing
     end = standing.resolved_at.date() if standing else max([as_of, *(f.registered for f in question.forecasts)])
     authors = list(question.forecasters)[:CHART_LINES]
@@ -416,10 +428,9 @@ def question_charts(question: QuestionFacts, as_of: dt.date) -> tuple[list[str],
         steps = _series(question, value)
         lines = [charts.Line(a, *styles[a], tuple(steps[a])) for a in authors if a in steps]
         if question.community:
-            points = [(p.day, community_value(p.forecast)) for p in question.community]
-            kept = tuple((d, float(v)) for d, v in points if isinstance(v, float | int))
+            kept = _changes((p.day, community_value(p.forecast)) for p in question.community)
             if kept:
-                lines.append(charts.Line("community", charts.COMMUNITY_COLOUR, "4 2", kept, width=3.5))
+                lines.append(charts.Line("community", charts.COMMUNITY_COLOUR, "4 2", kept, width=3.5, marked=False))
         if not lines:
             continue
         values = [v for line in lines for _, v in line.steps]
@@ -428,7 +439,7 @@ def question_charts(question: QuestionFacts, as_of: dt.date) -> tuple[list[str],
         if numeric and span[0] == span[1]:
             span = (span[0] - 1, span[1] + 1)
         chart_title = f"{title} over time, one line per author"
-        figures.append(charts.step_chart(f"chart-{k + 1}", chart_title, lines, end, span, percent=not numeric))
+        figures.append((title, charts.step_chart(f"chart-{k + 1}", chart_title, lines, end, span, percent=not numeric)))
     legend = [(a, *styles[a]) for a in authors]
     if question.community:
         legend.append(("community", charts.COMMUNITY_COLOUR, "4 2"))
