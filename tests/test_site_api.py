@@ -13,6 +13,7 @@ import attrs
 import jsonschema
 import pytest
 
+from benchmarks.synthetic import make_registry
 from predreg import commitment, community, leaderboard, plugins
 from predreg.checks import check_registry
 from predreg.cli import main
@@ -481,3 +482,13 @@ def test_the_site_predreg_site_writes_holds_the_api_and_every_file_matches_its_s
     assert len(listed) == 18 and set(listed) <= set(written)
     community = json.loads(written["api/questions/empirical-scheming-report.json"])["community"]
     assert [point["forecast"] for point in community] == [pytest.approx(0.5)]  # the site passes the history on
+
+
+def test_the_busiest_authors_forecasts_go_to_pages_each_under_1_mb(tmp_path: Path) -> None:
+    make_registry(tmp_path / "registry", 1100, authors=1)  # one author, 1,100 forecasts: more than a page
+    output = jsonapi.files(gather(tmp_path / "registry"))
+    author = loaded(output, "api/authors/author-0000.json")
+    assert (author["forecasts_count"], len(author["forecasts"])) == (1100, jsonapi.PAGE)
+    [rest] = author["forecasts_pages"]
+    assert len(loaded(output, rest)["entries"]) == 100
+    assert max(len(content) for content in output.values()) < 1_000_000
