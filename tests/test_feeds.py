@@ -13,7 +13,7 @@ import pytest
 from predreg.cli import main
 from predreg.site import feeds
 
-from .conftest import EXAMPLE_REGISTRY
+from .conftest import DATA, EXAMPLE_REGISTRY
 from .test_site_api import HOSTILE_CLAIM, HOSTILE_NAME, gather, hostile_registry
 
 SITE = "https://forecasts.example.org/site/"
@@ -206,3 +206,8 @@ def test_a_base_url_links_cannot_start_with_is_a_usage_error_and_nothing_is_writ
 def test_a_base_url_with_or_without_its_last_slash_gives_the_same_links() -> None:
     facts = gather(EXAMPLE_REGISTRY, base_url=SITE)
     assert feeds.files(facts) == feeds.files(gather(EXAMPLE_REGISTRY, base_url=SITE.rstrip("/")))
+
+
+def test_a_feed_with_no_entries_is_valid_and_dated_by_the_site() -> None:
+    document = parsed(feeds.files(gather(DATA / "minimal"))["feeds/resolutions.xml"])
+    assert document.entries == [] and document.feed.updated == "2026-11-23T00:00:00Z"
