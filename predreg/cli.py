@@ -612,6 +612,8 @@ def _site(args: argparse.Namespace, registry: Registry, print_board: bool) -> No
     groups = [("tag", args.tag)] if args.tag else []
     crowd = community.Community(community.Method(args.community, args.extremise))
     options = {"policy": args.policy, "min_n": args.min_n, "today": today, "authors": args.author, "community": crowd}
+    if getattr(args, "rank_by", None):  # (--rank-by, where the board options have it)
+        options["rank_by"] = args.rank_by
     board = leaderboard.build(registry, groups=groups, **options)
     output = args.output or "site"
     _, count, size = build.build_site(

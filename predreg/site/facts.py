@@ -247,12 +247,12 @@ def file_name(record_id: str) -> str:
 
 
 def ranking_rule(board: Leaderboard) -> str:
-    """The rule the main board ranks by, in one sentence (the rank helper's rule will take its place)."""
-    describe = getattr(board, "ranking_rule", None)
-    if callable(describe):
-        return str(describe())
-    if isinstance(describe, str):
-        return describe
+    """The rule the main board ranks by, in one sentence: the board's own (``board.rule.sentence``) where it has one."""
+    rule = getattr(board, "rule", None)
+    rule = rule() if callable(rule) else rule
+    sentence = getattr(rule, "sentence", None)
+    if isinstance(sentence, str):
+        return sentence
     return (
         f"Authors with at least {board.min_n} scored questions are ranked by their mean Brier score"
         f" (lower is better; revisions scored {board.policy}); the others are listed below, unranked."
