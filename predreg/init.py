@@ -6,7 +6,8 @@ over a file that is there):
 - ``registry/authors.yaml`` with the first author, asked for on a terminal or given
   as ``--author``, ``--name`` and ``--github``, and checked as ``predreg check`` does;
 - ``requirements.txt`` pinning the running predreg, which every workflow installs;
-- ``.github/workflows/`` (pull-request check, scheduled resolution, sharded check) and
+- ``.github/workflows/`` (pull-request check, scheduled resolution, sharded check, the
+  website on GitHub Pages) and
   ``.pre-commit-config.yaml``, naming the repository's default branch;
 - ``README.md`` for contributors.
 
@@ -41,7 +42,7 @@ from .version import __version__
 PREDREG_SOURCE = "https://github.com/predreg/predreg"
 """predreg's repository: requirements.txt pins a tag of it, and pre-commit installs its hooks from it."""
 
-WORKFLOWS = ("predreg-pr.yml", "predreg-resolve.yml", "predreg-sharded.yml")
+WORKFLOWS = ("predreg-pr.yml", "predreg-resolve.yml", "predreg-sharded.yml", "predreg-pages.yml")
 IGNORED = (".predreg/", "site/", ".venv/")
 """What .gitignore must hold: predreg's local state in each registry, the leaderboard page, the usual venv."""
 _PLACEHOLDER = re.compile(r"__[A-Z_]+__")
@@ -342,6 +343,7 @@ def report(top: Path, branch: str, outcome: Outcome) -> str:
         f'  git add -A && git commit -m "A predreg registry" && git push -u origin {branch}',
         "  on GitHub: allow Actions to create pull requests, and require the status `predreg`",
         f"    on {branch} (predreg's README, 'GitHub settings')",
+        "  on GitHub: Settings > Pages > Source: GitHub Actions, for the website predreg-pages.yml publishes",
         "  pip install -r requirements.txt pre-commit && pre-commit install   (checks before each commit and push)",
         "  predreg new --author HANDLE --claim ... --criteria ... --resolve-by YYYY-MM-DD --probability 0.3",
     ]

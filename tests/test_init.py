@@ -31,6 +31,7 @@ SCAFFOLD = [
     ".github/workflows/predreg-pr.yml",
     ".github/workflows/predreg-resolve.yml",
     ".github/workflows/predreg-sharded.yml",
+    ".github/workflows/predreg-pages.yml",
     ".pre-commit-config.yaml",
     "README.md",
     ".gitignore",
@@ -71,7 +72,7 @@ def workflow(top: Path, name: str) -> dict[Any, Any]:
 
 def branches_named(top: Path) -> dict[str, Any]:
     """Every place a scaffold names the default branch."""
-    pr, resolve, sharded = (workflow(top, name) for name in init.WORKFLOWS)
+    pr, resolve, sharded, pages = (workflow(top, name) for name in init.WORKFLOWS)
     [propose] = [s for s in resolve["jobs"]["resolve"]["steps"] if s.get("name", "").startswith("Propose")]
     [hooks] = yaml.safe_load((top / ".pre-commit-config.yaml").read_text())["repos"]
     [base_hook] = [h for h in hooks["hooks"] if h["id"] == "predreg-check-base"]
@@ -79,12 +80,19 @@ def branches_named(top: Path) -> dict[str, Any]:
         "pr": pr["on"]["pull_request_target"]["branches"],
         "resolve": propose["env"]["DEFAULT_BRANCH"],
         "sharded": sharded["on"]["push"]["branches"],
+        "pages": pages["on"]["push"]["branches"],
         "pre-push": base_hook["args"],
     }
 
 
 def expect_branch(branch: str) -> dict[str, Any]:
-    return {"pr": [branch], "resolve": branch, "sharded": [branch], "pre-push": ["--base", f"origin/{branch}"]}
+    return {
+        "pr": [branch],
+        "resolve": branch,
+        "sharded": [branch],
+        "pages": [branch],
+        "pre-push": ["--base", f"origin/{branch}"],
+    }
 
 
 def test_init_writes_a_registry_that_checks_clean(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
