@@ -5,6 +5,15 @@ BRIER_SCALE = "Brier: binary 0-1, categorical/ordering 0-2 (sum over outcomes); 
 MIN_N = 5
 """Scored questions an author needs to be ranked."""
 
+MIN_SHARED = 2
+"""Questions an author must share with the others to be given a difficulty-adjusted interval.
+
+One shared question is no sample at all: every resample that identifies the author
+draws that one question, so the bootstrap varies nothing and its interval has zero
+width. From two on, the small-sample t correction (``scoring.intervals``) holds the
+intervals' coverage near 95% (docs/scoring.md, "Interval coverage").
+"""
+
 GROUPINGS = ("tag", "year", "horizon")
 """How the leaderboard can be split (`score --by`)."""
 

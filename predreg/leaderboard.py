@@ -187,7 +187,7 @@ def _author_scores(
             peer=peers[i],
             peer_median=peer_medians[i],
             adjusted=None if math.isnan(effects[i]) else float(effects[i]),
-            adjusted_ci=None if math.isnan(effects[i]) else (float(low[i]), float(high[i])),
+            adjusted_ci=None if math.isnan(low[i]) else (float(low[i]), float(high[i])),
             murphy=murphy[i],
             calibration=calibration[i],
             numeric_n=int(numeric_n[i]),
