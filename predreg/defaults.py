@@ -10,7 +10,7 @@ MIN_SHARED = 2
 
 One shared question is no sample at all: every resample that identifies the author
 draws that one question, so the bootstrap varies nothing and its interval has zero
-width. From two on, the small-sample t correction (``scoring.intervals``) holds the
+width. From two on, the t quantile on m - 1 degrees of freedom (``scoring.intervals``) holds the
 intervals' coverage near 95% (docs/scoring.md, "Interval coverage").
 """
 

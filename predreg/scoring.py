@@ -385,7 +385,7 @@ class EffectFit:
     low: np.ndarray
     high: np.ndarray
     se: np.ndarray
-    """The bootstrap standard error, corrected for small samples (see :func:`intervals`)."""
+    """The bootstrap standard error (the sd of the author's draws; see :func:`intervals`)."""
     shared: np.ndarray
     """Per author, the questions they share with another author of the connected group."""
 
@@ -437,14 +437,17 @@ def fit_effects_with_intervals(
 
 
 def intervals(effects: np.ndarray, draws: np.ndarray, shared: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(low, high, se): ``effect +- t(0.975, m - 1) * sd * sqrt(m / (m - 1))`` for an author sharing m questions.
+    """(low, high, se): ``effect +- t(0.975, m - 1) * se`` for an author sharing m questions.
 
-    The question bootstrap's standard deviation is that of a mean over the author's m
-    questions, taken as if they were the whole population: it understates the standard
-    error by ``sqrt((m - 1) / m)``, and with few questions the normal quantile is too
-    small. Corrected as for a t interval on m values, the intervals cover the true
-    effects in simulation at every m (docs/scoring.md, "Interval coverage"); the
-    percentile interval undercovered at small m. Below ``MIN_SHARED``: nan.
+    ``se`` is the standard deviation of the author's bootstrap draws (those of the
+    resamples that identify them). With few questions the normal quantile is too small
+    (the percentile interval covered about 80% at m = 2-4 in simulation); the t
+    quantile on m - 1 degrees of freedom, as for a mean of m values, holds coverage
+    near 95% at every m (docs/scoring.md, "Interval coverage"). Resampling the whole
+    registry's questions already varies how many of the author's own are drawn, which
+    widens the draws about as much as the usual ``sqrt(m / (m - 1))`` correction would,
+    so none is applied (with it the intervals overcovered at small m). Below
+    ``MIN_SHARED``, or with fewer than two draws: nan.
     """
     present = ~np.isnan(draws)
     count = present.sum(axis=0)
@@ -452,11 +455,9 @@ def intervals(effects: np.ndarray, draws: np.ndarray, shared: np.ndarray) -> tup
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = values.sum(axis=0) / count
         sd = np.sqrt(np.where(present, (values - mean) ** 2, 0.0).sum(axis=0) / (count - 1))
-        m = shared.astype(float)
-        se = sd * np.sqrt(m / (m - 1))
     given = (shared >= MIN_SHARED) & (count >= 2) & ~np.isnan(effects)
-    se = np.where(given, se, np.nan)
-    half = t_975(np.maximum(m - 1, 1)) * se
+    se = np.where(given, sd, np.nan)
+    half = t_975(np.maximum(shared - 1, 1)) * se
     return effects - half, effects + half, se
 
 

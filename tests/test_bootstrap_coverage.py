@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pytest
 
+from benchmarks import coverage
 from predreg import scoring
+from predreg.defaults import MIN_SHARED
 
 
 def _two_authors_linked_by_one_question() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -24,3 +27,61 @@ def test_an_author_linked_by_one_shared_question_gets_no_zero_width_interval() -
     assert not math.isnan(effects[0])  # the effect itself is still estimated
     for i in (0, 1):
         assert math.isnan(low[i]) or low[i] < high[i], (low[i], high[i])
+
+
+def test_an_author_cut_off_from_the_others_in_a_resample_has_no_draw_in_it() -> None:
+    authors, questions, scores = _two_authors_linked_by_one_question()
+    design = scoring.TwoWay.from_rows(authors, questions, scores, 2)
+    drawn = np.ones(17, dtype=np.intp)
+    drawn[0] = 0  # the one shared question left out: a and b are no longer comparable
+    assert np.isnan(design.resample(drawn, design.fit(), scoring.BOOTSTRAP_TOLERANCE)).all()
+    drawn[0] = 2
+    assert not np.isnan(design.resample(drawn, design.fit(), scoring.BOOTSTRAP_TOLERANCE)).any()
+
+
+def test_an_author_outside_a_resamples_largest_group_has_no_draw_in_it() -> None:
+    # authors 0-2 share questions 0-5; author 3 is linked to them only through question 6
+    authors = np.array([0, 1, 2] * 6 + [2, 3, 3, 3])
+    questions = np.array([q for q in range(6) for _ in range(3)] + [6, 6, 7, 8])
+    scores = np.random.default_rng(5).random(len(authors))
+    design = scoring.TwoWay.from_rows(authors, questions, scores, 4)
+    drawn = np.ones(9, dtype=np.intp)
+    drawn[6] = 0
+    draw = design.resample(drawn, design.fit(), scoring.BOOTSTRAP_TOLERANCE)
+    assert np.isnan(draw[3]) and not np.isnan(draw[:3]).any()
+
+
+def test_an_author_sharing_fewer_than_the_minimum_gets_an_effect_but_no_interval() -> None:
+    fit = scoring.fit_effects_with_intervals(*_with_lists(_two_authors_linked_by_one_question()), 2, resamples=50)[0]
+    assert fit.shared.tolist() == [1, 1] and MIN_SHARED > 1
+    assert fit.effects[0] == -fit.effects[1] != 0
+    assert np.isnan(fit.low).all() and np.isnan(fit.se).all()
+
+
+def _with_lists(rows: tuple[np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, list[np.ndarray]]:
+    authors, questions, scores = rows
+    return authors, questions, [scores]
+
+
+@pytest.mark.parametrize("df", [1, 2, 3, 7, 29, 30, 31, 45, 120, 10_000])
+def test_the_t_quantile_matches_scipy(df: int) -> None:
+    from scipy.stats import t
+
+    assert float(scoring.t_975(df)) == pytest.approx(t.ppf(0.975, df), abs=3e-6)
+
+
+def test_nominal_95_percent_intervals_cover_the_true_effects_in_every_bucket_of_n() -> None:
+    """A reduced run of benchmarks/coverage.py (fixed seed): 500 author effects per bucket."""
+    buckets = {b.name: b for b in coverage.simulate(replicates=10, authors=200, resamples=100, seed=11)}
+    assert buckets["1"].authors > 0 and buckets["1"].given == 0  # one shared question: no interval
+    for name in ("2-4", "5-19", "20+"):
+        assert buckets[name].given == buckets[name].authors
+        assert 0.90 <= buckets[name].coverage <= 0.98, (name, buckets[name].coverage)  # type: ignore[operator]
+    widths = [float(np.median(buckets[name].widths)) for name in ("2-4", "5-19", "20+")]
+    assert widths == sorted(widths, reverse=True)  # the interval narrows as n grows
+
+
+def test_the_percentile_interval_would_undercover_at_small_n() -> None:
+    """Why the t quantile: the plain percentile interval of the same draws covers far less than 95% at n = 2-4."""
+    [small] = [b for b in coverage.simulate(replicates=4, authors=200, resamples=100, seed=12) if b.name == "2-4"]
+    assert small.percentile_coverage is not None and small.percentile_coverage < 0.88
