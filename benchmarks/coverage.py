@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import attrs
 import numpy as np
 
-from predreg import parallel, scoring
+from predreg import difficulty, parallel, scoring
 
 BUCKETS = ((1, 1, "1"), (2, 4, "2-4"), (5, 19, "5-19"), (20, 10**9, "20+"))
 QUESTIONS = 400
@@ -75,7 +75,7 @@ def replicate(rng: np.random.Generator, authors: int, resamples: int, noise: str
     keep = scoring.largest_connected(author, question)
     design = scoring.TwoWay.from_rows(author[keep], question[keep], score[keep], authors)
     effects = design.fit()
-    draws = scoring._bootstrap([design], [effects], resamples, int(rng.integers(2**31)), parallel.serial)[0]
+    draws = difficulty._bootstrap([design], [effects], resamples, int(rng.integers(2**31)), parallel.serial)[0]
     low, high, _ = scoring.intervals(effects, draws, design.shared())
     fitted = ~np.isnan(effects)
     truth = skill - skill[fitted].mean()
