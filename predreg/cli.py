@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, NoReturn
 from . import failures, plugins, reports
 from .arguments import iso_date
 from .checks import Registry, check_registry
-from .defaults import GROUPINGS, MIN_N, QUESTION_DEADLINE
+from .defaults import DEFAULT_RANK, GROUPINGS, MIN_N, QUESTION_DEADLINE, RANK_CHOICES
 from .errors import OutputError, PredregError, UsageError
 from .exits import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from .files import WriteError, write_atomic, write_output
@@ -190,6 +190,9 @@ def _score_parser(score: argparse.ArgumentParser) -> None:
     )
     score.add_argument(
         "--policy", choices=["time-averaged", "last"], default="time-averaged", help="how revisions count"
+    )
+    score.add_argument(
+        "--rank-by", choices=RANK_CHOICES, default=DEFAULT_RANK, help=f"the ranking rule (default {DEFAULT_RANK})"
     )
     score.add_argument("--output", "-o", help="write to this file (for html: this folder, default site/)")
     score.add_argument("--today", type=iso_date)
@@ -528,6 +531,7 @@ def _score(args: argparse.Namespace, registry: Registry) -> int:
         print(problem, file=sys.stderr)
     groups = [("tag", args.tag)] if args.tag else []
     options = {"policy": args.policy, "min_n": args.min_n, "today": args.today, "authors": args.author}
+    options["rank_by"] = args.rank_by
     board = leaderboard.build(registry, groups=groups, **options)
     if args.format == "html":
         _site(args, registry, board, leaderboard.views(registry, board, "tag", groups, **options))

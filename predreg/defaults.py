@@ -10,9 +10,15 @@ MIN_SHARED = 2
 
 One shared question is no sample at all: every resample that identifies the author
 draws that one question, so the bootstrap varies nothing and its interval has zero
-width. From two on, the t quantile on m - 1 degrees of freedom (``scoring.intervals``) holds the
-intervals' coverage near 95% (docs/scoring.md, "Interval coverage").
+width. From two on, the t quantile on m - 1 degrees of freedom (``difficulty.intervals``)
+holds the intervals' coverage near 95% (docs/scoring.md, "Interval coverage").
 """
+
+RANK_CHOICES = ("adjusted", "adjusted-bound", "scaled-brier", "brier", "peer")
+"""The rules ``score --rank-by`` chooses from (``ranking.RANK_RULES`` states each in one sentence)."""
+
+DEFAULT_RANK = "adjusted"
+"""The default ranking: difficulty-adjusted skill on the scaled Brier score, shrunk by its standard error."""
 
 GROUPINGS = ("tag", "year", "horizon")
 """How the leaderboard can be split (`score --by`)."""

@@ -107,8 +107,8 @@ def test_annulled_questions_are_listed_not_scored(minimal_registry: Path) -> Non
 def test_authors_below_min_n_are_listed_apart(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     registry = check_registry("registry", today=TODAY)
-    assert leaderboard.build(registry).ranked == []
-    ranked = leaderboard.build(registry, min_n=1).ranked
+    assert leaderboard.build(registry, rank_by="brier").ranked == []
+    ranked = leaderboard.build(registry, min_n=1, rank_by="brier").ranked
     assert [a.brier for a in ranked] == sorted(a.brier for a in ranked)  # type: ignore[type-var]
 
 
@@ -127,8 +127,10 @@ def test_csv_and_markdown_carry_the_same_rows(tmp_path: Path, monkeypatch: pytes
 def test_choosing_an_author_does_not_change_their_peer_score(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     registry = check_registry("registry", today=TODAY)
-    everyone = {a.author: a for a in leaderboard.build(registry, min_n=1).ranked}
-    [alone] = leaderboard.build(registry, min_n=1, authors=["forecaster-b"]).ranked
+    board = leaderboard.build(registry, min_n=1)
+    everyone = {a.author: a for a in board.ranked + board.unranked}
+    chosen = leaderboard.build(registry, min_n=1, authors=["forecaster-b"])
+    [alone] = chosen.ranked + chosen.unranked
     assert alone.peer == everyone["forecaster-b"].peer == pytest.approx(-0.5)
     assert alone.adjusted == everyone["forecaster-b"].adjusted
 
