@@ -164,7 +164,7 @@ class EffectFit:
     low: np.ndarray
     high: np.ndarray
     se: np.ndarray
-    """The bootstrap standard error (the sd of the author's draws; see :func:`intervals`)."""
+    """The standard error the interval implies: its half-width over 1.96 (see :func:`intervals`)."""
     shared: np.ndarray
     """Per author, the questions they share with another author of the connected group."""
 
@@ -216,16 +216,18 @@ def fit_effects_with_intervals(
 
 
 def intervals(effects: np.ndarray, draws: np.ndarray, shared: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(low, high, se): ``effect +- t(0.975, m - 1) * se`` for an author sharing m questions.
+    """(low, high, se): ``effect +- t(0.975, m - 1) * sd`` for an author sharing m questions.
 
-    ``se`` is the standard deviation of the author's bootstrap draws (those of the
+    ``sd`` is the standard deviation of the author's bootstrap draws (those of the
     resamples that identify them). With few questions the normal quantile is too small
-    (the percentile interval covered about 80% at m = 2-4 in simulation); the t
+    (the percentile interval covered about 75% at m = 2-4 in simulation); the t
     quantile on m - 1 degrees of freedom, as for a mean of m values, holds coverage
     near 95% at every m (docs/scoring.md, "Interval coverage"). Resampling the whole
     registry's questions already varies how many of the author's own are drawn, which
     widens the draws about as much as the usual ``sqrt(m / (m - 1))`` correction would,
-    so none is applied (with it the intervals overcovered at small m). Below
+    so none is applied (with it the intervals overcovered at small m). ``se`` is the
+    standard error the interval implies, its half-width over 1.96, so that what shrinks
+    an effect (``ranking.shrink``) is the same uncertainty the interval shows. Below
     ``MIN_SHARED``, or with fewer than two draws: nan.
     """
     present = ~np.isnan(draws)
@@ -235,10 +237,12 @@ def intervals(effects: np.ndarray, draws: np.ndarray, shared: np.ndarray) -> tup
         mean = values.sum(axis=0) / count
         sd = np.sqrt(np.where(present, (values - mean) ** 2, 0.0).sum(axis=0) / (count - 1))
     given = (shared >= MIN_SHARED) & (count >= 2) & ~np.isnan(effects)
-    se = np.where(given, sd, np.nan)
-    half = t_975(np.maximum(shared - 1, 1)) * se
-    return effects - half, effects + half, se
+    half = np.where(given, t_975(np.maximum(shared - 1, 1)) * sd, np.nan)
+    return effects - half, effects + half, half / _Z_975
 
+
+_Z_975 = 1.959963984540054
+"""The normal 97.5% quantile."""
 
 _T_975 = np.array(
     [
@@ -259,7 +263,7 @@ def t_975(df: npt.ArrayLike) -> np.ndarray:
     scipy is not a dependency.
     """
     v = np.asarray(df, dtype=float)
-    z = 1.959963984540054
+    z = _Z_975
     g1, g2 = (z**3 + z) / 4, (5 * z**5 + 16 * z**3 + 3 * z) / 96
     g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
     with np.errstate(divide="ignore", invalid="ignore"):
