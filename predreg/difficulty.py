@@ -46,6 +46,8 @@ class TwoWay:
         self.authors, self.scores, self.sizes, self.n_authors = authors, scores, sizes, n_authors
         self.starts = np.cumsum(sizes) - sizes
         self.question_of_row = np.repeat(np.arange(len(sizes)), sizes)
+        # per row, the first author of its question: the edges that link a question's authors
+        self.first_author = np.repeat(authors[self.starts], sizes) if len(authors) else authors
         self.question_sums = np.add.reduceat(scores, self.starts) if len(scores) else np.zeros(0)
 
     @classmethod
@@ -77,11 +79,11 @@ class TwoWay:
     def identified(self, picked: np.ndarray) -> np.ndarray:
         """Of the questions ``picked``, those in the largest group of authors they link (none if it has one author)."""
         rows = np.repeat(picked, self.sizes)
-        question_of_row = self.question_of_row[rows]
-        connected = largest_connected(self.authors[rows], question_of_row)
+        authors = self.authors[rows]
+        connected = _largest(authors, component_labels(self.first_author[rows], authors, self.n_authors))
         kept = np.zeros(len(self.sizes), dtype=bool)
-        kept[question_of_row[connected]] = True
-        if np.count_nonzero(np.bincount(self.authors[rows][connected], minlength=self.n_authors)) < 2:
+        kept[self.question_of_row[rows][connected]] = True
+        if np.count_nonzero(np.bincount(authors[connected], minlength=self.n_authors)) < 2:
             kept[:] = False
         return kept
 
@@ -167,6 +169,12 @@ class EffectFit:
     """The standard error the interval implies: its half-width over 1.96 (see :func:`intervals`)."""
     shared: np.ndarray
     """Per author, the questions they share with another author of the connected group."""
+
+    def times(self, factor: float) -> EffectFit:
+        """The fit of the scores times ``factor``: least squares is linear in the scores, and so is every draw."""
+        return attrs.evolve(
+            self, effects=self.effects * factor, low=self.low * factor, high=self.high * factor, se=self.se * factor
+        )
 
 
 def adjusted_effects(
@@ -326,12 +334,7 @@ def difficulty_adjusted(rows: Iterable[tuple[str, str, float]], resamples: int =
 
 
 def largest_connected(authors: np.ndarray, questions: np.ndarray) -> np.ndarray:
-    """Mask of the rows in the largest group of authors linked through shared questions.
-
-    Connected components by label propagation with pointer jumping: each round every
-    author takes the smallest label among the authors it shares a question with, and
-    labels are followed to their roots, so rounds grow with log of the graph's size.
-    """
+    """Mask of the rows in the largest group of authors linked through shared questions (the most rows)."""
     if len(authors) == 0:
         return np.zeros(0, dtype=bool)
     order = np.argsort(questions, kind="stable")
@@ -339,19 +342,32 @@ def largest_connected(authors: np.ndarray, questions: np.ndarray) -> np.ndarray:
     first = np.flatnonzero(np.r_[True, q[1:] != q[:-1]])
     # link every author of a question to that question's first author
     u = np.repeat(authors[order][first], np.diff(np.r_[first, len(q)]))
-    v = authors[order]
-    label = np.arange(int(authors.max()) + 1)
-    while True:
+    return _largest(authors, component_labels(u, authors[order], int(authors.max()) + 1))
+
+
+def _largest(authors: np.ndarray, label: np.ndarray) -> np.ndarray:
+    roots = label[authors]
+    return roots == int(np.argmax(np.bincount(roots)))  # ties go to the smallest label
+
+
+def component_labels(u: np.ndarray, v: np.ndarray, size: int) -> np.ndarray:
+    """Each of ``size`` nodes' component, named by its smallest node, for the edges ``u[k] - v[k]``.
+
+    Label propagation with pointer jumping: each round every node takes the smallest
+    label among its neighbours', and labels are followed to their roots, so rounds grow
+    with the log of the graph's size. An edge whose ends share a label keeps sharing
+    it (labels only merge), so each round looks only at the edges still apart.
+    """
+    label = np.arange(size)
+    apart = u != v
+    while apart.any():
+        u, v = u[apart], v[apart]
         lu, lv = label[u], label[v]
-        apart = lu != lv
-        if not apart.any():
-            break
-        np.minimum.at(label, np.maximum(lu, lv)[apart], np.minimum(lu, lv)[apart])
+        np.minimum.at(label, np.maximum(lu, lv), np.minimum(lu, lv))
         while True:  # follow every label to its root
             jumped = label[label]
             if np.array_equal(jumped, label):
                 break
             label = jumped
-    roots = label[authors]
-    sizes = np.bincount(roots)
-    return roots == int(np.argmax(sizes))  # ties go to the smallest label
+        apart = label[u] != label[v]
+    return label

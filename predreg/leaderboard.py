@@ -190,9 +190,7 @@ def _author_scores(
     uniform = np.array([scoring.uniform_brier(q.kind, len(q.allowed_outcomes())) for q in table.questions])
     scaled = brier[with_brier] / uniform[question]
     peer, peer_median = scoring.peer_scores_grouped(question, brier[with_brier])
-    raw, fit = scoring.fit_effects_with_intervals(
-        author, question, [brier[with_brier], scaled], count, resamples, mapper=mapper
-    )
+    raw, fit = _fits(author, question, brier[with_brier], uniform[question], count, resamples, mapper)
     murphy, calibration = _calibration(table, with_brier, today)
     numeric = rows & ~np.isnan(table.scores["pinball"])
     code_of = {name: i for i, name in enumerate(table.authors)}
@@ -226,6 +224,31 @@ def _author_scores(
         for i, name in enumerate(table.authors)
         if shown[i] or unscored[i]
     ]
+
+
+def _fits(
+    author: np.ndarray,
+    question: np.ndarray,
+    brier: np.ndarray,
+    uniform: np.ndarray,
+    count: int,
+    resamples: int,
+    mapper: parallel.Mapper,
+) -> tuple[scoring.EffectFit, scoring.EffectFit]:
+    """The difficulty fits of the raw and of the scaled Brier (``brier / uniform``), on the same resamples.
+
+    Where every row has the same uniform Brier (binary questions alone, the common
+    case), the raw fit is the scaled one times that constant, so the bootstrap runs once.
+    """
+    scales = np.unique(uniform)
+    if len(scales) <= 1:
+        scale = float(scales[0]) if len(scales) else 1.0
+        [fit] = scoring.fit_effects_with_intervals(author, question, [brier / scale], count, resamples, mapper=mapper)
+        return fit.times(scale), fit
+    raw, fit = scoring.fit_effects_with_intervals(
+        author, question, [brier, brier / uniform], count, resamples, mapper=mapper
+    )
+    return raw, fit
 
 
 _NUMERIC = {"pinball": "pinball", "crps": "crps", "interval_score": "interval"}

@@ -33,6 +33,13 @@ def test_the_disputed_shared_question_of_seed_row_8(
     assert authors["forecaster-b"]["peer"] == pytest.approx(-0.5, abs=1e-12)
     assert authors["forecaster-c"]["peer"] == pytest.approx(0.5, abs=1e-12)
     assert authors["forecaster-b"]["adjusted"] == pytest.approx(-0.25, abs=1e-12)
+    assert authors["forecaster-b"]["scaled_adjusted"] == pytest.approx(-1.0, abs=1e-12)  # 0.0625 / 0.25 vs 2.25
+    assert authors["forecaster-b"]["scaled_brier"] == pytest.approx(0.25, abs=1e-12)
+    # one shared question: no interval (it was the zero-width [-0.25, -0.25]), so unranked, and why
+    assert authors["forecaster-b"]["adjusted_ci"] is None and authors["forecaster-b"]["shared"] == 1
+    assert authors["forecaster-b"]["unranked_reason"] == "fewer than 5 scored questions"
+    board = leaderboard.build(check_registry("registry", today=TODAY), min_n=1, today=TODAY)
+    assert board.reasons["forecaster-b"] == "shares 1 question with others (needs 2)"
     for key in ("author", "n", "brier", "log_score", "peer", "adjusted", "adjusted_ci", "calibration"):
         assert key in authors["forecaster-b"]
 
