@@ -14,6 +14,17 @@ width. From two on, the t quantile on m - 1 degrees of freedom (``difficulty.int
 holds the intervals' coverage near 95% (docs/scoring.md, "Interval coverage").
 """
 
+MIN_IDENTIFIED = 0.75
+"""Share of bootstrap resamples that must identify an author for their interval to be given.
+
+A resample identifies an author when it keeps them in its largest connected group. An
+author linked to the others through one question alone (theirs, or their group's one
+bridge) is identified only when that question is drawn: in about 63% of resamples
+(1 - 1/e), and their interval never sees that question's noise vary. Two independent
+links give about 86%; 75% lies between, several binomial standard deviations from
+both at 200 resamples.
+"""
+
 RANK_CHOICES = ("adjusted", "adjusted-bound", "scaled-brier", "brier", "peer")
 """The rules ``score --rank-by`` chooses from (``ranking.RANK_RULES`` states each in one sentence)."""
 

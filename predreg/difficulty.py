@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from . import parallel
-from .defaults import MIN_SHARED
+from .defaults import MIN_IDENTIFIED, MIN_SHARED
 
 
 @attrs.frozen
@@ -236,7 +236,9 @@ def intervals(effects: np.ndarray, draws: np.ndarray, shared: np.ndarray) -> tup
     so none is applied (with it the intervals overcovered at small m). ``se`` is the
     standard error the interval implies, its half-width over 1.96, so that what shrinks
     an effect (``ranking.shrink``) is the same uncertainty the interval shows. Below
-    ``MIN_SHARED``, or with fewer than two draws: nan.
+    ``MIN_SHARED`` shared questions, or identified in fewer than ``MIN_IDENTIFIED`` of
+    the resamples (linked to the others through one question), or with fewer than two
+    draws: nan.
     """
     present = ~np.isnan(draws)
     count = present.sum(axis=0)
@@ -244,7 +246,7 @@ def intervals(effects: np.ndarray, draws: np.ndarray, shared: np.ndarray) -> tup
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = values.sum(axis=0) / count
         sd = np.sqrt(np.where(present, (values - mean) ** 2, 0.0).sum(axis=0) / (count - 1))
-    given = (shared >= MIN_SHARED) & (count >= 2) & ~np.isnan(effects)
+    given = (shared >= MIN_SHARED) & (count >= max(2, MIN_IDENTIFIED * len(draws))) & ~np.isnan(effects)
     half = np.where(given, t_975(np.maximum(shared - 1, 1)) * sd, np.nan)
     return effects - half, effects + half, half / _Z_975
 

@@ -23,7 +23,9 @@ def _not_fitted(author: AuthorScore) -> str:
     """Why an author has no difficulty-adjusted effect, or no interval for it."""
     if author.scaled_adjusted is None:
         return "not linked to the largest group of authors through shared questions"
-    return f"shares {author.shared} question{'s' * (author.shared != 1)} with others (needs {MIN_SHARED})"
+    if author.shared < MIN_SHARED:
+        return f"shares {author.shared} question{'s' * (author.shared != 1)} with others (needs {MIN_SHARED})"
+    return "linked to most authors through a single question: no interval"
 
 
 def _upper_bound(author: AuthorScore) -> float | None:

@@ -85,3 +85,22 @@ def test_the_percentile_interval_would_undercover_at_small_n() -> None:
     """Why the t quantile: the plain percentile interval of the same draws covers far less than 95% at n = 2-4."""
     [small] = [b for b in coverage.simulate(replicates=4, authors=200, resamples=100, seed=12) if b.name == "2-4"]
     assert small.percentile_coverage is not None and small.percentile_coverage < 0.88
+
+
+def _bridged() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Authors 0-2 share questions 0-9; authors 3 and 4 share 10-19; 2 and 3 share question 20 alone."""
+    rng = np.random.default_rng(8)
+    main = [(a, q) for q in range(10) for a in (0, 1, 2)]
+    pair = [(a, q) for q in range(10, 20) for a in (3, 4)]
+    rows = np.array([*main, *pair, (2, 20), (3, 20)])
+    return rows[:, 0], rows[:, 1], rng.random(len(rows)) * 0.5
+
+
+def test_a_group_linked_to_the_rest_by_one_bridge_question_gets_no_interval() -> None:
+    # 3 and 4 share 10 questions each, but every resample that compares them with 0-2 holds question 20:
+    # before MIN_IDENTIFIED their intervals never saw its noise vary
+    fit = scoring.fit_effects_with_intervals(*_with_lists(_bridged()), 5, resamples=200)[0]
+    assert fit.shared.tolist() == [10, 10, 11, 11, 10]
+    assert not np.isnan(fit.effects).any()
+    assert np.isnan(fit.low[3:]).all()
+    assert not np.isnan(fit.low[:3]).any() and (fit.low[:3] < fit.high[:3]).all()
