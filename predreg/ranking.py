@@ -7,6 +7,7 @@ with why. The site and every report print the rule's ``sentence``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,8 @@ class RankRule:
     """The rule in one sentence, as the site and the reports print it."""
     key: Callable[[AuthorScore], float | None]
     why_not: Callable[[AuthorScore], str]
+    then: Callable[[AuthorScore], float | None] = lambda a: None
+    """Breaks ties of ``key`` (then the name does): all effects shrink to 0 when none stands out of its noise."""
 
 
 RANK_RULES: dict[str, RankRule] = {
@@ -53,6 +56,7 @@ RANK_RULES: dict[str, RankRule] = {
             "cannot outrank a long record.",
             lambda a: a.shrunk,
             _not_fitted,
+            _upper_bound,
         ),
         RankRule(
             "adjusted-bound",
@@ -60,6 +64,7 @@ RANK_RULES: dict[str, RankRule] = {
             "Brier): the score each author is, with 95% confidence, no worse than.",
             _upper_bound,
             _not_fitted,
+            lambda a: a.shrunk,
         ),
         RankRule(
             "scaled-brier",
@@ -97,9 +102,16 @@ def order(
             reasons[author.author] = f"fewer than {min_n} scored questions"
         elif rule.key(author) is None:
             reasons[author.author] = rule.why_not(author)
-    ranked = sorted((a for a in authors if a.author not in reasons), key=lambda a: (rule.key(a), a.author))
+    ranked = sorted((a for a in authors if a.author not in reasons), key=lambda a: _sort_key(rule, a))
     unranked = sorted((a for a in authors if a.author in reasons), key=lambda a: (-a.n, a.author))
     return ranked, unranked, reasons
+
+
+def _sort_key(rule: RankRule, author: AuthorScore) -> tuple[float, float, str]:
+    """The key of a ranked author (never None), its tie-break (missing: last), its name."""
+    key, then = rule.key(author), rule.then(author)
+    assert key is not None, "only authors the rule can place are ranked"
+    return (key, math.inf if then is None else then, author.author)
 
 
 def shrink(effects: np.ndarray, se: np.ndarray) -> np.ndarray:

@@ -287,3 +287,34 @@ def test_the_json_export_keeps_every_old_key_and_adds_the_new(ranks: Path) -> No
     assert poor["brier"] == pytest.approx(0.125) and poor["scaled_brier"] == pytest.approx(0.5)
     assert poor["self_resolved"] == 6 and poor["shared"] == 6 and len(poor["scaled_adjusted_ci"]) == 2
     json.dumps(export, allow_nan=False)  # every number finite
+
+
+def _score(name: str, shrunk: float, bound: float) -> leaderboard.AuthorScore:
+    """An author of 10 scored questions whose scaled effect and interval are given."""
+    return leaderboard.AuthorScore(
+        author=name,
+        n=10,
+        brier=0.2,
+        log_score=None,
+        baseline=None,
+        peer=None,
+        peer_median=None,
+        adjusted=None,
+        adjusted_ci=None,
+        murphy=None,
+        calibration=[],
+        numeric_n=0,
+        pinball=None,
+        unscored=0,
+        scaled_adjusted=0.0,
+        scaled_adjusted_ci=(bound - 1.0, bound),
+        shrunk=shrunk,
+        shared=10,
+    )
+
+
+def test_when_every_effect_shrinks_to_zero_the_upper_bound_breaks_the_tie_not_the_name() -> None:
+    authors = [_score("aaron", 0.0, 0.9), _score("zoe", 0.0, 0.3), _score("mia", 0.0, 0.6)]
+    ranked, unranked, reasons = ranking.order(authors, "adjusted", min_n=5)
+    assert [a.author for a in ranked] == ["zoe", "mia", "aaron"]
+    assert (unranked, reasons) == ([], {})
