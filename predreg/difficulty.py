@@ -80,10 +80,15 @@ class TwoWay:
         """Of the questions ``picked``, those in the largest group of authors they link (none if it has one author)."""
         rows = np.repeat(picked, self.sizes)
         authors = self.authors[rows]
-        connected = _largest(authors, component_labels(self.first_author[rows], authors, self.n_authors))
-        kept = np.zeros(len(self.sizes), dtype=bool)
-        kept[self.question_of_row[rows][connected]] = True
-        if np.count_nonzero(np.bincount(authors[connected], minlength=self.n_authors)) < 2:
+        # first one link per question (its first two authors), which joins most of the graph cheaply;
+        # then every link, of which only those still apart are looked at again
+        paired = self.starts[picked & (self.sizes > 1)]
+        sketch = component_labels(self.authors[paired], self.authors[paired + 1], self.n_authors)
+        label = component_labels(self.first_author[rows], authors, self.n_authors, sketch)
+        component = label[self.authors[self.starts]]  # each question's: all its authors share it
+        largest = int(np.argmax(np.bincount(component[picked], self.sizes[picked], minlength=self.n_authors)))
+        kept = picked & (component == largest)  # the most rows, as in largest_connected; ties: smallest label
+        if np.count_nonzero(label == largest) < 2:
             kept[:] = False
         return kept
 
@@ -352,16 +357,18 @@ def _largest(authors: np.ndarray, label: np.ndarray) -> np.ndarray:
     return roots == int(np.argmax(np.bincount(roots)))  # ties go to the smallest label
 
 
-def component_labels(u: np.ndarray, v: np.ndarray, size: int) -> np.ndarray:
+def component_labels(u: np.ndarray, v: np.ndarray, size: int, start: np.ndarray | None = None) -> np.ndarray:
     """Each of ``size`` nodes' component, named by its smallest node, for the edges ``u[k] - v[k]``.
+
+    ``start`` continues from the labels of a subset of these edges.
 
     Label propagation with pointer jumping: each round every node takes the smallest
     label among its neighbours', and labels are followed to their roots, so rounds grow
     with the log of the graph's size. An edge whose ends share a label keeps sharing
     it (labels only merge), so each round looks only at the edges still apart.
     """
-    label = np.arange(size)
-    apart = u != v
+    label = np.arange(size) if start is None else start
+    apart = label[u] != label[v]
     while apart.any():
         u, v = u[apart], v[apart]
         lu, lv = label[u], label[v]
