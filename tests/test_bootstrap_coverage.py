@@ -104,3 +104,23 @@ def test_a_group_linked_to_the_rest_by_one_bridge_question_gets_no_interval() ->
     assert not np.isnan(fit.effects).any()
     assert np.isnan(fit.low[3:]).all()
     assert not np.isnan(fit.low[:3]).any() and (fit.low[:3] < fit.high[:3]).all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_resamples_group_is_the_largest_connected_group_of_the_questions_drawn(seed: int) -> None:
+    # sparse enough that resamples often split the authors into several groups
+    rng = np.random.default_rng(seed)
+    authors, questions = rng.integers(0, 40, 120), rng.integers(0, 60, 120)
+    design = scoring.TwoWay.from_rows(authors, questions, rng.random(120), 40)
+    split = 0
+    for _ in range(20):
+        picked = rng.random(len(design.sizes)) < 0.6
+        rows = np.repeat(picked, design.sizes)
+        expected = np.zeros(len(design.sizes), dtype=bool)
+        in_group = scoring.largest_connected(design.authors[rows], design.question_of_row[rows])
+        expected[design.question_of_row[rows][in_group]] = True
+        if len(np.unique(design.authors[rows][in_group])) < 2:
+            expected[:] = False
+        np.testing.assert_array_equal(design.identified(picked), expected)
+        split += int((expected != picked).any())
+    assert split > 0  # some resamples did cut authors off
