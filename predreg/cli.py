@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, NoReturn
 from . import failures, plugins, reports
 from .arguments import iso_date
 from .checks import Registry, check_registry
-from .defaults import GROUPINGS, MIN_N, QUESTION_DEADLINE
+from .defaults import DEFAULT_RANK, GROUPINGS, MIN_N, QUESTION_DEADLINE, RANK_CHOICES
 from .errors import OutputError, PredregError, UsageError
 from .exits import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from .files import WriteError, write_atomic, write_output
@@ -200,6 +200,9 @@ def _board_options(command: argparse.ArgumentParser) -> None:
     )
     command.add_argument(
         "--policy", choices=["time-averaged", "last"], default="time-averaged", help="how revisions count"
+    )
+    command.add_argument(
+        "--rank-by", choices=RANK_CHOICES, default=DEFAULT_RANK, help=f"the ranking rule (default {DEFAULT_RANK})"
     )
     command.add_argument("--today", type=iso_date)
     command.add_argument(
@@ -579,6 +582,7 @@ def _score(args: argparse.Namespace, registry: Registry) -> int:
     groups = [("tag", args.tag)] if args.tag else []
     options = {"policy": args.policy, "min_n": args.min_n, "today": args.today, "authors": args.author}
     options["community"] = community.Community(community.Method(args.community, args.extremise))
+    options["rank_by"] = args.rank_by
     board = leaderboard.build(registry, groups=groups, **options)
     views = leaderboard.views(registry, board, args.by, groups, **options) if args.by else []
     if args.format == "json":
@@ -661,9 +665,9 @@ def _csv(board: Leaderboard, by: str | None = None, views: Views | None = None) 
     writer = csv.writer(buffer, lineterminator="\n")
     extra = ["by", "group"] if by else []
     writer.writerow(reports.LEADERBOARD_HEADER + extra)
-    writer.writerows(row + ["", ""] * bool(by) for row in reports.leaderboard_rows(board))
+    writer.writerows(row + ["", ""] * bool(by) for row in reports.board_rows(board))
     for key, view in views or []:
-        writer.writerows([*row, by or "", key] for row in reports.leaderboard_rows(view))
+        writer.writerows([*row, by or "", key] for row in reports.board_rows(view))
     return buffer.getvalue().rstrip("\n")
 
 

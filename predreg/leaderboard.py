@@ -28,10 +28,11 @@ from typing import Any
 import attrs
 import numpy as np
 
-from . import parallel, scoring
+from . import parallel, ranking, scoring
 from .checks import Registry
-from .defaults import BRIER_SCALE, MIN_N
+from .defaults import BRIER_SCALE, DEFAULT_RANK, MIN_N, MIN_SHARED
 from .model import Question
+from .ranking import RANK_RULES, RankRule  # (the rules, importable from here: leaderboard.RANK_RULES)
 from .table import (  # (the table's types, still importable from here)
     InvalidResolution,
     ScoredSeries,
@@ -46,14 +47,19 @@ _EPOCH = dt.date(1970, 1, 1).toordinal()
 
 @attrs.frozen
 class AuthorScore:
+    """One author's scores over the board's questions (each named in docs/scoring.md)."""
+
     author: str
     n: int
+    """Scored questions with a Brier score."""
     brier: float | None
+    """Raw mean Brier, on each question's own scale (binary 0-1, categorical 0-2)."""
     log_score: float | None
     baseline: float | None
     peer: float | None
     peer_median: float | None
     adjusted: float | None
+    """Difficulty-adjusted effect on the raw Brier."""
     adjusted_ci: tuple[float, float] | None
     murphy: scoring.Murphy | None
     calibration: list[scoring.CalibrationBin]
@@ -61,6 +67,22 @@ class AuthorScore:
     pinball: float | None
     unscored: int
     unrevealed: int = 0
+    scaled_brier: float | None = None
+    """Mean of each question's Brier over a uniform forecast's (0.25 binary, 1 - 1/N for N outcomes): 1 is uniform."""
+    scaled_adjusted: float | None = None
+    """Difficulty-adjusted effect on the scaled Brier (0 is the average author)."""
+    scaled_adjusted_ci: tuple[float, float] | None = None
+    scaled_adjusted_se: float | None = None
+    shrunk: float | None = None
+    """``scaled_adjusted`` shrunk toward 0 by its standard error (``ranking.shrink``): the default rank."""
+    shared: int = 0
+    """Scored questions shared with another author of the largest connected group."""
+    self_resolved: int = 0
+    """Scored questions whose standing resolution the author made (``resolved_by``)."""
+    crps: float | None = None
+    """Mean CRPS over the numeric questions whose quantile levels allow it."""
+    interval_score: float | None = None
+    """Mean interval score of the widest central interval, over the numeric questions that give one."""
 
 
 @attrs.frozen(eq=False)
@@ -77,6 +99,15 @@ class Leaderboard:
     invalid_resolutions: list[InvalidResolution] = attrs.field(factory=list)
     community: AuthorScore | None = None
     """The community forecast's scores, a virtual entry outside the ranking (``predreg.community``)."""
+    rank_by: str = DEFAULT_RANK
+    """The ranking rule, a key of ``ranking.RANK_RULES``."""
+    reasons: dict[str, str] = attrs.field(factory=dict)
+    """Why each unranked author is not ranked."""
+
+    @property
+    def rule(self) -> RankRule:
+        """The ranking rule, with the sentence that states it."""
+        return RANK_RULES[self.rank_by]
 
     @functools.cached_property
     def series(self) -> list[ScoredSeries]:
@@ -95,8 +126,9 @@ def build(
     table: Table | None = None,
     mapper: parallel.Mapper = parallel.split_map,
     community: Callable[..., AuthorScore | None] | None = None,
+    rank_by: str = DEFAULT_RANK,
 ) -> Leaderboard:
-    """Score every resolved series of the registry and rank the authors.
+    """Score every resolved series of the registry and rank the authors by the rule ``rank_by``.
 
     ``groups`` keeps only series in every (grouping, key) given, e.g. ``[("tag", "scheming")]``.
     ``table`` reuses a :func:`score_table` of the same registry and policy. ``mapper``
@@ -109,8 +141,9 @@ def build(
     rows = np.ones(len(table), dtype=bool)
     for by, key in groups:
         rows &= np.array([key in labels for labels in group_labels(table, by)], dtype=bool)
+    resolved_by = [r.resolved_by if (r := registry.resolution(q.id)) else None for q in table.questions]
     # peers and the adjusted fit use every author; --author only narrows what is shown
-    everyone = _author_scores(table, rows, today, resamples, mapper)
+    everyone = _author_scores(table, rows, today, resamples, mapper, resolved_by)
     crowd = None if community is None else community(registry, table, today, rows=rows)
     unscored, unrevealed = table.unscored, table.unrevealed
     if groups:  # a view counts and lists only its own unscored series
@@ -123,10 +156,21 @@ def build(
         rows = rows & np.isin(table.author, codes)
         unscored = [u for u in unscored if u.author in wanted]
         unrevealed = [u for u in unrevealed if u.author in wanted]
-    ranked = sorted((a for a in everyone if a.n >= min_n), key=lambda a: (a.brier, a.author))
-    unranked = sorted((a for a in everyone if a.n < min_n), key=lambda a: (-a.n, a.author))
+    ranked, unranked, reasons = ranking.order(everyone, rank_by, min_n)
+    invalid = table.invalid_resolutions
     return Leaderboard(
-        ranked, unranked, unscored, min_n, policy, table, rows, unrevealed, table.invalid_resolutions, community=crowd
+        ranked,
+        unranked,
+        unscored,
+        min_n,
+        policy,
+        table,
+        rows,
+        unrevealed,
+        invalid,
+        community=crowd,
+        rank_by=rank_by,
+        reasons=reasons,
     )
 
 
@@ -216,71 +260,124 @@ def views(
 
 
 def _author_scores(
-    table: Table, rows: np.ndarray, today: dt.date, resamples: int, mapper: parallel.Mapper
+    table: Table,
+    rows: np.ndarray,
+    today: dt.date,
+    resamples: int,
+    mapper: parallel.Mapper,
+    resolved_by: Sequence[str | None],
 ) -> list[AuthorScore]:
-    """Every author's scores over the table's ``rows``."""
+    """Every author's scores over the table's ``rows``; ``resolved_by`` is who resolved each question."""
     count = len(table.authors)
     brier = table.scores["brier"]
     with_brier = rows & ~np.isnan(brier)
     author, question = table.author[with_brier], table.question[with_brier]
-    n = np.bincount(author, minlength=count)
-
-    def mean(values: np.ndarray, of: np.ndarray = author) -> list[float | None]:
-        present = ~np.isnan(values)
-        k = np.bincount(of[present], minlength=count)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return optional(np.bincount(of[present], values[present], minlength=count) / k)
-
+    uniform = np.array([scoring.uniform_brier(q.kind, len(q.allowed_outcomes())) for q in table.questions])
+    scaled = brier[with_brier] / uniform[question]
     peer, peer_median = scoring.peer_scores_grouped(question, brier[with_brier])
-    effects, low, high = scoring.adjusted_effects(author, question, brier[with_brier], count, resamples, mapper=mapper)
+    raw, fit = _fits(author, question, brier[with_brier], uniform[question], count, resamples, mapper)
+    murphy, calibration = _calibration(table, with_brier, today)
+    numeric = rows & ~np.isnan(table.scores["pinball"])
+    code_of = {name: i for i, name in enumerate(table.authors)}
+    resolver = np.array([code_of.get(name, -1) if name else -1 for name in resolved_by], dtype=np.intp)
+    own = rows & (resolver[table.question] == table.author) if len(table) else rows
+    unscored, unrevealed = _per_author(table.unscored, code_of), _per_author(table.unrevealed, code_of)
+    columns: dict[str, Sequence[Any]] = {
+        "n": np.bincount(author, minlength=count).tolist(),
+        **{name: _mean(table.scores[name][with_brier], author, count) for name in ("brier", "log_score", "baseline")},
+        "peer": _mean(peer, author, count),
+        "peer_median": _mean(peer_median, author, count),
+        "adjusted": optional(raw.effects),
+        "adjusted_ci": _intervals(raw),
+        "murphy": murphy,
+        "calibration": calibration,
+        "numeric_n": np.bincount(table.author[numeric], minlength=count).tolist(),
+        **{name: _mean(table.scores[of][numeric], table.author[numeric], count) for name, of in _NUMERIC.items()},
+        "unscored": unscored,
+        "unrevealed": unrevealed,
+        "scaled_brier": _mean(scaled, author, count),
+        "scaled_adjusted": optional(fit.effects),
+        "scaled_adjusted_ci": _intervals(fit),
+        "scaled_adjusted_se": optional(fit.se),
+        "shrunk": optional(ranking.shrink(fit.effects, fit.se)),
+        "shared": fit.shared.tolist(),
+        "self_resolved": np.bincount(table.author[own], minlength=count).tolist(),
+    }
+    shown = np.bincount(table.author[rows], minlength=count) > 0
+    return [
+        AuthorScore(author=name, **{key: values[i] for key, values in columns.items()})
+        for i, name in enumerate(table.authors)
+        if shown[i] or unscored[i]
+    ]
+
+
+def _fits(
+    author: np.ndarray,
+    question: np.ndarray,
+    brier: np.ndarray,
+    uniform: np.ndarray,
+    count: int,
+    resamples: int,
+    mapper: parallel.Mapper,
+) -> tuple[scoring.EffectFit, scoring.EffectFit]:
+    """The difficulty fits of the raw and of the scaled Brier (``brier / uniform``), on the same resamples.
+
+    Where every row has the same uniform Brier (binary questions alone, the common
+    case), the raw fit is the scaled one times that constant, so the bootstrap runs once.
+    """
+    scales = np.unique(uniform)
+    if len(scales) <= 1:
+        scale = float(scales[0]) if len(scales) else 1.0
+        [fit] = scoring.fit_effects_with_intervals(author, question, [brier / scale], count, resamples, mapper=mapper)
+        return fit.times(scale), fit
+    raw, fit = scoring.fit_effects_with_intervals(
+        author, question, [brier, brier / uniform], count, resamples, mapper=mapper
+    )
+    return raw, fit
+
+
+_NUMERIC = {"pinball": "pinball", "crps": "crps", "interval_score": "interval"}
+"""AuthorScore's numeric means, by the table's score they average."""
+
+
+def _mean(values: np.ndarray, of: np.ndarray, count: int) -> list[float | None]:
+    """Per author code, the mean of the ``values`` that are not nan (None for an author with none)."""
+    present = ~np.isnan(values)
+    k = np.bincount(of[present], minlength=count)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return optional(np.bincount(of[present], values[present], minlength=count) / k)
+
+
+def _intervals(fit: scoring.EffectFit) -> list[tuple[float, float] | None]:
+    return [None if math.isnan(lo) else (lo, hi) for lo, hi in zip(fit.low.tolist(), fit.high.tolist(), strict=True)]
+
+
+def _per_author(listed: Sequence[Unscored], code_of: dict[str, int]) -> list[int]:
+    counts = [0] * len(code_of)
+    for item in listed:
+        counts[code_of[item.author]] += 1
+    return counts
+
+
+def _calibration(
+    table: Table, with_brier: np.ndarray, today: dt.date
+) -> tuple[list[scoring.Murphy | None], list[list[scoring.CalibrationBin]]]:
+    """Murphy's terms and the calibration table per author, of binary questions past their resolve-by date."""
+    count = len(table.authors)
     due_day = np.array([q.resolve_by.toordinal() for q in table.questions], dtype=np.int64)
     due = with_brier & ~np.isnan(table.last_probability) & (due_day[table.question] <= today.toordinal())
     outcomes = np.array([o == "yes" for o in table.outcomes], dtype=bool)
     p, hit, who = table.last_probability[due], outcomes[table.question[due]], table.author[due]
-    murphy = scoring.murphy_grouped(p, hit, who, count)
-    calibration = scoring.calibration_grouped(p, hit, who, count)
-    numeric = rows & ~np.isnan(table.scores["pinball"])
-    numeric_n = np.bincount(table.author[numeric], minlength=count)
-    unscored = dict.fromkeys(table.authors, 0)
-    for u in table.unscored:
-        unscored[u.author] += 1
-    unrevealed = dict.fromkeys(table.authors, 0)
-    for u in table.unrevealed:
-        unrevealed[u.author] += 1
-    means = {name: mean(table.scores[name][with_brier]) for name in ("brier", "log_score", "baseline")}
-    peers, peer_medians = mean(peer), mean(peer_median)
-    pinball = mean(table.scores["pinball"][numeric], table.author[numeric])
-    shown = np.bincount(table.author[rows], minlength=count) > 0
-    return [
-        AuthorScore(
-            author=name,
-            n=int(n[i]),
-            brier=means["brier"][i],
-            log_score=means["log_score"][i],
-            baseline=means["baseline"][i],
-            peer=peers[i],
-            peer_median=peer_medians[i],
-            adjusted=None if math.isnan(effects[i]) else float(effects[i]),
-            adjusted_ci=None if math.isnan(effects[i]) else (float(low[i]), float(high[i])),
-            murphy=murphy[i],
-            calibration=calibration[i],
-            numeric_n=int(numeric_n[i]),
-            pinball=pinball[i],
-            unscored=unscored[name],
-            unrevealed=unrevealed[name],
-        )
-        for i, name in enumerate(table.authors)
-        if shown[i] or unscored[name]
-    ]
+    return scoring.murphy_grouped(p, hit, who, count), scoring.calibration_grouped(p, hit, who, count)
 
 
 def as_json(board: Leaderboard, generated_at: dt.datetime) -> dict[str, Any]:
     """The stable JSON export (schema in docs/scoring.md)."""
 
-    def author(a: AuthorScore, ranked: bool) -> dict[str, Any]:
+    def author(a: AuthorScore, rank: int | None) -> dict[str, Any]:
         return {
             "author": a.author,
-            "ranked": ranked,
+            "ranked": rank is not None,
             "n": a.n,
             "brier": a.brier,
             "log_score": a.log_score,
@@ -298,6 +395,17 @@ def as_json(board: Leaderboard, generated_at: dt.datetime) -> dict[str, Any]:
             "pinball": a.pinball,
             "unscored": a.unscored,
             "unrevealed": a.unrevealed,
+            "rank": rank,
+            "unranked_reason": board.reasons.get(a.author),
+            "scaled_brier": a.scaled_brier,
+            "scaled_adjusted": a.scaled_adjusted,
+            "scaled_adjusted_ci": list(a.scaled_adjusted_ci) if a.scaled_adjusted_ci else None,
+            "scaled_adjusted_se": a.scaled_adjusted_se,
+            "shrunk": a.shrunk,
+            "shared": a.shared,
+            "self_resolved": a.self_resolved,
+            "crps": a.crps,
+            "interval_score": a.interval_score,
         }
 
     return {
@@ -305,7 +413,7 @@ def as_json(board: Leaderboard, generated_at: dt.datetime) -> dict[str, Any]:
         "scale": BRIER_SCALE,
         "policy": board.policy,
         "min_n": board.min_n,
-        "authors": [author(a, True) for a in board.ranked] + [author(a, False) for a in board.unranked],
+        "authors": [author(a, i + 1) for i, a in enumerate(board.ranked)] + [author(a, None) for a in board.unranked],
         "questions": [
             {
                 "question": s.question,
@@ -328,6 +436,9 @@ def as_json(board: Leaderboard, generated_at: dt.datetime) -> dict[str, Any]:
         "unscored": [attrs.asdict(u) for u in board.unscored],
         "unrevealed": [attrs.asdict(u) for u in board.unrevealed],
         "invalid_resolutions": [attrs.asdict(r) for r in board.invalid_resolutions],
+        "rank_by": board.rank_by,
+        "rank_rule": board.rule.sentence,
+        "min_shared": MIN_SHARED,
         "community": None if board.community is None else _community(author(board.community, False), board.community),
     }
 

@@ -60,8 +60,9 @@ def headline(registry: Registry) -> str:
     )
 
 
-def _number(value: float | None, digits: int = 3) -> str:
-    return "-" if value is None else f"{value:.{digits}f}"
+def _number(value: float | None, digits: int = 3, sign: str = "") -> str:
+    """A score to ``digits`` decimals (``sign="+"`` shows it), or '-' for none."""
+    return "-" if value is None else f"{value:{sign}.{digits}f}"
 
 
 def _ci(interval: tuple[float, float] | None) -> str:
@@ -81,34 +82,86 @@ LEADERBOARD_HEADER = [
     "adjusted",
     "adjusted 95% CI",
     "unscored",
+    # added with the ranking rules (issue 16); the CSV header is a contract: columns are only added, at the end
+    "scaled brier",
+    "scaled adjusted",
+    "scaled 95% CI",
+    "shrunk",
+    "shared",
+    "self-resolved",
+    "numeric n",
+    "pinball",
+    "crps",
+    "interval score",
+    "note",
 ]
+"""The board's columns, in every format (table, md, csv, html)."""
 
 
 def leaderboard_rows(board: Any) -> list[list[str]]:
-    """Rows of the leaderboard: ranked authors first, then those below --min-n (rank '-')."""
-    rows = []
-    for rank, author in [(str(i + 1), a) for i, a in enumerate(board.ranked)] + [("-", a) for a in board.unranked]:
-        rows.append(
-            [
-                rank,
-                author.author,
-                str(author.n),
-                _number(author.brier),
-                _number(author.log_score),
-                _number(author.baseline, 1),
-                "-" if author.peer is None else f"{author.peer:+.3f}",
-                "-" if author.adjusted is None else f"{author.adjusted:+.3f}",
-                _ci(author.adjusted_ci),
-                str(author.unscored),
-            ]
-        )
-    return rows
+    """Rows of the leaderboard: ranked authors first, then the unranked (rank '-', why in the note)."""
+    ranked = [author_row(str(i + 1), a, "") for i, a in enumerate(board.ranked)]
+    return ranked + [author_row("-", a, board.reasons.get(a.author, "")) for a in board.unranked]
+
+
+COMMUNITY_NOTE = "virtual entry: the community forecast, not ranked, in no author's peer score"
+
+
+def community_row(board: Any) -> list[str] | None:
+    """The community forecast's row (rank '~', marked in the note), or None when the board has none."""
+    if getattr(board, "community", None) is None:
+        return None
+    return author_row("~", board.community, COMMUNITY_NOTE)
+
+
+def board_rows(board: Any) -> list[list[str]]:
+    """What the plain formats print: the authors' rows, then the community's, marked."""
+    crowd = community_row(board)
+    return leaderboard_rows(board) + ([crowd] if crowd else [])
+
+
+def author_row(rank: str, author: Any, why_unranked: str) -> list[str]:
+    """One row of :data:`LEADERBOARD_HEADER` for an ``AuthorScore`` (a virtual entry can be given its own row)."""
+    notes = [why_unranked] if why_unranked else []
+    if author.self_resolved:
+        notes.append(f"resolved {author.self_resolved} of own questions")
+    return [
+        rank,
+        author.author,
+        str(author.n),
+        _number(author.brier),
+        _number(author.log_score),
+        _number(author.baseline, 1),
+        _number(author.peer, sign="+"),
+        _number(author.adjusted, sign="+"),
+        _ci(author.adjusted_ci),
+        str(author.unscored),
+        _number(author.scaled_brier),
+        _number(author.scaled_adjusted, sign="+"),
+        _ci(author.scaled_adjusted_ci),
+        _number(author.shrunk, sign="+"),
+        str(author.shared),
+        str(author.self_resolved),
+        str(author.numeric_n),
+        _number(author.pinball, 4),
+        _number(author.crps, 4),
+        _number(author.interval_score, 4),
+        "; ".join(notes) or "-",
+    ]
+
+
+def _footer(board: Any) -> list[str]:
+    """What the numbers are and how the board is ranked, under it in every plain format."""
+    return [
+        f"{BRIER_SCALE}; scaled brier: over a uniform forecast's (1 = uniform). {board.rule.sentence}",
+        f"Ranked: at least {board.min_n} scored questions; rank '-' (the note says why) otherwise. Revisions scored "
+        f"{board.policy}; peer = own Brier minus the others' mean on shared questions; numeric scores in the "
+        "question's unit.",
+    ]
 
 
 def leaderboard_text(board: Any) -> str:
-    lines = [table(LEADERBOARD_HEADER, leaderboard_rows(board)), ""]
-    lines.append(f"{BRIER_SCALE}. Ranked: at least {board.min_n} scored questions; rank '-' is below that.")
-    lines.append(f"Revisions scored {board.policy}; peer = own Brier minus the others' mean on shared questions.")
+    lines = [table(LEADERBOARD_HEADER, board_rows(board)), "", *_footer(board)]
     lines += _unrevealed(board)
     lines += _invalid_resolutions(board)
     return "\n".join(lines)
@@ -131,10 +184,10 @@ def _invalid_resolutions(board: Any) -> list[str]:
 
 
 def leaderboard_markdown(board: Any) -> str:
-    rows = leaderboard_rows(board)
+    rows = board_rows(board)
     out = ["| " + " | ".join(LEADERBOARD_HEADER) + " |", "|" + "---|" * len(LEADERBOARD_HEADER)]
     out += ["| " + " | ".join(row) + " |" for row in rows]
-    out += ["", f"*{BRIER_SCALE}. Ranked at {board.min_n}+ scored questions; revisions scored {board.policy}.*"]
+    out += ["", *(f"*{line}*" for line in _footer(board))]
     out += ["", *_unrevealed(board)] if board.unrevealed else []
     out += ["", *_invalid_resolutions(board)] if board.invalid_resolutions else []
     return "\n".join(out)

@@ -13,17 +13,28 @@ Scales, stated once here and in every report:
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 import numpy as np
-import numpy.typing as npt
 
-from . import parallel
+from .difficulty import (  # the difficulty fit, still importable from here
+    BOOTSTRAP_TOLERANCE,
+    PARALLEL_ROWS,
+    Adjusted,
+    EffectFit,
+    TwoWay,
+    adjusted_effects,
+    difficulty_adjusted,
+    fit_effects,
+    fit_effects_with_intervals,
+    intervals,
+    largest_connected,
+    t_975,
+)
 
 CALIBRATION_EDGES: tuple[float, ...] = (0.0, 0.05, 0.15, 0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85, 0.95, 1.0)
 """Calibration bins, 10 points wide in the middle and 5 at the extremes."""
@@ -247,219 +258,50 @@ def calibration_grouped(
     ]
 
 
-@attrs.frozen
-class Adjusted:
-    """Difficulty-adjusted author effects, with question-level bootstrap intervals."""
+def uniform_brier(kind: str, outcomes: int) -> float:
+    """The Brier score of a uniform forecast: 0.25 binary; ``1 - 1/N`` over N outcomes; nan for numeric.
 
-    effects: dict[str, float]
-    """Author effect a_i, centred so that the authors' mean is 0; lower is better."""
-    intervals: dict[str, tuple[float, float]]
-
-
-class TwoWay:
-    """Rows of ``score = a_author + b_question + e``, grouped by question, fitted by least squares.
-
-    Solved on the authors' reduced normal equations (the question effects eliminated) by
-    conjugate gradients with each author's weight as preconditioner. One product with
-    the reduced matrix costs two contiguous reductions and one scatter over the rows, so
-    this scales to millions of rows where a dense solver would not, and it converges in
-    a few products where authors share many questions and in tens where they share few.
-    (Plain backfitting, which was used before, needed hundreds of sweeps on a sparsely
-    linked registry and then stopped short of the solution.)
+    Dividing by it puts every kind on one scale, where 1.0 is no better than uniform
+    (the ranking's "scaled Brier"): the sum over N outcomes of ``(1/N - o_k)^2`` is
+    ``(1 - 1/N)^2 + (N - 1)/N^2 = 1 - 1/N``.
     """
-
-    def __init__(self, authors: np.ndarray, scores: np.ndarray, sizes: np.ndarray, n_authors: int):
-        """Rows already grouped by question: ``sizes`` rows of the first question, and so on."""
-        self.authors, self.scores, self.sizes, self.n_authors = authors, scores, sizes, n_authors
-        self.starts = np.cumsum(sizes) - sizes
-        self.question_sums = np.add.reduceat(scores, self.starts) if len(scores) else np.zeros(0)
-
-    @classmethod
-    def from_rows(
-        cls, authors: npt.ArrayLike, questions: npt.ArrayLike, scores: npt.ArrayLike, n_authors: int
-    ) -> TwoWay:
-        q = np.asarray(questions, dtype=np.intp)
-        order = np.argsort(q, kind="stable")
-        q = q[order]
-        starts = np.flatnonzero(np.r_[True, q[1:] != q[:-1]]) if len(q) else np.zeros(0, dtype=np.intp)
-        authors = np.asarray(authors, dtype=np.intp)[order]
-        return cls(authors, np.asarray(scores, dtype=float)[order], np.diff(np.r_[starts, len(q)]), n_authors)
-
-    def fit(self, start: np.ndarray | None = None, tol: float = 1e-12) -> np.ndarray:
-        """Author effects centred to mean 0 over the authors present; nan for the others."""
-        return self.fit_weighted(np.ones(len(self.sizes)), start, tol)
-
-    def resample(self, drawn: np.ndarray, start: np.ndarray, tol: float) -> np.ndarray:
-        """The fit on a question bootstrap resample: ``drawn[j]`` copies of question j.
-
-        A question drawn twice counts twice, exactly as two copies of it would (the
-        copies' own effects would be equal); questions not drawn are left out.
-        """
-        picked = drawn > 0
-        rows = np.repeat(picked, self.sizes)
-        subset = TwoWay(self.authors[rows], self.scores[rows], self.sizes[picked], self.n_authors)
-        return subset.fit_weighted(drawn[picked].astype(float), start, tol)
-
-    def fit_weighted(self, weights: np.ndarray, start: np.ndarray | None, tol: float) -> np.ndarray:
-        """Least squares with a weight per question; ``start`` warm-starts the author effects.
-
-        Stops when one more backfitting sweep from the current effects would move no author
-        by ``tol`` or more (each author's residual over its weight).
-        """
-        row_weights = np.repeat(weights, self.sizes)
-        weight_of_author = np.bincount(self.authors, row_weights, minlength=self.n_authors)
-        present = weight_of_author > 0
-        if not present.any():
-            return np.full(self.n_authors, np.nan)
-        weight_of_author[~present] = 1.0
-        centred = self.scores - np.repeat(self.question_sums / self.sizes, self.sizes)
-        target = np.bincount(self.authors, row_weights * centred, minlength=self.n_authors)
-
-        def product(v: np.ndarray) -> np.ndarray:  # the reduced matrix times v
-            means = np.add.reduceat(v.take(self.authors), self.starts) / self.sizes
-            scattered = np.bincount(self.authors, np.repeat(weights * means, self.sizes), self.n_authors)
-            return np.where(present, weight_of_author * v - scattered, 0.0)
-
-        a = np.zeros(self.n_authors) if start is None else np.where(np.isnan(start), 0.0, start)
-        residual = target - product(a)
-        step = residual / weight_of_author
-        direction = step.copy()
-        along = float(residual @ step)
-        for _ in range(1000):
-            if float(np.max(np.abs(step))) < tol:
-                break
-            image = product(direction)
-            curvature = float(direction @ image)
-            if curvature <= 0:  # nothing left to fit but the free constant
-                break
-            length = along / curvature
-            a += length * direction
-            residual -= length * image
-            step = residual / weight_of_author
-            along, before = float(residual @ step), along
-            direction = step + (along / before) * direction
-        return np.where(present, a - a[present].mean(), np.nan)
+    if kind == "binary":
+        return 0.25
+    if kind == "numeric" or outcomes < 2:
+        return math.nan
+    return 1 - 1 / outcomes
 
 
-def fit_effects(authors: npt.ArrayLike, questions: npt.ArrayLike, scores: npt.ArrayLike, n_authors: int) -> np.ndarray:
-    """Least-squares author effects of ``score = a_author + b_question + e``, centred to mean 0."""
-    return TwoWay.from_rows(authors, questions, scores, n_authors).fit()
-
-
-BOOTSTRAP_TOLERANCE = 1e-6
-"""A bootstrap refit stops when one more backfitting sweep would move no effect by this much (Brier units).
-
-Its effects are then within about 1e-7 of the exact solution (measured on densely and on
-sparsely linked registries): far below the three decimals shown and the bootstrap's own
-sampling error.
-"""
-
-
-def adjusted_effects(
-    authors: np.ndarray,
-    questions: np.ndarray,
-    scores: np.ndarray,
-    n_authors: int,
-    resamples: int = 200,
-    seed: int = 0,
-    *,
-    mapper: parallel.Mapper = parallel.serial,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Author effects with question-bootstrap 95% intervals, as arrays over author codes.
-
-    Effects are only comparable between authors linked through shared questions, so
-    only the largest such connected group is fitted; the other authors (and everyone,
-    when the group has one author) get nan. Returns (effects, low, high). A large fit's
-    resamples are refitted in pieces through ``mapper`` (the caller's choice of
-    :func:`parallel.split_map` puts them on the machine's cores).
-    """
-    nothing = np.full(n_authors, np.nan)
-    keep = largest_connected(authors, questions)
-    if len(np.unique(authors[keep])) < 2:  # one author alone has nobody to be compared with
-        return nothing, nothing.copy(), nothing.copy()
-    design = TwoWay.from_rows(authors[keep], questions[keep], scores[keep], n_authors)
-    effects = design.fit()
-    draws = _bootstrap(design, effects, resamples, seed, mapper)
-    low, high = nothing.copy(), nothing.copy()
-    for i in np.flatnonzero(~np.isnan(effects)):
-        column = draws[:, i][~np.isnan(draws[:, i])]  # an author absent from a resample has no draw in it
-        if len(column):
-            low[i], high[i] = np.percentile(column, [2.5, 97.5])
-    return effects, low, high
-
-
-PARALLEL_ROWS = 200_000
-"""From this many rows, bootstrap resamples are refitted in pieces through the mapper (smaller fits: here)."""
-
-
-def _refit(design: TwoWay, effects: np.ndarray, seeds: list[np.random.SeedSequence]) -> np.ndarray:
-    """One refit per seed of ``design``, each from its own question draw, warm-started at ``effects``."""
-    count = len(design.sizes)
-    draws = np.empty((len(seeds), design.n_authors))
-    for k, seed in enumerate(seeds):
-        drawn = np.bincount(np.random.default_rng(seed).integers(0, count, count), minlength=count)
-        draws[k] = design.resample(drawn, effects, BOOTSTRAP_TOLERANCE)
-    return draws
-
-
-def _bootstrap(design: TwoWay, effects: np.ndarray, resamples: int, seed: int, mapper: parallel.Mapper) -> np.ndarray:
-    """``resamples`` question-bootstrap refits, one row of author effects each.
-
-    Each resample has its own seed, so the draws are the same however the work is split.
-    The design travels with the function (a partial, pickled by a mapper that needs it),
-    not in a module global.
-    """
-    seeds = np.random.SeedSequence(seed).spawn(resamples)
-    refit = functools.partial(_refit, design, effects)
-    if len(design.authors) < PARALLEL_ROWS:
-        return refit(seeds)
-    return np.concatenate(mapper(refit, seeds))
-
-
-def difficulty_adjusted(rows: Iterable[tuple[str, str, float]], resamples: int = 200, seed: int = 0) -> Adjusted:
-    """Author effects from (author, question, Brier) rows, with a question bootstrap 95% CI."""
-    rows = list(rows)
-    author_names = sorted({author for author, _, _ in rows})
-    a_of = {name: i for i, name in enumerate(author_names)}
-    q_of: dict[str, int] = {}
-    authors = np.array([a_of[a] for a, _, _ in rows], dtype=np.intp)
-    questions = np.array([q_of.setdefault(q, len(q_of)) for _, q, _ in rows], dtype=np.intp)
-    scores = np.array([s for _, _, s in rows], dtype=float)
-    effects, low, high = adjusted_effects(authors, questions, scores, len(author_names), resamples, seed)
-    fitted = [i for i in range(len(author_names)) if not math.isnan(effects[i])]
-    return Adjusted(
-        {author_names[i]: float(effects[i]) for i in fitted},
-        {author_names[i]: (float(low[i]), float(high[i])) for i in fitted},
-    )
-
-
-def largest_connected(authors: np.ndarray, questions: np.ndarray) -> np.ndarray:
-    """Mask of the rows in the largest group of authors linked through shared questions.
-
-    Connected components by label propagation with pointer jumping: each round every
-    author takes the smallest label among the authors it shares a question with, and
-    labels are followed to their roots, so rounds grow with log of the graph's size.
-    """
-    if len(authors) == 0:
-        return np.zeros(0, dtype=bool)
-    order = np.argsort(questions, kind="stable")
-    q = questions[order]
-    first = np.flatnonzero(np.r_[True, q[1:] != q[:-1]])
-    # link every author of a question to that question's first author
-    u = np.repeat(authors[order][first], np.diff(np.r_[first, len(q)]))
-    v = authors[order]
-    label = np.arange(int(authors.max()) + 1)
-    while True:
-        lu, lv = label[u], label[v]
-        apart = lu != lv
-        if not apart.any():
-            break
-        np.minimum.at(label, np.maximum(lu, lv)[apart], np.minimum(lu, lv)[apart])
-        while True:  # follow every label to its root
-            jumped = label[label]
-            if np.array_equal(jumped, label):
-                break
-            label = jumped
-    roots = label[authors]
-    sizes = np.bincount(roots)
-    return roots == int(np.argmax(sizes))  # ties go to the smallest label
+__all__ = [
+    "BOOTSTRAP_TOLERANCE",
+    "CALIBRATION_EDGES",
+    "PARALLEL_ROWS",
+    "Adjusted",
+    "CalibrationBin",
+    "EffectFit",
+    "Murphy",
+    "TwoWay",
+    "adjusted_effects",
+    "baseline_score",
+    "brier_binary",
+    "brier_categorical",
+    "calibration",
+    "calibration_grouped",
+    "central_interval",
+    "crps_from_quantiles",
+    "difficulty_adjusted",
+    "fit_effects",
+    "fit_effects_with_intervals",
+    "interval_score",
+    "intervals",
+    "largest_connected",
+    "log_score",
+    "murphy",
+    "murphy_grouped",
+    "peer_scores",
+    "peer_scores_grouped",
+    "pinball_loss",
+    "t_975",
+    "uniform_brier",
+    "wilson_interval",
+]

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from predreg import check_registry, leaderboard, parallel, scoring
+from predreg import check_registry, difficulty, leaderboard, parallel, scoring
 
 from .conftest import REPO, TODAY
 
@@ -31,7 +31,7 @@ def _rows() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def test_bootstrap_draws_through_worker_processes_equal_those_made_here(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scoring, "PARALLEL_ROWS", 0)  # every fit large enough for the mapper
+    monkeypatch.setattr(difficulty, "PARALLEL_ROWS", 0)  # every fit large enough for the mapper
     here = scoring.adjusted_effects(*_rows(), 12, resamples=24, mapper=parallel.serial)
     forked = scoring.adjusted_effects(*_rows(), 12, resamples=24, mapper=parallel.split_map)
     for ours, theirs in zip(here, forked, strict=True):
@@ -39,7 +39,7 @@ def test_bootstrap_draws_through_worker_processes_equal_those_made_here(monkeypa
 
 
 def test_a_large_fit_hands_every_resample_to_the_mapper(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scoring, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(difficulty, "PARALLEL_ROWS", 0)
     mapper = Recording()
     scoring.adjusted_effects(*_rows(), 12, resamples=24, mapper=mapper)
     assert mapper.items == 24
@@ -52,7 +52,7 @@ def test_a_fit_below_the_threshold_never_uses_the_mapper() -> None:
 
 
 def test_the_leaderboard_passes_its_mapper_to_the_fit(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scoring, "PARALLEL_ROWS", 0)
+    monkeypatch.setattr(difficulty, "PARALLEL_ROWS", 0)
     registry = check_registry(str(REPO / "registry"), today=TODAY)
     mapper = Recording()
     board = leaderboard.build(registry, today=TODAY, resamples=10, mapper=mapper)

@@ -33,6 +33,13 @@ def test_the_disputed_shared_question_of_seed_row_8(
     assert authors["forecaster-b"]["peer"] == pytest.approx(-0.5, abs=1e-12)
     assert authors["forecaster-c"]["peer"] == pytest.approx(0.5, abs=1e-12)
     assert authors["forecaster-b"]["adjusted"] == pytest.approx(-0.25, abs=1e-12)
+    assert authors["forecaster-b"]["scaled_adjusted"] == pytest.approx(-1.0, abs=1e-12)  # 0.0625 / 0.25 vs 2.25
+    assert authors["forecaster-b"]["scaled_brier"] == pytest.approx(0.25, abs=1e-12)
+    # one shared question: no interval (it was the zero-width [-0.25, -0.25]), so unranked, and why
+    assert authors["forecaster-b"]["adjusted_ci"] is None and authors["forecaster-b"]["shared"] == 1
+    assert authors["forecaster-b"]["unranked_reason"] == "fewer than 5 scored questions"
+    board = leaderboard.build(check_registry("registry", today=TODAY), min_n=1, today=TODAY)
+    assert board.reasons["forecaster-b"] == "shares 1 question with others (needs 2)"
     for key in ("author", "n", "brier", "log_score", "peer", "adjusted", "adjusted_ci", "calibration"):
         assert key in authors["forecaster-b"]
 
@@ -107,8 +114,8 @@ def test_annulled_questions_are_listed_not_scored(minimal_registry: Path) -> Non
 def test_authors_below_min_n_are_listed_apart(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     registry = check_registry("registry", today=TODAY)
-    assert leaderboard.build(registry).ranked == []
-    ranked = leaderboard.build(registry, min_n=1).ranked
+    assert leaderboard.build(registry, rank_by="brier").ranked == []
+    ranked = leaderboard.build(registry, min_n=1, rank_by="brier").ranked
     assert [a.brier for a in ranked] == sorted(a.brier for a in ranked)  # type: ignore[type-var]
 
 
@@ -118,7 +125,9 @@ def test_csv_and_markdown_carry_the_same_rows(tmp_path: Path, monkeypatch: pytes
     assert main(["score", "registry", "--format", "csv", "-o", str(out_csv)]) == 0
     assert main(["score", "registry", "--format", "md", "-o", str(out_md)]) == 0
     rows = list(csv.reader(io.StringIO(out_csv.read_text())))
-    md_rows = [line for line in out_md.read_text().splitlines() if line.startswith("| ") and "rank" not in line]
+    md_rows = [
+        line for line in out_md.read_text().splitlines() if line.startswith("| ") and not line.startswith("| rank ")
+    ]
     assert len(rows) - 1 == len(md_rows) >= 4
     assert "lower is better" in out_md.read_text()
     assert not list(tmp_path.glob(".predreg-*"))  # the atomic write left no temporary file
@@ -127,8 +136,10 @@ def test_csv_and_markdown_carry_the_same_rows(tmp_path: Path, monkeypatch: pytes
 def test_choosing_an_author_does_not_change_their_peer_score(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     registry = check_registry("registry", today=TODAY)
-    everyone = {a.author: a for a in leaderboard.build(registry, min_n=1).ranked}
-    [alone] = leaderboard.build(registry, min_n=1, authors=["forecaster-b"]).ranked
+    board = leaderboard.build(registry, min_n=1)
+    everyone = {a.author: a for a in board.ranked + board.unranked}
+    chosen = leaderboard.build(registry, min_n=1, authors=["forecaster-b"])
+    [alone] = chosen.ranked + chosen.unranked
     assert alone.peer == everyone["forecaster-b"].peer == pytest.approx(-0.5)
     assert alone.adjusted == everyone["forecaster-b"].adjusted
 
@@ -174,3 +185,17 @@ def test_a_registry_without_predictions_has_an_empty_board(tmp_path: Path) -> No
     board = leaderboard.build(registry)
     assert (board.ranked, board.unranked, board.series, board.unscored) == ([], [], [], [])
     assert "Brier" in leaderboard.as_json(board, dt.datetime(2026, 1, 1, tzinfo=dt.UTC))["scale"]
+
+
+@pytest.mark.parametrize("form", ["table", "md", "csv"])
+def test_the_community_forecast_is_a_marked_row_of_every_plain_board(
+    form: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(REPO)
+    assert main(["score", "registry", "--format", form, "--min-n", "1", "--today", TODAY.isoformat()]) == 0
+    out = capsys.readouterr().out
+    [line] = [line for line in out.splitlines() if "(community)" in line]
+    assert "virtual entry: the community forecast, not ranked" in line
+    assert line.lstrip("| ").startswith("~")  # rank '~': never a number, never among the ranked
+    # it comes after every author's row
+    assert out.index("(community)") > max(out.index(f"forecaster-{x}") for x in "abce")

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy.stats import binomtest
 from sklearn.metrics import brier_score_loss, mean_pinball_loss
 
-from predreg import scoring
+from predreg import difficulty, scoring
 
 probability = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
 
@@ -291,7 +291,7 @@ def test_bootstrap_draws_do_not_depend_on_how_the_work_is_split(monkeypatch: pyt
     rng = np.random.default_rng(14)
     authors, questions, scores = rng.integers(0, 20, 3000), rng.integers(0, 300, 3000), rng.random(3000)
     inline = scoring.adjusted_effects(authors, questions, scores, 20, resamples=30)
-    monkeypatch.setattr(scoring, "PARALLEL_ROWS", 0)  # worker processes, even for this small fit
+    monkeypatch.setattr(difficulty, "PARALLEL_ROWS", 0)  # worker processes, even for this small fit
     pooled = scoring.adjusted_effects(authors, questions, scores, 20, resamples=30)
     for ours, theirs in zip(inline, pooled, strict=True):
         np.testing.assert_array_equal(ours, theirs)

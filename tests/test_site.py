@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import hashlib
+import html
 import os
 import re
 import shutil
@@ -20,7 +21,9 @@ import pytest
 from predreg import leaderboard, plugins
 from predreg.checks import check_registry
 from predreg.cli import main
+from predreg.defaults import DEFAULT_RANK
 from predreg.model import Question, Resolution, Resolver
+from predreg.ranking import RANK_RULES
 from predreg.registry import walk
 from predreg.site import build, facts, pages
 
@@ -108,7 +111,7 @@ def test_the_community_forecast_is_a_marked_virtual_row_and_on_each_question_pag
 def test_the_leaderboard_links_each_row_to_its_author_by_display_name(site: Path) -> None:
     index = (site / "index.html").read_text(encoding="utf-8")
     assert '<a href="authors/forecaster-b.html">Forecaster B</a>' in index
-    assert "ranked by their mean Brier score" in index  # the ranking rule, in one sentence
+    assert html.escape(RANK_RULES[DEFAULT_RANK].sentence) in index  # the ranking rule, in one sentence
 
 
 def test_every_internal_link_resolves_to_a_file_and_every_anchor_to_an_id(site: Path) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -299,9 +298,10 @@ def board_rows(board: Leaderboard, authors: Mapping[str, AuthorFacts]) -> list[d
 
 def community_row(board: Leaderboard) -> dict[str, Any] | None:
     """The community forecast's row of the board (the same columns), marked virtual; None without one."""
-    if board.community is None:
+    cells = reports.community_row(board)
+    if cells is None:
         return None
-    cells = reports.leaderboard_rows(types.SimpleNamespace(ranked=[], unranked=[board.community]))[0]
+    assert board.community is not None
     return {"cells": cells, "handle": board.community.author, "name": "Community forecast", "page": None}
 
 
