@@ -133,6 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     summary_.add_argument("registry", nargs="?", default="registry")
     summary_.add_argument("--today", type=iso_date)
     _score_parser(commands.add_parser("score", help="the leaderboard: Brier, log and peer scores per author"))
+    _site_parser(commands.add_parser("site", help="the registry as a static website: leaderboard, questions, authors"))
     _resolve_parser(
         commands.add_parser(
             "resolve", help="resolve every unresolved question through its resolver, recording the evidence"
@@ -177,25 +178,42 @@ def _check_parser(check: argparse.ArgumentParser) -> None:
     check.add_argument("--quiet", "-q", action="store_true", help="print problems only")
 
 
-def _score_parser(score: argparse.ArgumentParser) -> None:
-    """``predreg score``: the leaderboard, in one of five formats."""
-    _no_index(score)
-    score.add_argument("registry", nargs="?", default="registry")
-    score.add_argument("--format", choices=["table", "md", "json", "csv", "html"], default="table")
-    score.add_argument("--by", choices=GROUPINGS, help="one leaderboard per tag, year of registration or horizon")
-    score.add_argument("--tag", help="only questions with this tag")
-    score.add_argument("--author", action="append", help="only this author (repeatable)")
-    score.add_argument(
+def _board_options(command: argparse.ArgumentParser) -> None:
+    """The options that shape a leaderboard, shared by ``score`` and ``site`` (the same board either way)."""
+    _no_index(command)
+    command.add_argument("registry", nargs="?", default="registry")
+    command.add_argument("--tag", help="only questions with this tag")
+    command.add_argument("--author", action="append", help="only this author (repeatable)")
+    command.add_argument(
         "--min-n", type=_count, default=MIN_N, help=f"scored questions needed to be ranked (default {MIN_N})"
     )
-    score.add_argument(
+    command.add_argument(
         "--policy", choices=["time-averaged", "last"], default="time-averaged", help="how revisions count"
     )
-    score.add_argument("--output", "-o", help="write to this file (for html: this folder, default site/)")
-    score.add_argument("--today", type=iso_date)
-    score.add_argument(
+    command.add_argument("--today", type=iso_date)
+    command.add_argument(
         "--merge", nargs="+", metavar="SHARD.jsonl", help="score the records of these shards (`check --shard -o`)"
     )
+
+
+def _score_parser(score: argparse.ArgumentParser) -> None:
+    """``predreg score``: the leaderboard, in one of five formats."""
+    _board_options(score)
+    score.add_argument("--format", choices=["table", "md", "json", "csv", "html"], default="table")
+    score.add_argument("--by", choices=GROUPINGS, help="one leaderboard per tag, year of registration or horizon")
+    score.add_argument("--output", "-o", help="write to this file (for html: the site's folder, default site/)")
+
+
+def _site_parser(site: argparse.ArgumentParser) -> None:
+    """``predreg site``: the registry as a static website."""
+    _board_options(site)
+    site.add_argument("--output", "-o", default="site", help="the site's folder (default site/); replaced whole")
+    site.add_argument(
+        "--templates",
+        metavar="DIR",
+        help="a folder of templates looked in before the packaged ones (a site's own look)",
+    )
+    site.add_argument("--base-url", metavar="URL", help="the site's public address, for the feeds' links")
 
 
 def _resolve_parser(resolve: argparse.ArgumentParser) -> None:
@@ -240,7 +258,7 @@ def _resolve_parser(resolve: argparse.ArgumentParser) -> None:
     )
 
 
-READS_REGISTRY = {"check", "summary", "score", "resolve", "new", "commit", "reveal", "question", "withdraw"}
+READS_REGISTRY = {"check", "summary", "score", "site", "resolve", "new", "commit", "reveal", "question", "withdraw"}
 """The commands that work on an existing registry folder (``schema`` needs none)."""
 
 EXAMPLES = {"table": "leaderboard.txt", "md": "leaderboard.md", "json": "leaderboard.json", "csv": "leaderboard.csv"}
@@ -280,11 +298,8 @@ def _preflight(args: argparse.Namespace) -> None:
     output = getattr(args, "output", None)
     if args.command == "check" and output and not args.shard:
         raise UsageError(f"-o {output}: -o goes with --shard (it writes the shard's records); add --shard I/N")
-    if args.command == "score" and args.format == "html":
-        from .html import pyplot
-
+    if args.command == "site" or (args.command == "score" and args.format == "html"):
         failures.require_folder(output or "site")
-        pyplot()  # raises MissingExtra without matplotlib
     elif output:
         what = "with --shard" if args.command == "check" else f"for --format {args.format}"
         failures.require_file(output, what, EXAMPLES.get(args.format, "shard-1.jsonl"))
@@ -304,7 +319,13 @@ def _main(argv: Sequence[str] | None) -> int:
         from . import authoring_cli
 
         return authoring_cli.write_record(args)
-    handler = {"check": _check, "summary": _summary, "score": _score_command, "resolve": _resolve}
+    handler = {
+        "check": _check,
+        "summary": _summary,
+        "score": _score_command,
+        "site": _site_command,
+        "resolve": _resolve,
+    }
     return handler[args.command](args)
 
 
@@ -526,18 +547,21 @@ def _score(args: argparse.Namespace, registry: Registry) -> int:
 
     for problem in registry.problems:  # scores use the valid records; say what was left out
         print(problem, file=sys.stderr)
+    if args.tag:
+        _warn_unknown_tag(registry, args.tag)
+    if args.format == "html":
+        _site(args, registry, print_board=True)
+        return EXIT_PROBLEMS if registry.problems else EXIT_OK
     groups = [("tag", args.tag)] if args.tag else []
     options = {"policy": args.policy, "min_n": args.min_n, "today": args.today, "authors": args.author}
     board = leaderboard.build(registry, groups=groups, **options)
-    if args.format == "html":
-        _site(args, registry, board, leaderboard.views(registry, board, "tag", groups, **options))
-        return EXIT_PROBLEMS if registry.problems else EXIT_OK
+    views = leaderboard.views(registry, board, args.by, groups, **options) if args.by else []
     if args.format == "json":
-        text = json.dumps(leaderboard.as_json(board, dt.datetime.now(dt.UTC)), indent=2, allow_nan=False)
+        text = json.dumps(_json(args, board, views), indent=2, allow_nan=False)
     elif args.format == "csv":
-        text = _csv(board)
+        text = _csv(board, args.by, views)
     else:
-        text = _boards(args, board, leaderboard.views(registry, board, args.by, groups, **options) if args.by else [])
+        text = _boards(args, board, views)
     if args.output:
         write_output(args.output, text + "\n")
     else:
@@ -545,22 +569,70 @@ def _score(args: argparse.Namespace, registry: Registry) -> int:
     return EXIT_PROBLEMS if registry.problems else EXIT_OK
 
 
-def _site(args: argparse.Namespace, registry: Registry, board: Leaderboard, tag_views: Views) -> None:
-    """``score --format html``: the site's page written, the table printed."""
-    from . import html  # matplotlib is there: _preflight made sure
-
-    page = html.render(registry, board, dt.datetime.now(dt.UTC), tag_views)
-    target = os.path.join(args.output or "site", "index.html")
-    write_atomic(target, page)
-    print(reports.leaderboard_text(board))
-    print(f"\nwrote {target}")
+def _site_command(args: argparse.Namespace) -> int:
+    """``predreg site``: the registry as a static website; built from the valid records, problems on stderr."""
+    registry = _merged(args) if args.merge else _checked(args)
+    for problem in registry.problems:  # the site shows the valid records, and says some were left out
+        print(problem, file=sys.stderr)
+    _site(args, registry, print_board=False)
+    return EXIT_PROBLEMS if registry.problems else EXIT_OK
 
 
-def _csv(board: Leaderboard) -> str:
+def _site(args: argparse.Namespace, registry: Registry, print_board: bool) -> None:
+    """The site written to ``-o`` (default site/), as of the registry's newest date (or --today)."""
+    from . import leaderboard
+    from .site import build, facts
+
+    today = facts.as_of(registry, args.today)
+    groups = [("tag", args.tag)] if args.tag else []
+    options = {"policy": args.policy, "min_n": args.min_n, "today": today, "authors": args.author}
+    board = leaderboard.build(registry, groups=groups, **options)
+    output = args.output or "site"
+    _, count, size = build.build_site(
+        registry,
+        board,
+        leaderboard.views(registry, board, "tag", groups, **options),
+        output=output,
+        today=today,
+        templates=getattr(args, "templates", None),
+        base_url=getattr(args, "base_url", None),
+    )
+    if print_board:
+        print(reports.leaderboard_text(board))
+        print()
+    print(f"wrote {output}: {count} files, {size / 1e6:.1f} MB, as of {today.isoformat()}")
+
+
+def _warn_unknown_tag(registry: Registry, tag: str) -> None:
+    """``--tag`` that no question or forecast carries: said, not a silent board of nothing."""
+    known = {t for q in registry.questions.values() for t in q.tags}
+    known.update(t for p in registry.predictions.values() for t in p.tags)
+    if tag not in known:
+        listed = ", ".join(sorted(known)) if known else "none"
+        print(f"predreg: warning: no question or forecast has the tag {tag!r}; tags here: {listed}", file=sys.stderr)
+
+
+def _json(args: argparse.Namespace, board: Leaderboard, views: Views) -> dict[str, object]:
+    """The JSON export; with ``--by``, each group's board under ``views`` (docs/scoring.md)."""
+    from . import leaderboard
+
+    now = dt.datetime.now(dt.UTC)
+    export = leaderboard.as_json(board, now)
+    if args.by:
+        export["by"] = args.by
+        export["views"] = [{"group": key, **leaderboard.as_json(view, now)} for key, view in views]
+    return export
+
+
+def _csv(board: Leaderboard, by: str | None = None, views: Views | None = None) -> str:
+    """The board's rows; with ``--by``, each group's rows after them, in two more columns ``by``, ``group``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(reports.LEADERBOARD_HEADER)
-    writer.writerows(reports.leaderboard_rows(board))
+    extra = ["by", "group"] if by else []
+    writer.writerow(reports.LEADERBOARD_HEADER + extra)
+    writer.writerows(row + ["", ""] * bool(by) for row in reports.leaderboard_rows(board))
+    for key, view in views or []:
+        writer.writerows([*row, by or "", key] for row in reports.leaderboard_rows(view))
     return buffer.getvalue().rstrip("\n")
 
 

@@ -97,13 +97,13 @@ def require_registry(registry: str, command: str) -> None:
 
 
 def require_folder(folder: str) -> None:
-    """``-o`` for html: the site's folder, which ``index.html`` goes into."""
+    """``-o`` of ``site`` (and ``score --format html``): the site's folder, which ``index.html`` goes into."""
     path = Path(folder)
     if path.suffix in (".html", ".htm") and not path.is_dir():  # the page's name, given for the site's
         parent = str(path.parent) if str(path.parent) != "." else "site"
-        raise UsageError(f"-o {folder}: for --format html, -o names a folder (the site); try -o {parent}")
+        raise UsageError(f"-o {folder}: for the site, -o names a folder; try -o {parent}")
     if path.exists() and not path.is_dir():
-        raise UsageError(f"-o {folder}: is a file; for --format html, -o names a folder (the site); choose one")
+        raise UsageError(f"-o {folder}: is a file; for the site, -o names a folder; choose one")
     require_writable(folder, path / "index.html")
 
 

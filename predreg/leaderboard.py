@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ import numpy as np
 from . import parallel, scoring
 from .checks import Registry
 from .defaults import BRIER_SCALE, MIN_N
+from .model import Question
 from .table import (  # (the table's types, still importable from here)
     InvalidResolution,
     ScoredSeries,
@@ -105,6 +107,9 @@ def build(
     # peers and the adjusted fit use every author; --author only narrows what is shown
     everyone = _author_scores(table, rows, today, resamples, mapper)
     unscored, unrevealed = table.unscored, table.unrevealed
+    if groups:  # a view counts and lists only its own unscored series
+        unscored, unrevealed = _in_groups(table, unscored, groups), _in_groups(table, unrevealed, groups)
+        everyone = _with_unscored(everyone, unscored)
     if authors is not None:
         wanted = set(authors)
         everyone = [a for a in everyone if a.author in wanted]
@@ -130,6 +135,57 @@ def group_labels(table: Table, by: str) -> list[tuple[str, ...]]:
     names = [name for _, name in HORIZONS] + ["over 3 years"]
     index = np.searchsorted([limit for limit, _ in HORIZONS], table.resolved - table.registered, side="right")
     return [(names[i],) for i in index.tolist()]
+
+
+@attrs.frozen
+class _SeriesFacts:
+    """What grouping needs of the series that have no row in the table: one pass over the forecasts."""
+
+    questions: dict[str, Question]
+    first: dict[tuple[str, str], dt.date]
+    tags: dict[tuple[str, str], set[str]]
+
+    @classmethod
+    def of(cls, table: Table) -> _SeriesFacts:
+        first: dict[tuple[str, str], dt.date] = {}
+        tags: dict[tuple[str, str], set[str]] = {}
+        for p in table.forecasts:
+            key = (p.author, p.question_id)
+            first[key] = min(first.get(key, p.registered), p.registered)
+            tags.setdefault(key, set()).update(p.tags)
+        return cls({q.id: q for q in table.questions}, first, tags)
+
+    def labels(self, item: Unscored, by: str) -> tuple[str, ...]:
+        """The groups an unscored series belongs to, by the same rules as a scored row's.
+
+        Its horizon runs from the author's first forecast to the question's resolve-by date
+        (an annulled or ambiguous question has no resolution that counts).
+        """
+        key, question = (item.author, item.question), self.questions[item.question]
+        if by == "tag":
+            return tuple(sorted(self.tags.get(key, set()).union(question.tags)))
+        registered = self.first.get(key)
+        if registered is None:
+            return ()
+        if by == "year":
+            return (str(registered.year),)
+        names = [name for _, name in HORIZONS] + ["over 3 years"]
+        days = (question.resolve_by - registered).days
+        return (names[int(np.searchsorted([limit for limit, _ in HORIZONS], days, side="right"))],)
+
+
+def _in_groups(table: Table, items: list[Unscored], groups: Sequence[tuple[str, str]]) -> list[Unscored]:
+    """The unscored series that fall in every (grouping, key) of ``groups``."""
+    if not items:
+        return items
+    facts = _SeriesFacts.of(table)
+    return [u for u in items if all(key in facts.labels(u, by) for by, key in groups)]
+
+
+def _with_unscored(scores: list[AuthorScore], unscored: list[Unscored]) -> list[AuthorScore]:
+    """``scores`` with each author's count of ``unscored``; authors with nothing in the view dropped."""
+    counts = Counter(u.author for u in unscored)
+    return [attrs.evolve(a, unscored=counts[a.author]) for a in scores if a.n or counts[a.author]]
 
 
 def views(

@@ -48,7 +48,11 @@ def summary(registry: Registry) -> str:
 
 
 def headline(registry: Registry) -> str:
-    shared = len({p.question for p in registry.predictions.values() if p.question})
+    """One line of counts; a question is "shared" when two or more authors forecast it."""
+    authors_of: dict[str, set[str]] = {}
+    for prediction in registry.predictions.values():
+        authors_of.setdefault(prediction.question_id, set()).add(prediction.author)
+    shared = sum(len(authors) > 1 for authors in authors_of.values())
     return (
         f"{len(registry.predictions)} predictions by {len({p.author for p in registry.predictions.values()})} authors "
         f"on {len(registry.questions)} questions ({shared} shared), "

@@ -224,18 +224,25 @@ def calibration_grouped(
     counts = np.bincount(cells, minlength=size).reshape(n_groups, n_bins)
     sums = np.bincount(cells, probabilities, minlength=size).reshape(n_groups, n_bins)
     hits = np.bincount(cells, outcomes.astype(float), minlength=size).reshape(n_groups, n_bins).round().astype(int)
+    # an empty bin is the same for every group (the bins are frozen): made once, not once per author and board
+    empty = [CalibrationBin(edges[b], edges[b + 1], 0, None, None, wilson_interval(0, 0)) for b in range(n_bins)]
+    filled = (counts.sum(axis=1) > 0).tolist()
     return [
         [
             CalibrationBin(
                 low=edges[b],
                 high=edges[b + 1],
                 count=int(counts[g, b]),
-                mean_forecast=float(sums[g, b] / counts[g, b]) if counts[g, b] else None,
-                observed=float(hits[g, b] / counts[g, b]) if counts[g, b] else None,
+                mean_forecast=float(sums[g, b] / counts[g, b]),
+                observed=float(hits[g, b] / counts[g, b]),
                 interval=wilson_interval(int(hits[g, b]), int(counts[g, b])),
             )
+            if counts[g, b]
+            else empty[b]
             for b in range(n_bins)
         ]
+        if filled[g]
+        else list(empty)
         for g in range(n_groups)
     ]
 

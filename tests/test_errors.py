@@ -336,7 +336,7 @@ def test_html_output_naming_a_file_says_it_names_a_folder(tmp_path: Path, existi
     ran = run(Case(["score", "registry", "--format", "html", "-o", "site/index.html"]), tmp_path)
     assert ran.code == cli.EXIT_USAGE
     _one_line(ran)
-    assert ran.lines == ["predreg: -o site/index.html: for --format html, -o names a folder (the site); try -o site"]
+    assert ran.lines == ["predreg: -o site/index.html: for the site, -o names a folder; try -o site"]
     assert existing == (tmp_path / "site" / "index.html").is_file()
 
 
@@ -350,9 +350,7 @@ def test_a_full_standard_output_is_one_line(world: Path, args: list[str]) -> Non
 
 def test_html_output_that_is_a_file_is_refused(world: Path) -> None:
     ran = run(Case(["score", "registry", "--format", "html", "-o", "not-a-registry"]), world)
-    assert ran.lines == [
-        "predreg: -o not-a-registry: is a file; for --format html, -o names a folder (the site); choose one"
-    ]
+    assert ran.lines == ["predreg: -o not-a-registry: is a file; for the site, -o names a folder; choose one"]
 
 
 def test_a_file_output_naming_a_folder_is_refused_before_any_work(world: Path) -> None:
