@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -61,7 +61,7 @@ class _Pages(SimpleHTTPRequestHandler):
     Without it a browser reads a stored evidence body (``.txt``, UTF-8) as windows-1252.
     """
 
-    extensions_map: ClassVar[dict[str, str]] = {
+    extensions_map = {  # noqa: RUF012 (the base class declares it so)
         **SimpleHTTPRequestHandler.extensions_map,
         **{
             suffix: f"{kind}; charset=utf-8"
