@@ -70,6 +70,8 @@ class Render:
     load_event_ms: float
     heap_mb: float
     nodes: int
+    renderer_mb: float
+    """The resident memory of the largest renderer process once the page has loaded."""
 
 
 @attrs.frozen
@@ -206,9 +208,35 @@ def _visit(browser: Any, base: str, page: str, site: Path) -> Render:
             float(load_event),
             metrics["JSHeapUsedSize"] / 1e6,
             int(metrics["Nodes"]),
+            renderer_mb(),
         )
     finally:
         context.close()
+
+
+def renderer_mb() -> float:
+    """The largest resident set (MB) among this process's descendants that are Chromium renderers (Linux /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):  # (a process may end while it is read)
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    largest = 0.0
+    for pid in parents:
+        with contextlib.suppress(OSError):
+            if (
+                os.getpid() in _ancestors(pid, parents)
+                and b"--type=renderer" in Path(f"/proc/{pid}/cmdline").read_bytes()
+            ):
+                status = Path(f"/proc/{pid}/status").read_text()
+                largest = max(largest, int(status.split("VmRSS:", 1)[1].split()[0]) / 1024)
+    return largest
+
+
+def _ancestors(pid: int, parents: dict[int, int]) -> Iterator[int]:
+    while pid in parents:
+        pid = parents[pid]
+        yield pid
 
 
 def table(figures: list[Measured]) -> str:
@@ -232,6 +260,7 @@ def table(figures: list[Measured]) -> str:
             (f"Chromium: {what}, `goto` to load, ms{floor}", functools.partial(_render_cell, index, "goto_ms")),
             (f"Chromium: {what}, loadEventEnd, ms", functools.partial(_render_cell, index, "load_event_ms")),
             (f"Chromium: {what}, JS heap MB / DOM nodes", functools.partial(_render_cell, index, "heap")),
+            (f"Chromium: {what}, renderer RSS MB", functools.partial(_render_cell, index, "renderer_mb")),
         ]
     lines = [
         "| | " + " | ".join(f"{m.shape.predictions:,} predictions" for m in figures) + " |",
@@ -255,6 +284,8 @@ def _render_cell(index: int, field: str, measured: Measured) -> str:
     shown = measured.renders[index]
     if field == "heap":
         return f"{shown.heap_mb:.1f} / {shown.nodes:,}"
+    if field == "renderer_mb":
+        return f"{shown.renderer_mb:,.0f}"
     return f"{getattr(shown, field):,.0f}"
 
 
