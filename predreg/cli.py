@@ -80,6 +80,17 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _factor(text: str) -> float:
+    """``--extremise``: a positive, finite number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number; write one, e.g. 1.5") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text} is not a positive, finite number; write one, e.g. 1.5")
+    return value
+
+
 def _shard(text: str) -> tuple[int, int]:
     from .registry import parse_shard
 
@@ -193,6 +204,19 @@ def _board_options(command: argparse.ArgumentParser) -> None:
     command.add_argument("--today", type=iso_date)
     command.add_argument(
         "--merge", nargs="+", metavar="SHARD.jsonl", help="score the records of these shards (`check --shard -o`)"
+    )
+    command.add_argument(
+        "--community",
+        choices=["geo-mean-odds", "median"],
+        default="geo-mean-odds",
+        help="how the community forecast pools binary forecasts (default geo-mean-odds)",
+    )
+    command.add_argument(
+        "--extremise",
+        type=_factor,
+        default=1.0,
+        metavar="FACTOR",
+        help="raise the community forecast's odds to this power (default 1: as pooled)",
     )
 
 
@@ -543,7 +567,7 @@ def _session(args: argparse.Namespace) -> Session:
 
 
 def _score(args: argparse.Namespace, registry: Registry) -> int:
-    from . import leaderboard  # numpy: only when scoring
+    from . import community, leaderboard  # numpy: only when scoring
 
     for problem in registry.problems:  # scores use the valid records; say what was left out
         print(problem, file=sys.stderr)
@@ -554,6 +578,7 @@ def _score(args: argparse.Namespace, registry: Registry) -> int:
         return EXIT_PROBLEMS if registry.problems else EXIT_OK
     groups = [("tag", args.tag)] if args.tag else []
     options = {"policy": args.policy, "min_n": args.min_n, "today": args.today, "authors": args.author}
+    options["community"] = community.Community(community.Method(args.community, args.extremise))
     board = leaderboard.build(registry, groups=groups, **options)
     views = leaderboard.views(registry, board, args.by, groups, **options) if args.by else []
     if args.format == "json":
@@ -580,12 +605,13 @@ def _site_command(args: argparse.Namespace) -> int:
 
 def _site(args: argparse.Namespace, registry: Registry, print_board: bool) -> None:
     """The site written to ``-o`` (default site/), as of the registry's newest date (or --today)."""
-    from . import leaderboard
+    from . import community, leaderboard
     from .site import build, facts
 
     today = facts.as_of(registry, args.today)
     groups = [("tag", args.tag)] if args.tag else []
-    options = {"policy": args.policy, "min_n": args.min_n, "today": today, "authors": args.author}
+    crowd = community.Community(community.Method(args.community, args.extremise))
+    options = {"policy": args.policy, "min_n": args.min_n, "today": today, "authors": args.author, "community": crowd}
     board = leaderboard.build(registry, groups=groups, **options)
     output = args.output or "site"
     _, count, size = build.build_site(
@@ -596,11 +622,20 @@ def _site(args: argparse.Namespace, registry: Registry, print_board: bool) -> No
         today=today,
         templates=getattr(args, "templates", None),
         base_url=getattr(args, "base_url", None),
+        community=crowd.histories(registry),
+        community_method=community_words(crowd.method),
     )
     if print_board:
         print(reports.leaderboard_text(board))
         print()
     print(f"wrote {output}: {count} files, {size / 1e6:.1f} MB, as of {today.isoformat()}")
+
+
+def community_words(method: object) -> str:
+    """How the community forecast is pooled, in words, for the site."""
+    name, factor = getattr(method, "name", "geo-mean-odds"), getattr(method, "extremise", 1.0)
+    pooled = "the median of the authors' standing forecasts" if name == "median" else "the geometric mean of the odds"
+    return pooled + ("" if factor == 1 else f", extremised by raising the odds to {factor:g}")
 
 
 def _warn_unknown_tag(registry: Registry, tag: str) -> None:

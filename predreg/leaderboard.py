@@ -20,8 +20,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import weakref
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
@@ -74,6 +75,8 @@ class Leaderboard:
     """Mask of the table's rows this board shows (its groups and authors)."""
     unrevealed: list[Unscored] = attrs.field(factory=list)
     invalid_resolutions: list[InvalidResolution] = attrs.field(factory=list)
+    community: AuthorScore | None = None
+    """The community forecast's scores, a virtual entry outside the ranking (``predreg.community``)."""
 
     @functools.cached_property
     def series(self) -> list[ScoredSeries]:
@@ -91,13 +94,15 @@ def build(
     resamples: int = 200,
     table: Table | None = None,
     mapper: parallel.Mapper = parallel.split_map,
+    community: Callable[..., AuthorScore | None] | None = None,
 ) -> Leaderboard:
     """Score every resolved series of the registry and rank the authors.
 
     ``groups`` keeps only series in every (grouping, key) given, e.g. ``[("tag", "scheming")]``.
     ``table`` reuses a :func:`score_table` of the same registry and policy. ``mapper``
     does the difficulty fit's bulk work: on the machine's cores by default, or
-    :func:`parallel.serial` to keep it in this process.
+    :func:`parallel.serial` to keep it in this process. ``community`` (a
+    ``predreg.community.Community``) scores the community forecast on the same questions.
     """
     today = today or dt.datetime.now(dt.UTC).date()
     table = table if table is not None else score_table(registry, policy)
@@ -106,6 +111,7 @@ def build(
         rows &= np.array([key in labels for labels in group_labels(table, by)], dtype=bool)
     # peers and the adjusted fit use every author; --author only narrows what is shown
     everyone = _author_scores(table, rows, today, resamples, mapper)
+    crowd = None if community is None else community(registry, table, today, rows=rows)
     unscored, unrevealed = table.unscored, table.unrevealed
     if groups:  # a view counts and lists only its own unscored series
         unscored, unrevealed = _in_groups(table, unscored, groups), _in_groups(table, unrevealed, groups)
@@ -119,7 +125,9 @@ def build(
         unrevealed = [u for u in unrevealed if u.author in wanted]
     ranked = sorted((a for a in everyone if a.n >= min_n), key=lambda a: (a.brier, a.author))
     unranked = sorted((a for a in everyone if a.n < min_n), key=lambda a: (-a.n, a.author))
-    return Leaderboard(ranked, unranked, unscored, min_n, policy, table, rows, unrevealed, table.invalid_resolutions)
+    return Leaderboard(
+        ranked, unranked, unscored, min_n, policy, table, rows, unrevealed, table.invalid_resolutions, community=crowd
+    )
 
 
 HORIZONS = ((90, "under 3 months"), (365, "3-12 months"), (3 * 365, "1-3 years"))
@@ -174,11 +182,21 @@ class _SeriesFacts:
         return (names[int(np.searchsorted([limit for limit, _ in HORIZONS], days, side="right"))],)
 
 
+_FACTS: weakref.WeakKeyDictionary[Table, _SeriesFacts] = weakref.WeakKeyDictionary()
+
+
+def _series_facts(table: Table) -> _SeriesFacts:
+    """The table's :class:`_SeriesFacts`, made once per table (every view of a board asks for them twice)."""
+    if table not in _FACTS:
+        _FACTS[table] = _SeriesFacts.of(table)
+    return _FACTS[table]
+
+
 def _in_groups(table: Table, items: list[Unscored], groups: Sequence[tuple[str, str]]) -> list[Unscored]:
     """The unscored series that fall in every (grouping, key) of ``groups``."""
     if not items:
         return items
-    facts = _SeriesFacts.of(table)
+    facts = _series_facts(table)
     return [u for u in items if all(key in facts.labels(u, by) for by, key in groups)]
 
 
@@ -310,4 +328,29 @@ def as_json(board: Leaderboard, generated_at: dt.datetime) -> dict[str, Any]:
         "unscored": [attrs.asdict(u) for u in board.unscored],
         "unrevealed": [attrs.asdict(u) for u in board.unrevealed],
         "invalid_resolutions": [attrs.asdict(r) for r in board.invalid_resolutions],
+        "community": None if board.community is None else _community(author(board.community, False), board.community),
     }
+
+
+def _community(entry: dict[str, Any], score: AuthorScore) -> dict[str, Any]:
+    """The community's entry: an author's keys, marked virtual, with the method that pooled it and its questions."""
+    questions = [
+        {
+            "question": s.question,
+            "kind": s.kind,
+            "predictions": list(s.predictions),
+            "outcome": s.outcome,
+            "resolved_at": s.resolved_at.isoformat(),
+            "forecast": s.last_probability,
+            "brier": s.brier,
+            "log_score": s.log_score,
+            "baseline": s.baseline,
+            "pinball": s.pinball,
+            "interval": s.interval,
+            "crps": s.crps,
+            "coverage": s.coverage,
+        }
+        for s in getattr(score, "series", ())
+    ]
+    method = {"method": getattr(score, "method", None), "extremise": getattr(score, "extremise", None)}
+    return {**entry, "virtual": True, **method, "questions": questions}

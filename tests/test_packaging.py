@@ -42,6 +42,7 @@ def test_the_wheel_holds_every_tracked_package_file_templates_included(dist: Pat
     names = set(zipfile.ZipFile(wheel).namelist())
     package = tracked("predreg")
     assert "predreg/templates/github/workflows/predreg-pr.yml" in package
+    assert {"predreg/templates/site/base.html", "predreg/templates/site/static/site.js"} <= names  # the site's
     assert package - names == set()
 
 

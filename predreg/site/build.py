@@ -16,13 +16,13 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..files import WriteError
+from ..parallel import collector_paused, cores, fork_safe
 from .facts import SiteFacts, gather
-from .pages import Pages
+from .pages import Page, Pages
 
 if TYPE_CHECKING:
     from ..checks import Registry
@@ -75,8 +75,7 @@ def compose(facts: SiteFacts, producers: Iterable[Producer]) -> dict[str, bytes]
 
 def _check_path(path: str) -> None:
     """A path inside the site: relative, plain, never leaving the site's folder."""
-    parts = PurePosixPath(path).parts
-    if not parts or path.startswith("/") or "\\" in path or any(p in ("..", ".", "") for p in parts):
+    if not path or "\\" in path or any(part in ("..", ".", "") for part in path.split("/")):
         raise ValueError(f"a site path must stay inside the site: {path!r}")
 
 
@@ -96,8 +95,14 @@ def _replaceable(target: str) -> None:
         raise WriteError(target, "permission denied", errno.EACCES)
 
 
-def write_site(target: str, files: Mapping[str, bytes]) -> int:
-    """Write ``files`` as the folder ``target``, whole or not at all; returns the bytes written."""
+def write_site(
+    target: str, files: Mapping[str, bytes], pages: Sequence[tuple[str, Page]] = (), workers: int = 1
+) -> int:
+    """Write ``files``, then render and write ``pages``, as the folder ``target``, whole or not at all.
+
+    ``workers`` processes share the pages (forked, so nothing is pickled: each renders
+    and writes its share). Returns the bytes written.
+    """
     target = os.path.normpath(target)
     _replaceable(target)
     parent = os.path.dirname(os.path.abspath(target))
@@ -110,6 +115,8 @@ def write_site(target: str, files: Mapping[str, bytes]) -> int:
         size = _write_tree(
             building, {MARKER: b"A site built by predreg; `predreg site` replaces this folder.\n", **files}
         )
+        size += _shared_out(building, pages, workers)
+        os.chmod(building, 0o755)  # (mkdtemp made it 0700: a site is for reading)
         _swap(building, target)
     except OSError as error:
         shutil.rmtree(building, ignore_errors=True)
@@ -120,11 +127,11 @@ def write_site(target: str, files: Mapping[str, bytes]) -> int:
     return size
 
 
-def _write_tree(root: str, files: Mapping[str, bytes]) -> int:
+def _write_tree(root: str, files: Mapping[str, bytes] | Iterable[tuple[str, bytes]]) -> int:
     made = {root}
     size = 0
-    for path, data in files.items():
-        full = os.path.join(root, *PurePosixPath(path).parts)
+    for path, data in files.items() if isinstance(files, Mapping) else files:
+        full = os.path.join(root, *path.split("/"))
         folder = os.path.dirname(full)
         if folder not in made:
             os.makedirs(folder, exist_ok=True)
@@ -132,7 +139,42 @@ def _write_tree(root: str, files: Mapping[str, bytes]) -> int:
         with open(full, "wb") as stream:
             stream.write(data)
         size += len(data)
-    os.chmod(root, 0o755)  # (mkdtemp made it 0700: a site is for reading)
+    return size
+
+
+def _rendered(root: str, pages: Sequence[tuple[str, Page]]) -> int:
+    return _write_tree(root, ((path, render()) for path, render in pages))
+
+
+def _shared_out(root: str, pages: Sequence[tuple[str, Page]], workers: int) -> int:
+    """Render and write ``pages`` under ``root``, shared among ``workers`` forked processes.
+
+    A worker that fails has its share done again here, so that its error, if it is one
+    (a full disk, a broken template), is raised as the one-process build would raise it.
+    """
+    if workers < 2 or len(pages) < 2 * workers or not fork_safe():
+        return _rendered(root, pages)
+    shares = [pages[k::workers] for k in range(workers)]
+    children = []
+    for share in shares[1:]:
+        reading, writing = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the worker: its share, its byte count on the pipe, and out without cleanup
+            code = 1
+            try:
+                os.close(reading)
+                os.write(writing, str(_rendered(root, share)).encode())
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(writing)
+        children.append((pid, reading, share))
+    size = _rendered(root, shares[0])
+    for pid, reading, share in children:
+        with os.fdopen(reading, "rb") as told:
+            count = told.read()
+        _, status = os.waitpid(pid, 0)
+        size += int(count) if status == 0 and count else _rendered(root, share)
     return size
 
 
@@ -161,11 +203,28 @@ def build_site(
     today: dt.date,
     templates: str | None = None,
     base_url: str | None = None,
+    community: Mapping[str, Sequence[Any]] | None = None,
+    community_method: str | None = None,
 ) -> tuple[SiteFacts, int, int]:
     """Gather the facts, compose every producer's files, write them to ``output``: (facts, files, bytes)."""
     pages = Pages(templates)  # (first: a missing --templates folder is refused before any work)
-    facts = gather(registry, board, tag_boards, today=today, base_url=base_url)
-    others = compose(facts, [evidence_files, *optional_producers()])
-    pages.produced = frozenset(others)
-    files = compose(facts, [lambda _: others, pages.files])
-    return facts, len(files), write_site(output, files)
+    with collector_paused():  # many small objects and strings, no cycles among them
+        facts = gather(
+            registry,
+            board,
+            tag_boards,
+            today=today,
+            base_url=base_url,
+            community=community,
+            community_method=community_method,
+        )
+        others = compose(facts, [evidence_files, *optional_producers()])
+        pages.produced = frozenset(others)
+        pages.compile()  # once, before the workers fork
+        listed = pages.pages(facts)
+        for path, _ in listed:
+            _check_path(path)
+            if path in others:
+                raise ValueError(f"two parts of the site write {path}")
+        size = write_site(output, others, listed, workers=cores())
+    return facts, len(others) + len(listed) + 1, size

@@ -23,7 +23,7 @@ DASHES = ("", "6 3", "2 3", "8 3 2 3")
 COMMUNITY_COLOUR = "#1d2330"
 
 WIDTH, HEIGHT = 640, 300
-_LEFT, _RIGHT, _TOP, _BOTTOM = 56, 16, 16, 44
+_LEFT, _RIGHT, _TOP, _BOTTOM = 56, 44, 16, 44
 
 
 @attrs.frozen
@@ -35,6 +35,8 @@ class Line:
     dash: str
     steps: tuple[tuple[dt.date, float], ...]
     width: float = 2.0
+    marked: bool = True
+    """Whether each step is marked with a dot (an author's forecasts; not the community's daily points)."""
 
 
 def style(index: int) -> tuple[str, str]:
@@ -136,7 +138,7 @@ def _y_axis(ticks: Sequence[float], y: Callable[[float], float], percent: bool) 
 
 
 CAL_W, CAL_H = 560, 420
-_CL, _CT, _CS = 64, 20, 340
+_CL, _CT, _CS = 64, 20, 320
 """The calibration plot's square: left, top, side."""
 
 
@@ -183,13 +185,15 @@ def calibration_chart(prefix: str, title: str, bins: Sequence[CalibrationBin]) -
 
 
 def _calibration_legend() -> list[str]:
-    at = _CL + _CS + 20
+    at = _CL + _CS + 24
     return [
         f'<line x1="{at}" y1="36" x2="{at + 24}" y2="36" class="diagonal"/>',
-        f'<text x="{at + 30}" y="40" class="legend">perfect calibration</text>',
-        f'<rect x="{at}" y="56" width="24" height="14" class="band"/>',
-        f'<text x="{at + 30}" y="68" class="legend">95% interval</text>',
-        f'<circle cx="{at + 12}" cy="92" r="5" class="point"/>',
-        f'<text x="{at + 30}" y="96" class="legend">observed</text>',
-        f'<text x="{at}" y="124" class="legend">numbers: forecasts</text>',
+        f'<text x="{at + 30}" y="40" class="legend">perfect</text>',
+        f'<text x="{at + 30}" y="56" class="legend">calibration</text>',
+        f'<rect x="{at}" y="74" width="24" height="14" class="band"/>',
+        f'<text x="{at + 30}" y="86" class="legend">95% interval</text>',
+        f'<circle cx="{at + 12}" cy="110" r="5" class="point"/>',
+        f'<text x="{at + 30}" y="114" class="legend">observed</text>',
+        f'<text x="{at}" y="142" class="legend">numbers: how</text>',
+        f'<text x="{at}" y="158" class="legend">many forecasts</text>',
     ]

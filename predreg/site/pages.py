@@ -10,8 +10,10 @@ page on GitHub Pages.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
-from collections.abc import Callable, Mapping, Sequence
+import types
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import jinja2
@@ -26,6 +28,17 @@ from .facts import DUE_DAYS, AuthorFacts, Forecast, QuestionFacts, SiteFacts, fi
 
 PACKAGED = os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates", "site")
 """The packaged templates and static files."""
+TEMPLATES = (
+    "base.html",
+    "macros.html",
+    "index.html",
+    "question.html",
+    "author.html",
+    "open.html",
+    "tags.html",
+    "tag.html",
+)
+"""The packaged templates: a ``--templates`` folder may override any of them."""
 STATIC = ("static/site.css", "static/site.js")
 """Static files, copied through the loader (so a community may override them too)."""
 
@@ -33,9 +46,14 @@ BOARD_PAGE = 100
 """Leaderboard rows per page."""
 LIST_PAGE = 200
 """Rows per page of the other long lists: an author's forecasts, open questions, a tag's questions."""
+QUESTION_PAGE = 500
+"""Forecasts in a question page's table; more go on its further pages."""
 CHART_LINES = 40
 """Most authors drawn on one question's chart (the table below it lists every forecast)."""
 SITE_TITLE = "Prediction registry"
+
+Page = Callable[[], bytes]
+"""How to render one file of the site."""
 
 
 def environment(templates: str | None) -> jinja2.Environment:
@@ -55,6 +73,7 @@ def environment(templates: str | None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # (no stat of every template a page extends or imports, per page)
     )
     env.globals.update(file_name=file_name, community=latest_community, due_days=DUE_DAYS)
     env.filters.update(
@@ -87,6 +106,11 @@ class Pages:
         """Paths the other producers write (the JSON API, the feeds): linked only if there."""
         self._compiled: dict[str, jinja2.Template] = {}
 
+    def compile(self) -> None:
+        """Compile every template now (a broken one is refused before any page is written)."""
+        for name in TEMPLATES:
+            self.template(name)
+
     def template(self, name: str) -> jinja2.Template:
         if name not in self._compiled:
             try:
@@ -113,19 +137,22 @@ class Pages:
 
     def files(self, facts: SiteFacts) -> dict[str, bytes]:
         """Every page and static file: path inside the site -> bytes."""
-        out: dict[str, bytes] = {}
-        for name in STATIC:
-            out[name] = self._static(name)
+        return {path: render() for path, render in self.pages(facts)}
+
+    def pages(self, facts: SiteFacts) -> list[tuple[str, Page]]:
+        """Every page and static file, each as its path and how to render it (so the work can be shared out)."""
         anchors = forecast_links(facts)
-        out.update(self._board(facts))
-        out.update(self._open(facts))
-        out.update(self._tags(facts))
-        for question in facts.questions.values():
-            out[question.page] = self.render(
-                question.page, "question.html", facts, question=question, **question_context(question, facts, anchors)
-            )
+        out: list[tuple[str, Page]] = [(name, functools.partial(self._static, name)) for name in STATIC]
+        out += self._board(facts)
+        out += self._open(facts)
+        out += self._tags(facts)
+        for q in facts.questions.values():
+            paths = paged(q.page, q.page.removesuffix(".html") + "/{n}.html", len(q.forecasts), QUESTION_PAGE)
+            out += [
+                (path, functools.partial(self._question, q, facts, anchors, paths, n)) for n, path in enumerate(paths)
+            ]
         for author in facts.authors.values():
-            out.update(self._author(author, facts))
+            out += self._author(author, facts)
         return out
 
     def _static(self, name: str) -> bytes:
@@ -134,49 +161,76 @@ class Pages:
         source, _, _ = loader.get_source(self.env, name)
         return source.encode("utf-8")
 
-    def _board(self, facts: SiteFacts) -> dict[str, bytes]:
+    def _question(
+        self,
+        question: QuestionFacts,
+        facts: SiteFacts,
+        anchors: Mapping[str, str],
+        paths: Sequence[str],
+        n: int,
+    ) -> bytes:
+        """A question's page ``n``: all of it on the first, the next forecasts of its table on the others."""
+        context = question_context(question, facts, anchors, charted=n == 0)
+        context["rows"] = context["rows"][n * QUESTION_PAGE : (n + 1) * QUESTION_PAGE]
+        path = paths[n]
+        return self.render(path, "question.html", facts, question=question, pages=_pagination(path, paths), **context)
+
+    def _board(self, facts: SiteFacts) -> list[tuple[str, Page]]:
         rows = board_rows(facts.board, facts.authors)
         paths = paged("index.html", "leaderboard/{n}.html", len(rows), BOARD_PAGE)
-        out = {}
-        for n, path in enumerate(paths):
-            out[path] = self.render(
+        return [
+            (
                 path,
-                "index.html",
-                facts,
-                header=reports.LEADERBOARD_HEADER,
-                rows=rows[n * BOARD_PAGE : (n + 1) * BOARD_PAGE],
-                pages=_pagination(path, paths),
-                scale=BRIER_SCALE,
+                functools.partial(
+                    self.render,
+                    path,
+                    "index.html",
+                    facts,
+                    header=reports.LEADERBOARD_HEADER,
+                    rows=rows[n * BOARD_PAGE : (n + 1) * BOARD_PAGE],
+                    pages=_pagination(path, paths),
+                    scale=BRIER_SCALE,
+                    community_row=community_row(facts.board),
+                ),
             )
-        return out
+            for n, path in enumerate(paths)
+        ]
 
-    def _open(self, facts: SiteFacts) -> dict[str, bytes]:
+    def _open(self, facts: SiteFacts) -> list[tuple[str, Page]]:
         waiting = sorted(
             (q for q in facts.questions.values() if q.outcome is None),
             key=lambda q: (q.record.resolve_by, q.id),
         )
         paths = paged("open.html", "open/{n}.html", len(waiting), LIST_PAGE)
-        return {
-            path: self.render(
+        return [
+            (
                 path,
-                "open.html",
-                facts,
-                questions=waiting[n * LIST_PAGE : (n + 1) * LIST_PAGE],
-                total=len(waiting),
-                pages=_pagination(path, paths),
+                functools.partial(
+                    self.render,
+                    path,
+                    "open.html",
+                    facts,
+                    questions=waiting[n * LIST_PAGE : (n + 1) * LIST_PAGE],
+                    total=len(waiting),
+                    pages=_pagination(path, paths),
+                ),
             )
             for n, path in enumerate(paths)
-        }
+        ]
 
-    def _tags(self, facts: SiteFacts) -> dict[str, bytes]:
+    def _tags(self, facts: SiteFacts) -> list[tuple[str, Page]]:
         boards = dict(facts.tag_boards)
-        out = {"tags.html": self.render("tags.html", "tags.html", facts, tag_pages=tag_pages(facts))}
+        out: list[tuple[str, Page]] = [
+            ("tags.html", functools.partial(self.render, "tags.html", "tags.html", facts, tag_pages=tag_pages(facts)))
+        ]
         for tag, ids in facts.tags.items():
             stem = f"tags/{file_name(tag)}"
             paths = paged(f"{stem}.html", stem + "/{n}.html", len(ids), LIST_PAGE)
             board = boards.get(tag)
+            rows = board_rows(board, facts.authors) if board is not None else []
             for n, path in enumerate(paths):
-                out[path] = self.render(
+                page = functools.partial(
+                    self.render,
                     path,
                     "tag.html",
                     facts,
@@ -185,26 +239,32 @@ class Pages:
                     total=len(ids),
                     pages=_pagination(path, paths),
                     header=reports.LEADERBOARD_HEADER,
-                    rows=board_rows(board, facts.authors) if board is not None and n == 0 else [],
+                    rows=rows[:BOARD_PAGE] if n == 0 else [],
+                    board_size=len(rows),
                 )
+                out.append((path, page))
         return out
 
-    def _author(self, author: AuthorFacts, facts: SiteFacts) -> dict[str, bytes]:
+    def _author(self, author: AuthorFacts, facts: SiteFacts) -> list[tuple[str, Page]]:
         stem = author.page.removesuffix(".html")
         paths = paged(author.page, stem + "/{n}.html", len(author.forecasts), LIST_PAGE)
-        out = {}
-        for n, path in enumerate(paths):
-            out[path] = self.render(
-                path,
-                "author.html",
-                facts,
-                author=author,
-                first_page=n == 0,
-                forecasts=author.forecasts[n * LIST_PAGE : (n + 1) * LIST_PAGE],
-                pages=_pagination(path, paths),
-                **author_context(author, facts),
-            )
-        return out
+        return [
+            (path, functools.partial(self._author_page, author, facts, path, paths, n)) for n, path in enumerate(paths)
+        ]
+
+    def _author_page(self, author: AuthorFacts, facts: SiteFacts, path: str, paths: Sequence[str], n: int) -> bytes:
+        return self.render(
+            path,
+            "author.html",
+            facts,
+            author=author,
+            first_page=n == 0,
+            forecasts=author.forecasts[n * LIST_PAGE : (n + 1) * LIST_PAGE],
+            pages=_pagination(path, paths),
+            **(author_context(author, facts) if n == 0 else {"calibration": "", "murphy": []}),
+            questions=facts.questions,
+            notes=words.notes,
+        )
 
 
 def _pagination(path: str, paths: Sequence[str]) -> list[tuple[int, str, bool]]:
@@ -234,6 +294,14 @@ def board_rows(board: Leaderboard, authors: Mapping[str, AuthorFacts]) -> list[d
     return rows
 
 
+def community_row(board: Leaderboard) -> dict[str, Any] | None:
+    """The community forecast's row of the board (the same columns), marked virtual; None without one."""
+    if board.community is None:
+        return None
+    cells = reports.leaderboard_rows(types.SimpleNamespace(ranked=[], unranked=[board.community]))[0]
+    return {"cells": cells, "handle": board.community.author, "name": "Community forecast", "page": None}
+
+
 def forecast_links(facts: SiteFacts) -> dict[str, str]:
     """Prediction id -> its row on its author's pages (site path and anchor)."""
     links = {}
@@ -257,16 +325,23 @@ def latest_community(question: QuestionFacts) -> str:
 
 
 def forecast_value(value: Any) -> str:
+    """A community forecast in words: 70%, outcome shares, or quantile values; "-" for none."""
+    if value is None:
+        return "-"
     if isinstance(value, float | int):
         return percent(float(value))
     if isinstance(value, Mapping):
-        return ", ".join(f"{k}: {percent(float(v)) if isinstance(v, float) else v}" for k, v in sorted(value.items()))
+        if all(isinstance(k, float) for k in value):  # a numeric forecast: quantile level -> value
+            return ", ".join(f"{k:g}: {v:g}" for k, v in sorted(value.items()))
+        return ", ".join(f"{k} {percent(float(v))}" for k, v in sorted(value.items()))
     return str(value)
 
 
-def question_context(question: QuestionFacts, facts: SiteFacts, anchors: Mapping[str, str]) -> dict[str, Any]:
-    """What a question's page shows beside the question: its charts, legend, table rows, evidence."""
-    figures, legend = question_charts(question, facts.as_of)
+def question_context(
+    question: QuestionFacts, facts: SiteFacts, anchors: Mapping[str, str], charted: bool = True
+) -> dict[str, Any]:
+    """What a question's page shows beside the question: its charts (if ``charted``), legend, table rows."""
+    figures, legend = question_charts(question, facts.as_of) if charted else ([], [])
     rows = [
         {
             "forecast": f,
@@ -276,7 +351,16 @@ def question_context(question: QuestionFacts, facts: SiteFacts, anchors: Mapping
         }
         for f in question.forecasts
     ]
-    return {"figures": figures, "legend": legend, "rows": rows, "community_value": latest_community(question)}
+    rule = {"binary": facts.community_method, "numeric": "quantile averaging"}.get(
+        question.record.kind, "the normalised geometric mean"
+    )
+    return {
+        "figures": figures,
+        "legend": legend,
+        "rows": rows,
+        "community_value": latest_community(question),
+        "community_rule": rule,
+    }
 
 
 def _series(
@@ -322,8 +406,19 @@ def _of_outcome(name: str) -> tuple[Callable[[Forecast], float | None], Callable
     return of_forecast, of_community
 
 
-def question_charts(question: QuestionFacts, as_of: dt.date) -> tuple[list[str], list[tuple[str, str, str]]]:
-    """The question's step charts (SVG) and their legend: (name, colour, dash) per line."""
+def _changes(points: Iterable[tuple[dt.date, Any]]) -> tuple[tuple[dt.date, float], ...]:
+    """The community's points where its value changes (it has one a day): the same steps, fewer of them."""
+    kept: list[tuple[dt.date, float]] = []
+    for day, value in points:
+        if isinstance(value, float | int) and (not kept or kept[-1][1] != value):
+            kept.append((day, float(value)))
+    return tuple(kept)
+
+
+def question_charts(
+    question: QuestionFacts, as_of: dt.date
+) -> tuple[list[tuple[str, str]], list[tuple[str, str, str]]]:
+    """The question's step charts, (what each shows, its SVG), and their legend: (name, colour, dash) per line."""
     standing = question.standing
     end = standing.resolved_at.date() if standing else max([as_of, *(f.registered for f in question.forecasts)])
     authors = list(question.forecasters)[:CHART_LINES]
@@ -333,10 +428,9 @@ def question_charts(question: QuestionFacts, as_of: dt.date) -> tuple[list[str],
         steps = _series(question, value)
         lines = [charts.Line(a, *styles[a], tuple(steps[a])) for a in authors if a in steps]
         if question.community:
-            points = [(p.day, community_value(p.forecast)) for p in question.community]
-            kept = tuple((d, float(v)) for d, v in points if isinstance(v, float | int))
+            kept = _changes((p.day, community_value(p.forecast)) for p in question.community)
             if kept:
-                lines.append(charts.Line("community", charts.COMMUNITY_COLOUR, "4 2", kept, width=3.5))
+                lines.append(charts.Line("community", charts.COMMUNITY_COLOUR, "4 2", kept, width=3.5, marked=False))
         if not lines:
             continue
         values = [v for line in lines for _, v in line.steps]
@@ -345,7 +439,7 @@ def question_charts(question: QuestionFacts, as_of: dt.date) -> tuple[list[str],
         if numeric and span[0] == span[1]:
             span = (span[0] - 1, span[1] + 1)
         chart_title = f"{title} over time, one line per author"
-        figures.append(charts.step_chart(f"chart-{k + 1}", chart_title, lines, end, span, percent=not numeric))
+        figures.append((title, charts.step_chart(f"chart-{k + 1}", chart_title, lines, end, span, percent=not numeric)))
     legend = [(a, *styles[a]) for a in authors]
     if question.community:
         legend.append(("community", charts.COMMUNITY_COLOUR, "4 2"))
@@ -362,6 +456,4 @@ def author_context(author: AuthorFacts, facts: SiteFacts) -> dict[str, Any]:
     return {
         "calibration": calibration,
         "murphy": words.murphy(score.murphy, score.calibration) if score else [],
-        "questions": facts.questions,
-        "notes": words.notes,
     }
