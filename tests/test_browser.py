@@ -48,11 +48,17 @@ def build(registry: Path, out: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URL of the example registry's site, built once and served over loopback HTTP."""
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example registry's site, built once."""
     work = tmp_path_factory.mktemp("example-site")
     shutil.copytree(EXAMPLE_REGISTRY, work / "registry")
-    with serving(build(work / "registry", work / "site")) as url:
+    return build(work / "registry", work / "site")
+
+
+@pytest.fixture(scope="module")
+def base(example_site: Path) -> Iterator[str]:
+    """The URL of the example registry's site, served over loopback HTTP."""
+    with serving(example_site) as url:
         yield url
 
 
@@ -114,6 +120,16 @@ def test_a_reader_goes_from_the_leaderboard_to_an_author_a_question_its_evidence
     assert (page.url, heading(page)) == (base + "authors/forecaster-b.html", "Forecaster B")
     page.go_back()
     assert (page.url, heading(page)) == (base + "index.html", "Leaderboard")
+
+
+def test_the_site_read_from_a_folder_links_the_same_way(page: Page, example_site: Path) -> None:
+    """Opened as files (``file://``), as someone reads a site they built before publishing it."""
+    page.goto((example_site / "index.html").as_uri())
+    page.locator("#leaderboard tbody a", has_text="Forecaster B").click()
+    assert page.url == (example_site / "authors" / "forecaster-b.html").as_uri()
+    assert heading(page) == "Forecaster B"
+    page.get_by_role("link", name="Leaderboard").first.click()
+    assert page.url == (example_site / "index.html").as_uri()
 
 
 def test_the_filter_narrows_the_leaderboard_to_the_rows_holding_its_words(page: Page, base: str) -> None:
