@@ -612,12 +612,15 @@ def _site(args: argparse.Namespace, registry: Registry, print_board: bool) -> No
     groups = [("tag", args.tag)] if args.tag else []
     crowd = community.Community(community.Method(args.community, args.extremise))
     options = {"policy": args.policy, "min_n": args.min_n, "today": today, "authors": args.author, "community": crowd}
+    if getattr(args, "rank_by", None):  # (--rank-by, where the board options have it)
+        options["rank_by"] = args.rank_by
     board = leaderboard.build(registry, groups=groups, **options)
     output = args.output or "site"
     _, count, size = build.build_site(
         registry,
         board,
-        leaderboard.views(registry, board, "tag", groups, **options),
+        # a tag's page shows its board, not the community's entry on it: the views are built without
+        leaderboard.views(registry, board, "tag", groups, **{**options, "community": None}),
         output=output,
         today=today,
         templates=getattr(args, "templates", None),

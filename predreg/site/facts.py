@@ -15,17 +15,17 @@ links; every other address is shown as text.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import attrs
 
 from ..model import ANNULLED, UNSCORED_OUTCOMES, Author, Prediction, Question, Resolution, Snapshot
+from .safety import file_name, web_link
+from .words import percent
 
 if TYPE_CHECKING:
     from ..checks import Registry
@@ -38,7 +38,6 @@ DUE_DAYS = 30
 STATUSES = ("open", "due", "overdue", "resolved", "annulled", "disputed")
 """Every status a question page can show."""
 
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,119}$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
@@ -220,39 +219,13 @@ class SiteFacts:
     """How the community forecast is made, None while there is none."""
 
 
-def percent(p: float) -> str:
-    """A probability as a percentage, as few digits as it needs: 70%, 0.1%, 99.9%."""
-    return f"{p * 100:.1f}".rstrip("0").rstrip(".") + "%"
-
-
-def web_link(url: str | None) -> str | None:
-    """``url`` if it is an http(s) address with a host, else None: anything else is shown as text, never linked."""
-    if not url or any(c in url for c in "\x00\r\n\t <>\"'`\\") or not url.isprintable():
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    return url if parts.scheme in ("http", "https") and parts.netloc else None
-
-
-def file_name(record_id: str) -> str:
-    """A file name for a record's page: the id itself when it is a plain name, else one made from its hash.
-
-    Ids are checked slugs, but the site never trusts that: no name can leave its folder.
-    """
-    if _SAFE_NAME.match(record_id) and record_id not in (".", ".."):
-        return record_id
-    return "id-" + hashlib.sha256(record_id.encode("utf-8", "surrogatepass")).hexdigest()[:24]
-
-
 def ranking_rule(board: Leaderboard) -> str:
-    """The rule the main board ranks by, in one sentence (the rank helper's rule will take its place)."""
-    describe = getattr(board, "ranking_rule", None)
-    if callable(describe):
-        return str(describe())
-    if isinstance(describe, str):
-        return describe
+    """The rule the main board ranks by, in one sentence: the board's own (``board.rule.sentence``) where it has one."""
+    rule = getattr(board, "rule", None)
+    rule = rule() if callable(rule) else rule
+    sentence = getattr(rule, "sentence", None)
+    if isinstance(sentence, str):
+        return sentence
     return (
         f"Authors with at least {board.min_n} scored questions are ranked by their mean Brier score"
         f" (lower is better; revisions scored {board.policy}); the others are listed below, unranked."
@@ -361,8 +334,12 @@ def _forecast(registry: Registry, prediction: Prediction, question: Question, su
 
 
 def _relative(registry: Registry, path: str | None) -> str | None:
+    """A record's path inside the registry (a prefix taken off: relpath, per record, costs seconds at 100k)."""
     if path is None:
         return None
+    root = registry.root.rstrip(os.sep) + os.sep
+    if path.startswith(root):
+        return path[len(root) :].replace(os.sep, "/")
     relative = os.path.relpath(path, registry.root)
     return None if relative.startswith("..") else relative.replace(os.sep, "/")
 

@@ -24,7 +24,9 @@ from ..errors import UsageError
 from ..leaderboard import Leaderboard
 from ..version import __version__
 from . import charts, words
-from .facts import DUE_DAYS, AuthorFacts, Forecast, QuestionFacts, SiteFacts, file_name, percent
+from .facts import DUE_DAYS, AuthorFacts, Forecast, QuestionFacts, SiteFacts
+from .safety import file_name
+from .words import percent
 
 PACKAGED = os.path.join(os.path.dirname(os.path.dirname(__file__)), "templates", "site")
 """The packaged templates and static files."""

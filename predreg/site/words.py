@@ -6,9 +6,17 @@ Plain text only: the templates escape it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..scoring import CalibrationBin, Murphy
-from .facts import Forecast, percent
+
+if TYPE_CHECKING:
+    from .facts import Forecast
+
+
+def percent(p: float) -> str:
+    """A probability as a percentage, as few digits as it needs: 70%, 0.1%, 99.9%."""
+    return f"{p * 100:.1f}".rstrip("0").rstrip(".") + "%"
 
 
 def number(value: float | None, digits: int = 3) -> str:
