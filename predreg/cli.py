@@ -606,7 +606,7 @@ def _site_command(args: argparse.Namespace) -> int:
 def _site(args: argparse.Namespace, registry: Registry, print_board: bool) -> None:
     """The site written to ``-o`` (default site/), as of the registry's newest date (or --today)."""
     from . import community, leaderboard
-    from .site import build, facts
+    from .site import build, facts, words
 
     today = facts.as_of(registry, args.today)
     groups = [("tag", args.tag)] if args.tag else []
@@ -626,19 +626,12 @@ def _site(args: argparse.Namespace, registry: Registry, print_board: bool) -> No
         templates=getattr(args, "templates", None),
         base_url=getattr(args, "base_url", None),
         community=crowd.histories(registry),
-        community_method=community_words(crowd.method),
+        community_method=words.pooling(crowd.method),
     )
     if print_board:
         print(reports.leaderboard_text(board))
         print()
     print(f"wrote {output}: {count} files, {size / 1e6:.1f} MB, as of {today.isoformat()}")
-
-
-def community_words(method: object) -> str:
-    """How the community forecast is pooled, in words, for the site."""
-    name, factor = getattr(method, "name", "geo-mean-odds"), getattr(method, "extremise", 1.0)
-    pooled = "the median of the authors' standing forecasts" if name == "median" else "the geometric mean of the odds"
-    return pooled + ("" if factor == 1 else f", extremised by raising the odds to {factor:g}")
 
 
 def _warn_unknown_tag(registry: Registry, tag: str) -> None:

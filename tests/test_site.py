@@ -101,7 +101,7 @@ def test_the_community_forecast_is_a_marked_virtual_row_and_on_each_question_pag
     index = (site / "index.html").read_text(encoding="utf-8")
     assert "The community forecast, a virtual entry" in index and "(community)" in index
     page = (site / "questions" / "no-reward-hacky-deployments.html").read_text(encoding="utf-8")
-    assert "Community forecast: 85% (the geometric mean of the odds" in page  # its one forecaster's 0.85
+    assert "Community forecast: 85% (the geometric mean of the odds, over" in page  # its one forecaster's 0.85
     assert "<title>community</title>" in page  # its line on the chart
 
 
@@ -492,3 +492,43 @@ def test_site_and_score_take_the_same_board_options() -> None:
 
     board = {"--policy", "--min-n", "--tag", "--author", "--today", "--merge", "--no-index"}
     assert board <= options("site") and board <= options("score")
+
+
+WORKERS = """
+import os, sys
+from predreg.site import build
+parent = os.getpid()
+
+def page(n):
+    def render():
+        if os.getpid() != parent and n % 2:  # a worker that fails on its share
+            open(sys.argv[2], "a").write("failed\\n")
+            raise OSError("the worker's disk filled up")
+        return f"page {n}".encode()
+    return render
+
+pages = [(f"p/{n}.html", page(n)) for n in range(40)]
+print(build.write_site(sys.argv[1], {"a.txt": b"a"}, pages, workers=2))
+"""
+
+
+def test_pages_a_failed_worker_left_are_written_by_the_main_process(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    failed = tmp_path / "failed"
+    ran = subprocess.run(
+        [sys.executable, "-c", WORKERS, str(out), str(failed)], capture_output=True, text=True, timeout=120
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert failed.read_text() == "failed\n"  # the worker ran, and failed on its first odd page
+    assert sorted(p.name for p in (out / "p").iterdir()) == sorted(f"{n}.html" for n in range(40))
+    assert all((out / "p" / f"{n}.html").read_bytes() == f"page {n}".encode() for n in range(40))
+    marker = (out / build.MARKER).stat().st_size
+    assert int(ran.stdout) == marker + 1 + sum(len(f"page {n}") for n in range(40))  # each page counted once
+
+
+def test_the_community_method_chosen_is_said_on_the_pages(tmp_path: Path) -> None:
+    assert _site(tmp_path / "site", "--community", "median", "--extremise", "1.5") == 0
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "for binary questions the median, extremised by raising the odds to 1.5;" in index
+    page = (tmp_path / "site" / "questions" / "empirical-scheming-report.html").read_text(encoding="utf-8")
+    assert "(the median, extremised by raising the odds to 1.5, over the authors' standing forecasts)" in page

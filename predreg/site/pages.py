@@ -84,6 +84,7 @@ def environment(templates: str | None) -> jinja2.Environment:
         signed=words.signed,
         interval=words.interval,
         outcome=words.outcome,
+        moment=words.moment,
     )
     return env
 

@@ -5,6 +5,7 @@ Plain text only: the templates escape it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,15 @@ if TYPE_CHECKING:
 def percent(p: float) -> str:
     """A probability as a percentage, as few digits as it needs: 70%, 0.1%, 99.9%."""
     return f"{p * 100:.1f}".rstrip("0").rstrip(".") + "%"
+
+
+def moment(when: dt.datetime | None) -> str:
+    """A UTC timestamp as a reader wants it: the day alone at midnight, else the day and the minute."""
+    if when is None:
+        return "-"
+    if (when.hour, when.minute, when.second) == (0, 0, 0):
+        return when.date().isoformat()
+    return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def number(value: float | None, digits: int = 3) -> str:
@@ -97,3 +107,10 @@ def murphy(terms: Murphy | None, bins: Sequence[CalibrationBin]) -> list[str]:
         f" + uncertainty {terms.uncertainty:.3f}."
     )
     return lines
+
+
+def pooling(method: object) -> str:
+    """How the community forecast pools binary forecasts, in words (a ``predreg.community.Method``)."""
+    name, factor = getattr(method, "name", "geo-mean-odds"), getattr(method, "extremise", 1.0)
+    pooled = "the median" if name == "median" else "the geometric mean of the odds"
+    return pooled + ("" if factor == 1 else f", extremised by raising the odds to {factor:g}")
