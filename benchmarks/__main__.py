@@ -389,6 +389,23 @@ def score_rows() -> list[Figure]:
     ]
 
 
+def site_rows(sizes: Sequence[int]) -> list[Figure]:
+    """`predreg site` beside `predreg score` on a registry shaped like a community (benchmarks/site_speed.py)."""
+    from benchmarks import site_speed
+
+    rows = []
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            measured = site_speed.measure(size, Path(folder), REPEAT)
+        label, authors = f"{size:,}", measured.shape.authors
+        score, site = measured.score, measured.site
+        rows.append(Figure(f"predreg score --format json, community of {authors:,}", label, score.wall,
+                           score.rss_mb, "itself", score.wall))  # fmt: skip
+        rows.append(Figure(f"predreg site -o, community of {authors:,}", label, site.wall, site.rss_mb,
+                           "predreg score --format json", score.wall, "<= 3x"))  # fmt: skip
+    return rows
+
+
 def table(figures: list[Figure]) -> str:
     lines = [
         "| what | predictions | seconds | peak RSS (MB) | baseline | baseline s | ratio | target |",
@@ -409,7 +426,9 @@ def main() -> None:
     parser.add_argument(
         "--peers-at", type=int, default=None, help="size at which to run the peers (default: the smallest)"
     )
-    parser.add_argument("--skip", default="", help="comma-separated parts to skip: check,peers,pytest,pr,resolve,score")
+    parser.add_argument(
+        "--skip", default="", help="comma-separated parts to skip: check,peers,pytest,pr,resolve,score,site"
+    )
     parser.add_argument(
         "--table",
         default="",
@@ -445,6 +464,8 @@ def main() -> None:
             figures += resolve_rows(Path(folder))
     if "score" not in skip:
         figures += score_rows()
+    if "site" not in skip:
+        figures += site_rows(sizes)
     machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {sys.platform}"
     text = table(figures)
     print(text)
