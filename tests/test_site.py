@@ -535,3 +535,25 @@ def test_the_community_method_chosen_is_said_on_the_pages(tmp_path: Path) -> Non
     assert "for binary questions the median, extremised by raising the odds to 1.5;" in index
     page = (tmp_path / "site" / "questions" / "empirical-scheming-report.html").read_text(encoding="utf-8")
     assert "(the median, extremised by raising the odds to 1.5, over the authors' standing forecasts)" in page
+
+
+def test_an_authors_scored_questions_spread_over_the_pages_of_their_forecasts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long record's scored table went whole onto its first page (1.5 MB at 100k predictions)."""
+    from benchmarks.synthetic import make_registry
+
+    monkeypatch.setattr(pages, "LIST_PAGE", 2)
+    registry = tmp_path / "registry"
+    make_registry(registry, 300, authors=10, shared=True)
+    assert _site(tmp_path / "site", "--today", "2026-11-23", registry=registry) in (0, 1)
+    totals = {}
+    for page in sorted((tmp_path / "site" / "authors").rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        rows = (
+            text.split('id="scored-table"')[1].split("</tbody>")[0].count("<tr><td>") if "scored-table" in text else 0
+        )
+        assert rows <= 2, page  # no page holds more than its share
+        handle = page.stem if page.parent.name == "authors" else page.parent.name
+        totals[handle] = totals.get(handle, 0) + rows
+    assert max(totals.values()) > 2  # and a long record's rows are all there, over several pages
