@@ -262,7 +262,7 @@ class Pages:
             author=author,
             first_page=n == 0,
             forecasts=author.forecasts[n * LIST_PAGE : (n + 1) * LIST_PAGE],
-            scored=author.scored[n * LIST_PAGE : (n + 1) * LIST_PAGE],  # never more than the forecasts: no page of its own
+            scored=author.scored[n * LIST_PAGE : (n + 1) * LIST_PAGE],  # fewer than the forecasts: no extra page
             pages=_pagination(path, paths),
             **(author_context(author, facts) if n == 0 else {"calibration": "", "murphy": []}),
             questions=facts.questions,
